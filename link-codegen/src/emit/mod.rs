@@ -1,0 +1,5 @@
+//! Emitters: validated graph -> generated files.
+
+pub mod docs;
+pub mod rust;
+pub mod sql;

@@ -1,0 +1,383 @@
+//! SQL for stored link tables, per dialect.
+//!
+//! The Postgres DDL of a link table is Medusa 2.21's exactly (columns, types,
+//! primary key on the key pair, `IDX_<column>_<hash>` indexes, partial key
+//! indexes), so tables created by either side are interchangeable. On top of
+//! it, cardinality declared with `is_list` gets partial unique indexes so the
+//! database enforces it race-free.
+
+use std::fmt::Write;
+
+use link_model::{DefaultValue, ScalarType};
+
+use crate::schema::{ColumnState, TableState};
+
+/// SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgres];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+}
+
+/// Quotes an identifier (always: `order` is a keyword).
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Quotes a string literal.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Column type of a link key (`character varying(255)` as in Medusa).
+pub fn key_type(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "TEXT",
+        Dialect::Postgres => "character varying(255)",
+    }
+}
+
+fn timestamp_type(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "TEXT",
+        Dialect::Postgres => "timestamptz",
+    }
+}
+
+/// Default expression for created_at / updated_at.
+fn now(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        Dialect::Postgres => "CURRENT_TIMESTAMP",
+    }
+}
+
+/// Column type of a scalar per dialect.
+pub fn scalar_type(t: ScalarType, d: Dialect) -> &'static str {
+    use ScalarType as T;
+    match d {
+        Dialect::Postgres => match t {
+            T::Text => "text",
+            T::Integer => "integer",
+            T::BigInt => "bigint",
+            T::Float => "real",
+            T::Double => "double precision",
+            T::Decimal => "numeric",
+            T::Boolean => "boolean",
+            T::Json => "jsonb",
+            T::Timestamp => "timestamptz",
+            T::Date => "date",
+            T::Uuid => "uuid",
+        },
+        Dialect::Sqlite => match t {
+            T::Text | T::Json | T::Timestamp | T::Date | T::Uuid => "TEXT",
+            T::Integer | T::BigInt => "INTEGER",
+            T::Float | T::Double => "REAL",
+            T::Decimal => "NUMERIC",
+            T::Boolean => "BOOLEAN",
+        },
+    }
+}
+
+/// SQL of a default value.
+pub fn default_sql(v: &DefaultValue, t: ScalarType, d: Dialect) -> String {
+    match v {
+        DefaultValue::Bool(b) => match d {
+            Dialect::Postgres => b.to_string(),
+            Dialect::Sqlite => (*b as i32).to_string(),
+        },
+        DefaultValue::Int(i) => i.to_string(),
+        DefaultValue::Float(f) => f.to_string(),
+        DefaultValue::Text(s) => match (d, t) {
+            (Dialect::Postgres, ScalarType::Uuid) => format!("{}::uuid", literal(s)),
+            (Dialect::Postgres, ScalarType::Date) => format!("{}::date", literal(s)),
+            _ => literal(s),
+        },
+        DefaultValue::Json(j) => match d {
+            Dialect::Postgres => format!("{}::jsonb", literal(j)),
+            Dialect::Sqlite => literal(j),
+        },
+        DefaultValue::Now => now(d).to_string(),
+    }
+}
+
+fn column_def(c: &ColumnState, d: Dialect) -> String {
+    let mut out = format!("{} {}", quote(&c.name), scalar_type(c.ty, d));
+    out.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(def) = &c.default {
+        write!(out, " DEFAULT {}", default_sql(def, c.ty, d)).unwrap();
+    }
+    out
+}
+
+/// `CREATE TABLE` plus indexes of a link table.
+pub fn create_table(t: &TableState, d: Dialect) -> String {
+    let mut out = String::new();
+    let q = quote(&t.table);
+    writeln!(out, "CREATE TABLE IF NOT EXISTS {q} (").unwrap();
+    let kt = key_type(d);
+    writeln!(out, "    {} {kt} NOT NULL,", quote(&t.left_key)).unwrap();
+    writeln!(out, "    {} {kt} NOT NULL,", quote(&t.right_key)).unwrap();
+    writeln!(out, "    \"id\" {kt} NOT NULL,").unwrap();
+    for c in &t.extra_columns {
+        writeln!(out, "    {},", column_def(c, d)).unwrap();
+    }
+    let ts = timestamp_type(d);
+    writeln!(out, "    \"created_at\" {ts} NOT NULL DEFAULT {},", now(d)).unwrap();
+    writeln!(out, "    \"updated_at\" {ts} NOT NULL DEFAULT {},", now(d)).unwrap();
+    writeln!(out, "    \"deleted_at\" {ts} NULL,").unwrap();
+    writeln!(
+        out,
+        "    CONSTRAINT {} PRIMARY KEY ({}, {})",
+        quote(&format!("{}_pkey", t.table)),
+        quote(&t.left_key),
+        quote(&t.right_key)
+    )
+    .unwrap();
+    writeln!(out, ");").unwrap();
+    out.push_str(&create_indexes(t, d));
+    out
+}
+
+/// The indexes of a link table (Medusa's four, plus cardinality).
+pub fn create_indexes(t: &TableState, d: Dialect) -> String {
+    let mut out = String::new();
+    let q = quote(&t.table);
+    let idx = |col: &str| quote(&format!("IDX_{col}_{}", t.index_hash));
+    writeln!(
+        out,
+        "CREATE INDEX IF NOT EXISTS {} ON {q} (\"id\");",
+        idx("id")
+    )
+    .unwrap();
+    for key in [&t.left_key, &t.right_key] {
+        writeln!(
+            out,
+            "CREATE INDEX IF NOT EXISTS {} ON {q} ({}) WHERE \"deleted_at\" IS NULL;",
+            idx(key),
+            quote(key)
+        )
+        .unwrap();
+    }
+    writeln!(
+        out,
+        "CREATE INDEX IF NOT EXISTS {} ON {q} (\"deleted_at\");",
+        idx("deleted_at")
+    )
+    .unwrap();
+    out.push_str(&cardinality_indexes(t, d));
+    out
+}
+
+/// Partial unique indexes enforcing one-to-one / one-to-many on live rows.
+pub fn cardinality_indexes(t: &TableState, _d: Dialect) -> String {
+    let mut out = String::new();
+    for key in t.unique_keys() {
+        writeln!(
+            out,
+            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({}) WHERE \"deleted_at\" IS NULL;",
+            quote(&unique_index_name(t, key)),
+            quote(&t.table),
+            quote(key)
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// Name of the cardinality index on `key`.
+pub fn unique_index_name(t: &TableState, key: &str) -> String {
+    format!("IDX_{key}_{}_unique", t.index_hash)
+}
+
+/// `DROP TABLE`.
+pub fn drop_table(table: &str) -> String {
+    format!("DROP TABLE IF EXISTS {};\n", quote(table))
+}
+
+/// Renames a table and its indexes (index names carry the table's hash).
+pub fn rename_table(from: &TableState, to: &TableState, d: Dialect) -> String {
+    let mut out = format!(
+        "ALTER TABLE {} RENAME TO {};\n",
+        quote(&from.table),
+        quote(&to.table)
+    );
+    if from.index_hash != to.index_hash {
+        // Recreate the indexes under their new names.
+        for name in from.index_names() {
+            writeln!(out, "DROP INDEX IF EXISTS {};", quote(&name)).unwrap();
+        }
+        if d == Dialect::Postgres {
+            writeln!(
+                out,
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                quote(&to.table),
+                quote(&format!("{}_pkey", from.table)),
+                quote(&format!("{}_pkey", to.table))
+            )
+            .unwrap();
+        }
+        out.push_str(&create_indexes(to, d));
+    } else if d == Dialect::Postgres {
+        writeln!(
+            out,
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+            quote(&to.table),
+            quote(&format!("{}_pkey", from.table)),
+            quote(&format!("{}_pkey", to.table))
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// `ADD COLUMN`. A NOT NULL column without default gets a type default on
+/// SQLite's terms (it refuses NOT NULL without default), so the statement
+/// works on tables that already hold rows.
+pub fn add_column(table: &str, c: &ColumnState, d: Dialect) -> String {
+    let mut c = c.clone();
+    if !c.nullable && c.default.is_none() {
+        c.default = Some(zero_default(c.ty));
+    }
+    format!(
+        "ALTER TABLE {} ADD COLUMN {};\n",
+        quote(table),
+        column_def(&c, d)
+    )
+}
+
+/// The value existing rows get for a new NOT NULL column without default.
+pub fn zero_default(t: ScalarType) -> DefaultValue {
+    use ScalarType as T;
+    match t {
+        T::Text => DefaultValue::Text("".into()),
+        T::Integer | T::BigInt => DefaultValue::Int(0),
+        T::Float | T::Double | T::Decimal => DefaultValue::Float("0".into()),
+        T::Boolean => DefaultValue::Bool(false),
+        T::Json => DefaultValue::Json("{}".into()),
+        T::Timestamp => DefaultValue::Now,
+        T::Date => DefaultValue::Text("1970-01-01".into()),
+        T::Uuid => DefaultValue::Text("00000000-0000-0000-0000-000000000000".into()),
+    }
+}
+
+/// `DROP COLUMN`.
+pub fn drop_column(table: &str, column: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP COLUMN {};\n",
+        quote(table),
+        quote(column)
+    )
+}
+
+/// Changes a column's type, nullability or default. Postgres alters in place;
+/// SQLite cannot, so the table is rebuilt (new table, copy, swap).
+pub fn alter_column(
+    before: &TableState,
+    after: &TableState,
+    column: &ColumnState,
+    d: Dialect,
+) -> String {
+    match d {
+        Dialect::Postgres => {
+            let t = quote(&after.table);
+            let c = quote(&column.name);
+            let ty = scalar_type(column.ty, d);
+            let mut out = format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty};\n");
+            match &column.default {
+                Some(def) => writeln!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {};",
+                    default_sql(def, column.ty, d)
+                )
+                .unwrap(),
+                None => writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;").unwrap(),
+            }
+            if column.nullable {
+                writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;").unwrap();
+            } else {
+                writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;").unwrap();
+            }
+            out
+        }
+        Dialect::Sqlite => rebuild_table(before, after),
+    }
+}
+
+/// SQLite table rebuild keeping every row (columns present in both states).
+pub fn rebuild_table(before: &TableState, after: &TableState) -> String {
+    let d = Dialect::Sqlite;
+    let tmp = TableState {
+        table: format!("{}__rebuild", after.table),
+        ..after.clone()
+    };
+    let mut out = String::new();
+    // The temporary table has no indexes; create only the table part.
+    let create = create_table(&tmp, d);
+    let table_part = create
+        .split_inclusive('\n')
+        .take_while(|l| !l.starts_with("CREATE INDEX") && !l.starts_with("CREATE UNIQUE"))
+        .collect::<String>();
+    out.push_str(&table_part);
+    let mut cols = vec![
+        after.left_key.clone(),
+        after.right_key.clone(),
+        "id".to_string(),
+    ];
+    cols.extend(
+        after
+            .extra_columns
+            .iter()
+            .filter(|c| before.extra_columns.iter().any(|b| b.name == c.name))
+            .map(|c| c.name.clone()),
+    );
+    cols.extend(["created_at", "updated_at", "deleted_at"].map(String::from));
+    let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+    let select = cols
+        .iter()
+        .map(
+            |c| match after.extra_columns.iter().find(|x| &x.name == c) {
+                Some(x) if !x.nullable => {
+                    let fallback = x.default.clone().unwrap_or_else(|| zero_default(x.ty));
+                    format!(
+                        "COALESCE(CAST({} AS {}), {})",
+                        quote(c),
+                        scalar_type(x.ty, d),
+                        default_sql(&fallback, x.ty, d)
+                    )
+                }
+                Some(x) => format!("CAST({} AS {})", quote(c), scalar_type(x.ty, d)),
+                None => quote(c),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(", ");
+    writeln!(
+        out,
+        "INSERT INTO {} ({list}) SELECT {select} FROM {};",
+        quote(&tmp.table),
+        quote(&before.table)
+    )
+    .unwrap();
+    out.push_str(&drop_table(&before.table));
+    writeln!(
+        out,
+        "ALTER TABLE {} RENAME TO {};",
+        quote(&tmp.table),
+        quote(&after.table)
+    )
+    .unwrap();
+    out.push_str(&create_indexes(after, d));
+    out
+}

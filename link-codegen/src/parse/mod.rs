@@ -1,0 +1,3 @@
+//! Front ends: each turns its input into the spanned [`crate::ast::Document`].
+
+pub mod toml;

@@ -1,0 +1,1 @@
+//! `#[define_link]` lands here; all logic lives in `link-codegen`.
