@@ -92,7 +92,8 @@ pub fn default_table_name(module_a: &str, key_a: &str, module_b: &str, key_b: &s
 /// get consecutive duplicate `_` parts removed; if still too long, the
 /// *original* name is snake-cased and every part cut to 4 UTF-16 units. The
 /// hash of the original name is appended, cutting the name first so that the
-/// result fits `limit` (JavaScript `slice` semantics, also for tiny limits).
+/// result fits `limit`. A `limit` shorter than the hash reproduces JavaScript's
+/// negative `slice` end (counted from the end), so the result then exceeds it.
 pub fn compress_name(name: &str, limit: usize) -> String {
     if utf16_len(name) <= limit {
         return name.to_lowercase();
@@ -1222,9 +1223,14 @@ mod tests {
         }
         // A limit shorter than the hash makes JavaScript's `slice` end negative,
         // i.e. counted from the end: Medusa then overshoots the limit.
+        // (Expected values computed with Medusa's compressName under Node.)
         let name = "abcdefghijklmnopqrstuvwxyz";
         assert_eq!(simple_hash(name), "ea11b604");
-        assert_eq!(compress_name(name, 20), "abcdefghijklea11b604");
-        assert_eq!(compress_name(name, 5), "abcdefghijklmnopqrstuvwea11b604");
+        assert_eq!(compress_name(name, 20), "abcdea11b604");
+        assert_eq!(compress_name(name, 5), "aea11b604");
+        assert_eq!(compress_name(name, 1), "ea11b604");
+        let name = "long_name_with_several_parts_here";
+        assert_eq!(compress_name(name, 12), "lon2c3163aad");
+        assert_eq!(compress_name(name, 5), "long_name_with_seve_part_2c3163aad");
     }
 }
