@@ -36,6 +36,8 @@ impl<S> Default for Document<S> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CodegenAst<S> {
     pub rust: Option<Sp<String, S>>,
+    /// Rust path of the generated module in the host crate (for doc examples).
+    pub module: Option<Sp<String, S>>,
     pub migrations: Option<Sp<String, S>>,
     pub docs: Option<Sp<String, S>>,
     pub lock: Option<Sp<String, S>>,

@@ -204,7 +204,9 @@ pub fn plan_for(v: &Validated, root: &Path, allow_destructive: bool) -> Result<P
         });
     }
     if let Some(docs) = &cfg.docs {
-        for (name, text) in emit::docs::emit(&v.graph) {
+        for (name, text) in
+            emit::docs::emit(&v.graph, cfg.module.as_deref().unwrap_or("crate::links"))
+        {
             files.push(OutputFile {
                 path: root.join(docs).join(name),
                 contents: text,

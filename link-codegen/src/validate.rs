@@ -3,7 +3,7 @@
 //! Both front ends (`links.toml`, `#[define_link]`) end here, so the rules and
 //! the resulting graph are identical whichever way a link was written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use link_model::naming;
 use link_model::{
@@ -18,6 +18,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, one_of, suggest};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CodegenConfig {
     pub rust: Option<String>,
+    /// Rust path of the generated module in the host crate (`crate::links` by default).
+    pub module: Option<String>,
     pub migrations: Option<String>,
     pub docs: Option<String>,
     pub lock: Option<String>,
@@ -40,7 +42,10 @@ const MAX_IDENT: usize = 63;
 /// records every problem otherwise.
 pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Option<Validated> {
     let before = diags.list.len();
-    let mut v = Validator { diags };
+    let mut v = Validator {
+        diags,
+        broken_models: HashSet::new(),
+    };
     let codegen = doc
         .codegen
         .as_ref()
@@ -55,8 +60,8 @@ pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Opti
             link_spans.push(spans);
         }
     }
-    v.check_link_uniqueness(&links, &link_spans, &doc.links);
-    v.check_relations(&modules, &links, &link_spans);
+    let duplicate = v.check_link_uniqueness(&links, &link_spans, &doc.links);
+    v.check_relations(&modules, &links, &link_spans, &duplicate);
     if diags.list.len() > before {
         return None;
     }
@@ -73,6 +78,8 @@ struct LinkSpans<S> {
     relation: [S; 2],
     /// Span naming each side's alias.
     alias: [S; 2],
+    /// Whether each side sets `relation` (else `relation` is `alias`'s span).
+    has_relation: [bool; 2],
 }
 
 /// A validated module plus the spans of its model names.
@@ -80,6 +87,9 @@ type ModuleWithSpans<S> = (Module, Vec<S>);
 
 struct Validator<'d, S> {
     diags: &'d mut Diagnostics<S>,
+    /// `(module, model)` of models that are declared but invalid (already
+    /// reported): links to them are skipped without a second error.
+    broken_models: HashSet<(String, String)>,
 }
 
 pub(crate) fn is_ident(s: &str) -> bool {
@@ -153,6 +163,25 @@ impl<S: Clone> Validator<'_, S> {
     }
 
     fn codegen(&mut self, c: &CodegenAst<S>) -> CodegenConfig {
+        let module = c.module.as_ref().and_then(|m| {
+            let ok = !m.value.is_empty()
+                && m.value.split("::").all(|seg| {
+                    let mut ch = seg.chars();
+                    matches!(ch.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+                        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            if !ok {
+                self.diags.push(
+                    Diagnostic::new(
+                        m.span.clone(),
+                        format!("invalid Rust module path `{}`", m.value),
+                        "not a path",
+                    )
+                    .help("write it like `my_app::links`"),
+                );
+            }
+            ok.then(|| m.value.clone())
+        });
         let mut path = |p: &Option<Sp<String, S>>| -> Option<String> {
             let p = p.as_ref()?;
             if p.value.is_empty()
@@ -172,6 +201,7 @@ impl<S: Clone> Validator<'_, S> {
             Some(p.value.clone())
         };
         CodegenConfig {
+            module,
             rust: path(&c.rust),
             migrations: path(&c.migrations),
             docs: path(&c.docs),
@@ -257,6 +287,9 @@ impl<S: Clone> Validator<'_, S> {
                     }
                     models.push(vm);
                     spans.push(model.name.span.clone());
+                } else {
+                    self.broken_models
+                        .insert((m.name.value.clone(), model.name.value.clone()));
                 }
             }
             out.push((
@@ -501,6 +534,11 @@ impl<S: Clone> Validator<'_, S> {
             return None;
         };
         let Some(model) = module.models.iter().find(|m| m.name == model_name) else {
+            let broken = (module_name.to_string(), model_name.to_string());
+            if self.broken_models.contains(&broken) {
+                // Declared but invalid: its own errors say why.
+                return None;
+            }
             self.err(
                 Diagnostic::new(
                     target.span.clone(),
@@ -626,6 +664,7 @@ impl<S: Clone> Validator<'_, S> {
             table: l.table.as_ref().map_or(&l.span, |t| &t.span).clone(),
             relation: [relation_span(lside), relation_span(rside)],
             alias: [alias_span(lside), alias_span(rside)],
+            has_relation: [lside.relation.is_some(), rside.relation.is_some()],
         };
         let link = if read_only {
             let Some(field) = &l.field else {
@@ -922,68 +961,103 @@ impl<S: Clone> Validator<'_, S> {
         ok.then_some(out)
     }
 
+    /// Link names (stored: the table) must be unique. Returns, per link,
+    /// whether it repeats an earlier link's name (already reported).
     fn check_link_uniqueness(
         &mut self,
         links: &[Link],
         spans: &[LinkSpans<S>],
         _asts: &[LinkAst<S>],
-    ) {
+    ) -> Vec<bool> {
+        let mut duplicate = vec![false; links.len()];
         let mut names: HashMap<&str, usize> = HashMap::new();
         for (i, link) in links.iter().enumerate() {
-            if let Some(&first) = names.get(&*link.name) {
-                let (msg, label, help) = if link.is_read_only() {
-                    (
-                        format!("two read-only links are both named `{}`", link.name),
-                        "same relation on the same model",
-                        "give one of them another `relation` on its right side".to_string(),
-                    )
-                } else {
-                    (
-                        format!("two links produce the table `{}`", link.name),
-                        "second link with this table",
-                        "set a distinct `table` on one of them".to_string(),
-                    )
-                };
-                let d = Diagnostic::new(spans[i].table.clone(), msg, label)
-                    .secondary(spans[first].table.clone(), "first link with this table")
-                    .help(help);
-                self.err(d);
-            } else {
+            let Some(&first) = names.get(&*link.name) else {
                 names.insert(&link.name, i);
-            }
+                continue;
+            };
+            duplicate[i] = true;
+            // A read-only link is named after its left model and right relation.
+            let span_of = |j: usize| {
+                if links[j].is_read_only() {
+                    spans[j].relation[1].clone()
+                } else {
+                    spans[j].table.clone()
+                }
+            };
+            let d = match (links[first].is_read_only(), link.is_read_only()) {
+                (false, false) => Diagnostic::new(
+                    span_of(i),
+                    format!("two links produce the table `{}`", link.name),
+                    "second link with this table",
+                )
+                .secondary(span_of(first), "first link with this table")
+                .help("set a distinct `table` on one of them"),
+                (true, true) => Diagnostic::new(
+                    span_of(i),
+                    format!("two read-only links are both named `{}`", link.name),
+                    "second link with this name",
+                )
+                .secondary(span_of(first), "first link with this name")
+                .help("give one of them another `relation` on its right side"),
+                _ => Diagnostic::new(
+                    span_of(i),
+                    format!("two links are both named `{}`", link.name),
+                    "second link with this name",
+                )
+                .secondary(span_of(first), "first link with this name")
+                .help(
+                    "a read-only link is named `<left model>_<right relation>`; \
+                     set another `table` on the stored link or another `relation` \
+                     on the read-only link's right side",
+                ),
+            };
+            self.err(d);
         }
+        duplicate
     }
 
     /// Every relation name must be unique on its owner and distinct from the
-    /// owner's fields.
+    /// owner's fields. Links whose name repeats an earlier one (`duplicate`)
+    /// are skipped: their clashes follow from the error already reported.
     fn check_relations(
         &mut self,
         modules: &[ModuleWithSpans<S>],
         links: &[Link],
         spans: &[LinkSpans<S>],
+        duplicate: &[bool],
     ) {
-        // owner -> name -> span of the first relation with it
-        let mut seen: HashMap<(EntityRef, String), S> = HashMap::new();
+        // owner -> name -> span of the first relation with it, and its id
+        let mut seen: HashMap<(EntityRef, String), (S, SpanId)> = HashMap::new();
         for (i, link) in links.iter().enumerate() {
-            let span_of = |rel: &link_model::Relation| -> S {
+            if duplicate[i] {
+                continue;
+            }
+            let relation_span = |side: usize| -> (S, SpanId) {
+                let id = (i, side, spans[i].has_relation[side]);
+                (spans[i].relation[side].clone(), id)
+            };
+            let alias_span =
+                |side: usize| -> (S, SpanId) { (spans[i].alias[side].clone(), (i, side, false)) };
+            let span_of = |rel: &link_model::Relation| -> (S, SpanId) {
                 match rel.via {
-                    Via::Pivot { owner_side } => {
-                        spans[i].relation[side_index(owner_side.other())].clone()
-                    }
-                    Via::LinkRows { owner_side } => {
-                        spans[i].alias[side_index(owner_side.other())].clone()
-                    }
-                    Via::LinkSide { side } => spans[i].alias[side_index(side)].clone(),
-                    Via::ForeignKey => spans[i].relation[1].clone(),
-                    Via::ReverseForeignKey => spans[i].relation[0].clone(),
+                    Via::Pivot { owner_side } => relation_span(side_index(owner_side.other())),
+                    Via::LinkRows { owner_side } => alias_span(side_index(owner_side.other())),
+                    Via::LinkSide { side } => alias_span(side_index(side)),
+                    Via::ForeignKey => relation_span(1),
+                    Via::ReverseForeignKey => relation_span(0),
                 }
             };
+            // Clashes of this link, merged when one edit (same span) fixes them.
+            let mut clashes: Vec<Clash<S>> = Vec::new();
             for rel in link_model::derive_relations(std::slice::from_ref(link)) {
-                let span = span_of(&rel);
+                let (span, span_id) = span_of(&rel);
                 let owner_name = match &rel.owner {
                     EntityRef::Model { module, model } => format!("{module}.{model}"),
                     EntityRef::Link { link } => format!("link `{link}`"),
                 };
+                // Link-row and link-side relations are named after aliases.
+                let by_alias = matches!(rel.via, Via::LinkRows { .. } | Via::LinkSide { .. });
                 if let EntityRef::Model { module, model } = &rel.owner {
                     let fields = modules
                         .iter()
@@ -997,28 +1071,96 @@ impl<S: Clone> Validator<'_, S> {
                                 format!("relation `{}` on {owner_name} has the name of one of its fields", rel.name),
                                 format!("`{owner_name}.{}` is already a field", rel.name),
                             )
-                            .help("set `relation` (or `alias`) on this side to another name"),
+                            .help(if by_alias {
+                                "set `alias` on this side to another name (link-row relations are named `<alias>_link`)"
+                            } else {
+                                "set `relation` (or `alias`) on this side to another name"
+                            }),
                         );
                         continue;
                     }
                 }
                 let key = (rel.owner.clone(), rel.name.to_string());
-                if let Some(first) = seen.get(&key) {
-                    let d = Diagnostic::new(
-                        span,
-                        format!("duplicate relation `{}` on {owner_name}", rel.name),
-                        "second relation with this name",
-                    )
-                    .secondary(first.clone(), "first relation with this name")
-                    .help("set a distinct `alias` or `relation` on one side (Medusa issue #10827)");
-                    self.err(d);
+                if let Some((first, first_id)) = seen.get(&key) {
+                    let (first, first_id) = (first.clone(), *first_id);
+                    match clashes.iter_mut().find(|c| {
+                        c.owner == rel.owner && c.span_id == span_id && c.first_id == first_id
+                    }) {
+                        Some(c) => {
+                            c.names.push(rel.name.to_string());
+                            c.by_alias |= by_alias;
+                        }
+                        None => clashes.push(Clash {
+                            owner: rel.owner.clone(),
+                            owner_name,
+                            names: vec![rel.name.to_string()],
+                            span,
+                            span_id,
+                            first,
+                            first_id,
+                            by_alias,
+                        }),
+                    }
                 } else {
-                    seen.insert(key, span);
+                    seen.insert(key, (span, span_id));
                 }
+            }
+            for c in clashes {
+                let quoted: Vec<String> = c.names.iter().map(|n| format!("`{n}`")).collect();
+                let (message, label, first_label) = if quoted.len() == 1 {
+                    (
+                        format!("duplicate relation {} on {}", quoted[0], c.owner_name),
+                        "second relation with this name",
+                        "first relation with this name",
+                    )
+                } else {
+                    let names = format!(
+                        "{} and {}",
+                        quoted[..quoted.len() - 1].join(", "),
+                        quoted[quoted.len() - 1]
+                    );
+                    (
+                        format!("duplicate relations {names} on {}", c.owner_name),
+                        "second relations with these names",
+                        "first relations with these names",
+                    )
+                };
+                let help = match (&c.owner, c.by_alias) {
+                    (EntityRef::Link { .. }, _) => {
+                        "the link's sides are named after their aliases; set a distinct `alias` on one side"
+                    }
+                    (_, true) => {
+                        "set a distinct `alias` on this side; it names both the relation and its `<alias>_link` rows (Medusa issue #10827)"
+                    }
+                    (_, false) => {
+                        "set a distinct `relation` (or `alias`) on this side (Medusa issue #10827)"
+                    }
+                };
+                self.err(
+                    Diagnostic::new(c.span, message, label)
+                        .secondary(c.first, first_label)
+                        .help(help),
+                );
             }
         }
     }
 }
+
+/// Relation-name clashes of one link on one owner that one edit fixes.
+struct Clash<S> {
+    owner: EntityRef,
+    owner_name: String,
+    names: Vec<String>,
+    span: S,
+    span_id: SpanId,
+    first: S,
+    first_id: SpanId,
+    by_alias: bool,
+}
+
+/// Identifies a relation's span without comparing spans (macro spans cannot
+/// be): link index, side index, and whether it is the side's `relation`.
+type SpanId = (usize, usize, bool);
 
 fn side_index(side: Side) -> usize {
     match side {

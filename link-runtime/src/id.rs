@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// A linkable model as the generated code declares it (a marker type).
-pub trait Model: 'static {
+pub trait Entity: 'static {
     /// Module the model belongs to, e.g. `stock_location`.
     const MODULE: &'static str;
     /// Model name, e.g. `stock_location`.
@@ -71,7 +71,7 @@ impl<M> std::hash::Hash for Id<M> {
     }
 }
 
-impl<M: Model> fmt::Debug for Id<M> {
+impl<M: Entity> fmt::Debug for Id<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}Id({:?})", M::NAME, self.value)
     }
@@ -148,7 +148,9 @@ impl<'r, M, DB: sqlx::Database> sqlx::Decode<'r, DB> for Id<M>
 where
     String: sqlx::Decode<'r, DB>,
 {
-    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+    fn decode(
+        value: <DB as sqlx::Database>::ValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
         <String as sqlx::Decode<'r, DB>>::decode(value).map(Id::new)
     }
 }

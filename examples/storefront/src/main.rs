@@ -1,1 +1,5 @@
-fn main() {}
+mod links;
+
+fn main() {
+    println!("{}", links::GRAPH.links.len());
+}

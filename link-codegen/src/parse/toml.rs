@@ -19,16 +19,63 @@ type Value<'i> = Spanned<DeValue<'i>>;
 /// everything that could be read.
 pub fn parse(source: &str, diags: &mut Diagnostics<Span>) -> Document<Span> {
     let (root, errors) = DeTable::parse_recoverable(source);
+    let mut syntax_spans = Vec::new();
     for e in errors {
         let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim().to_string();
-        diags.push(
-            Diagnostic::new(span, format!("TOML syntax error: {message}"), "here")
-                .help("see https://toml.io for the syntax; strings need double quotes"),
-        );
+        syntax_spans.push(span.clone());
+        diags.push(syntax_error(source, span, e.message().trim()));
     }
-    let mut w = Walker { diags };
-    w.document(root.get_ref())
+    // What toml recovered at a syntax error is a guess (`title = text` reads
+    // as a boolean): drop the walker's complaints about it.
+    let mut walked = Diagnostics::default();
+    let mut w = Walker { diags: &mut walked };
+    let doc = w.document(root.get_ref());
+    for d in walked.list {
+        let at_syntax_error = d.span.as_ref().is_some_and(|s| {
+            syntax_spans
+                .iter()
+                .any(|e| s.start <= e.end && e.start <= s.end)
+        });
+        if !at_syntax_error {
+            diags.push(d);
+        }
+    }
+    doc
+}
+
+/// A syntax error with a message and hint for the usual mistakes.
+fn syntax_error(source: &str, span: Span, message: &str) -> Diagnostic<Span> {
+    let text = source.get(span.clone()).unwrap_or("");
+    let bare_word = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '?')
+        && text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text != "true"
+        && text != "false";
+    if bare_word
+        && (message.starts_with("invalid boolean")
+            || message.starts_with("string values must be quoted"))
+    {
+        let help = match suggest(text, ["true", "false"]) {
+            Some(h) if h.starts_with("did you mean") => {
+                format!("{h} or, for a string, `\"{text}\"`")
+            }
+            _ => format!("write `\"{text}\"`"),
+        };
+        return Diagnostic::new(
+            span,
+            format!("TOML syntax error: `{text}` is not a value; strings need double quotes"),
+            "unquoted string",
+        )
+        .help(help);
+    }
+    let help = if message.starts_with("duplicate key") {
+        "each key, and each `[table]` header, may appear only once; merge the two definitions"
+    } else {
+        "see https://toml.io for the syntax; strings need double quotes"
+    };
+    Diagnostic::new(span, format!("TOML syntax error: {message}"), "here").help(help)
 }
 
 struct Walker<'d> {
@@ -164,8 +211,13 @@ impl Walker<'_> {
     }
 
     fn codegen(&mut self, t: &DeTable<'_>) -> CodegenAst<Span> {
-        self.check_keys(t, "`[codegen]`", &["rust", "migrations", "docs", "lock"]);
+        self.check_keys(
+            t,
+            "`[codegen]`",
+            &["rust", "module", "migrations", "docs", "lock"],
+        );
         CodegenAst {
+            module: self.string(t, "module", "`module = \"my_app::links\"`"),
             rust: self.string(t, "rust", "`rust = \"src/links.rs\"`"),
             migrations: self.string(t, "migrations", "`migrations = \"migrations\"`"),
             docs: self.string(t, "docs", "`docs = \"docs/links\"`"),

@@ -1,0 +1,40 @@
+//! Link values: what the Link service takes, typed or dynamic.
+
+use serde_json::{Map, Value};
+
+/// One link between two records: the link's name, the key of each side and
+/// the extra-column values to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkValue {
+    /// Name of the stored link (its table), e.g. `product_sales_channel`.
+    pub link: String,
+    /// Key of the left side's record.
+    pub left: String,
+    /// Key of the right side's record.
+    pub right: String,
+    /// Extra-column values; omitted columns keep their value (or default).
+    pub data: Map<String, Value>,
+}
+
+impl LinkValue {
+    pub fn new(
+        link: impl Into<String>,
+        left: impl Into<String>,
+        right: impl Into<String>,
+        data: Map<String, Value>,
+    ) -> Self {
+        LinkValue {
+            link: link.into(),
+            left: left.into(),
+            right: right.into(),
+            data,
+        }
+    }
+}
+
+/// A typed link value generated per stored link.
+pub trait TypedLink {
+    /// The link's name.
+    const LINK: &'static str;
+    fn into_value(self) -> LinkValue;
+}
