@@ -154,6 +154,7 @@ pub fn plan_for(v: &Validated, root: &Path, allow_destructive: bool) -> Result<P
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut new_migration = None;
+    let mut embedded: Option<Vec<(u32, String)>> = None;
     if let Some(dir) = &cfg.migrations {
         let lock_path = root.join(cfg.lock.as_deref().unwrap_or("links.lock"));
         let mut lock = match std::fs::read_to_string(&lock_path) {
@@ -192,15 +193,31 @@ pub fn plan_for(v: &Validated, root: &Path, allow_destructive: bool) -> Result<P
                 });
             }
         }
+        embedded = Some(
+            lock.migrations
+                .iter()
+                .map(|m| (m.version, m.description.clone()))
+                .collect(),
+        );
         files.push(OutputFile {
             path: lock_path,
             contents: lock.render(),
         });
     }
     if let Some(rust) = &cfg.rust {
+        let contents = match (&cfg.migrations, &embedded) {
+            (Some(dir), Some(list)) => emit::rust::emit_with_migrations(
+                &v.graph,
+                &emit::rust::EmbeddedMigrations {
+                    dir: relative_dir(rust, dir),
+                    list: list.clone(),
+                },
+            ),
+            _ => emit::rust::emit(&v.graph),
+        };
         files.push(OutputFile {
             path: root.join(rust),
-            contents: emit::rust::emit(&v.graph),
+            contents,
         });
     }
     if let Some(docs) = &cfg.docs {
@@ -218,4 +235,26 @@ pub fn plan_for(v: &Validated, root: &Path, allow_destructive: bool) -> Result<P
         skipped,
         new_migration,
     })
+}
+
+/// Path of folder `to` as seen from the folder of file `from` (both relative
+/// to the same root, `/`-separated).
+pub fn relative_dir(from_file: &str, to_dir: &str) -> String {
+    let from: Vec<&str> = from_file
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let from = &from[..from.len().saturating_sub(1)];
+    let to: Vec<&str> = to_dir
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }

@@ -53,12 +53,25 @@ impl TableState {
             .iter()
             .map(|c| format!("IDX_{c}_{}", self.index_hash))
             .collect();
-        v.extend(
-            self.unique
-                .iter()
-                .map(|k| format!("IDX_{k}_{}_unique", self.index_hash)),
-        );
+        v.extend(self.unique.iter().map(|k| self.unique_index_name(k)));
         v
+    }
+
+    /// Name of the cardinality (partial unique) index on `key`:
+    /// `IDX_<key>_<hash>_unique`, with the key cut so the name fits
+    /// PostgreSQL's 63-byte identifiers. Uncut, a long name would be truncated
+    /// by PostgreSQL to the same 63 bytes as the plain `IDX_<key>_<hash>`
+    /// index, and `CREATE UNIQUE INDEX IF NOT EXISTS` would then silently
+    /// create nothing.
+    pub fn unique_index_name(&self, key: &str) -> String {
+        const MAX: usize = 63;
+        let suffix = format!("_{}_unique", self.index_hash);
+        let room = MAX.saturating_sub("IDX_".len() + suffix.len());
+        let mut cut = key.len().min(room);
+        while !key.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("IDX_{}{suffix}", &key[..cut])
     }
 }
 
@@ -198,17 +211,71 @@ pub struct Diff {
     pub result: Vec<TableState>,
 }
 
+/// Pairs each wanted table with the recorded table it continues, if any:
+/// first a table of the same link identity under the same name, then one of
+/// the same identity under another name (a rename). Two links between the
+/// same keys of the same models share an identity, so the name decides first.
+fn match_tables(before: &[TableState], after: &[TableState]) -> Vec<Option<usize>> {
+    let mut used = vec![false; before.len()];
+    let mut matched = vec![None; after.len()];
+    for (i, new) in after.iter().enumerate() {
+        if let Some(j) = (0..before.len())
+            .find(|&j| !used[j] && before[j].link == new.link && before[j].table == new.table)
+        {
+            used[j] = true;
+            matched[i] = Some(j);
+        }
+    }
+    for (i, new) in after.iter().enumerate() {
+        if matched[i].is_some() {
+            continue;
+        }
+        if let Some(j) = (0..before.len()).find(|&j| !used[j] && before[j].link == new.link) {
+            used[j] = true;
+            matched[i] = Some(j);
+        }
+    }
+    matched
+}
+
 /// Differences between two schemas. Without `allow_destructive`, destructive
 /// changes are left out and the dropped tables/columns stay in the result.
+///
+/// Tables are dropped first, so a link whose keys change under the same table
+/// name is dropped and created again (not created, as a no-op, and then
+/// dropped). When such a drop is not allowed, the creation that needs it is
+/// skipped too.
 pub fn diff(before: &[TableState], after: &[TableState], allow_destructive: bool) -> Diff {
     let mut changes = Vec::new();
     let mut skipped = Vec::new();
     let mut result = Vec::new();
-    for new in after {
-        match before.iter().find(|b| b.link == new.link) {
+    let matched = match_tables(before, after);
+    // Recorded tables no wanted table continues.
+    let mut kept_names: Vec<&str> = Vec::new();
+    let mut kept = Vec::new();
+    for (j, old) in before.iter().enumerate() {
+        if matched.contains(&Some(j)) {
+            continue;
+        }
+        let change = Change::DropTable(old.clone());
+        if allow_destructive {
+            changes.push(change);
+        } else {
+            skipped.push(change);
+            kept_names.push(&old.table);
+            kept.push(old.clone());
+        }
+    }
+    for (new, m) in after.iter().zip(&matched) {
+        match m.map(|j| &before[j]) {
             None => {
-                changes.push(Change::CreateTable(new.clone()));
-                result.push(new.clone());
+                if kept_names.contains(&new.table.as_str()) {
+                    // The table name is still taken by a table whose drop was skipped.
+                    skipped.push(Change::CreateTable(new.clone()));
+                } else {
+                    changes.push(Change::CreateTable(new.clone()));
+                    result.push(new.clone());
+                }
             }
             Some(old) => {
                 let mut cur = old.clone();
@@ -289,17 +356,7 @@ pub fn diff(before: &[TableState], after: &[TableState], allow_destructive: bool
             }
         }
     }
-    for old in before {
-        if !after.iter().any(|n| n.link == old.link) {
-            let change = Change::DropTable(old.clone());
-            if allow_destructive {
-                changes.push(change);
-            } else {
-                skipped.push(change);
-                result.push(old.clone());
-            }
-        }
-    }
+    result.extend(kept);
     Diff {
         changes,
         skipped,

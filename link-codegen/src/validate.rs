@@ -1130,10 +1130,10 @@ impl<S: Clone> Validator<'_, S> {
                         "the link's sides are named after their aliases; set a distinct `alias` on one side"
                     }
                     (_, true) => {
-                        "set a distinct `alias` on this side; it names both the relation and its `<alias>_link` rows (Medusa issue #10827)"
+                        "set a distinct `alias` on this side, which names both relations; see Medusa issue #10827"
                     }
                     (_, false) => {
-                        "set a distinct `relation` (or `alias`) on this side (Medusa issue #10827)"
+                        "set a distinct `relation` (or `alias`) on this side; see Medusa issue #10827"
                     }
                 };
                 self.err(

@@ -6,24 +6,24 @@ use ::link_runtime::__private as __rt;
 pub use ids::*;
 /// Typed ids, one per linkable model.
 pub mod ids {
-    ///Id of a `api_key.api_key` record.
+    /// Id of a `api_key.api_key` record.
     pub type ApiKeyId = super::__rt::Id<super::entities::ApiKey>;
-    ///Id of a `sales_channel.sales_channel` record.
+    /// Id of a `sales_channel.sales_channel` record.
     pub type SalesChannelId = super::__rt::Id<super::entities::SalesChannel>;
-    ///Id of a `cart.cart` record.
+    /// Id of a `cart.cart` record.
     pub type CartId = super::__rt::Id<super::entities::Cart>;
-    ///Id of a `order.order` record.
+    /// Id of a `order.order` record.
     pub type OrderId = super::__rt::Id<super::entities::Order>;
-    ///Id of a `product.product` record.
+    /// Id of a `product.product` record.
     pub type ProductId = super::__rt::Id<super::entities::Product>;
-    ///Id of a `stock_location.stock_location` record.
+    /// Id of a `stock_location.stock_location` record.
     pub type StockLocationId = super::__rt::Id<super::entities::StockLocation>;
 }
 /// Graph query results, one struct per entity; every field is
 /// optional because only requested fields are returned.
 pub mod entities {
     use super::__rt;
-    ///`api_key.api_key` (table `api_key`, data source `default`).
+    /// `api_key.api_key` (table `api_key`, data source `default`).
     #[derive(
         Debug,
         Clone,
@@ -60,10 +60,10 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`sales_channels` (through the link table, link `publishable_api_key_sales_channel`).
+        /// `sales_channels` (through the link table, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
-        ///`sales_channels_link` (rows of the link table, link `publishable_api_key_sales_channel`).
+        /// `sales_channels_link` (rows of the link table, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels_link: Option<Vec<PublishableApiKeySalesChannel>>,
     }
@@ -71,7 +71,7 @@ pub mod entities {
         const MODULE: &'static str = "api_key";
         const NAME: &'static str = "api_key";
     }
-    ///`sales_channel.sales_channel` (table `sales_channel`, data source `default`).
+    /// `sales_channel.sales_channel` (table `sales_channel`, data source `default`).
     #[derive(
         Debug,
         Clone,
@@ -98,22 +98,22 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`publishable_api_keys` (through the link table, link `publishable_api_key_sales_channel`).
+        /// `publishable_api_keys` (through the link table, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub publishable_api_keys: Option<Vec<ApiKey>>,
-        ///`api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
+        /// `api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub api_keys_link: Option<Vec<PublishableApiKeySalesChannel>>,
-        ///`products` (through the link table, link `product_sales_channel`).
+        /// `products` (through the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub products: Option<Vec<Product>>,
-        ///`products_link` (rows of the link table, link `product_sales_channel`).
+        /// `products_link` (rows of the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub products_link: Option<Vec<ProductSalesChannel>>,
-        ///`stock_locations` (through the link table, link `sales_channel_stock_location`).
+        /// `stock_locations` (through the link table, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub stock_locations: Option<Vec<StockLocation>>,
-        ///`locations_link` (rows of the link table, link `sales_channel_stock_location`).
+        /// `locations_link` (rows of the link table, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locations_link: Option<Vec<SalesChannelStockLocation>>,
     }
@@ -121,7 +121,7 @@ pub mod entities {
         const MODULE: &'static str = "sales_channel";
         const NAME: &'static str = "sales_channel";
     }
-    ///`cart.cart` (table `cart`, data source `default`).
+    /// `cart.cart` (table `cart`, data source `default`).
     #[derive(
         Debug,
         Clone,
@@ -156,7 +156,7 @@ pub mod entities {
         pub completed_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<::std::string::String>,
-        ///`sales_channel` (read-only link, link `cart_sales_channel`).
+        /// `sales_channel` (read-only link, link `cart_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel: Option<Box<SalesChannel>>,
     }
@@ -164,7 +164,7 @@ pub mod entities {
         const MODULE: &'static str = "cart";
         const NAME: &'static str = "cart";
     }
-    ///`order.order` (table `order`, data source `default`).
+    /// `order.order` (table `order`, data source `default`).
     #[derive(
         Debug,
         Clone,
@@ -209,7 +209,7 @@ pub mod entities {
         pub canceled_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<::std::string::String>,
-        ///`sales_channel` (read-only link, link `order_sales_channel`).
+        /// `sales_channel` (read-only link, link `order_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel: Option<Box<SalesChannel>>,
     }
@@ -217,7 +217,7 @@ pub mod entities {
         const MODULE: &'static str = "order";
         const NAME: &'static str = "order";
     }
-    ///`product.product` (table `product`, data source `default`).
+    /// `product.product` (table `product`, data source `default`).
     #[derive(
         Debug,
         Clone,
@@ -262,10 +262,10 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`sales_channels` (through the link table, link `product_sales_channel`).
+        /// `sales_channels` (through the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
-        ///`sales_channels_link` (rows of the link table, link `product_sales_channel`).
+        /// `sales_channels_link` (rows of the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels_link: Option<Vec<ProductSalesChannel>>,
     }
@@ -273,7 +273,7 @@ pub mod entities {
         const MODULE: &'static str = "product";
         const NAME: &'static str = "product";
     }
-    ///`stock_location.stock_location` (table `stock_location`, data source `default`).
+    /// `stock_location.stock_location` (table `stock_location`, data source `default`).
     #[derive(
         Debug,
         Clone,
@@ -298,10 +298,10 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`sales_channels` (through the link table, link `sales_channel_stock_location`).
+        /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
-        ///`sales_channels_link` (rows of the link table, link `sales_channel_stock_location`).
+        /// `sales_channels_link` (rows of the link table, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels_link: Option<Vec<SalesChannelStockLocation>>,
     }
@@ -309,7 +309,7 @@ pub mod entities {
         const MODULE: &'static str = "stock_location";
         const NAME: &'static str = "stock_location";
     }
-    ///Rows of link `publishable_api_key_sales_channel` between `api_key.api_key` and `sales_channel.sales_channel`, as graph results.
+    /// Rows of link `publishable_api_key_sales_channel` between `api_key.api_key` and `sales_channel.sales_channel`, as graph results.
     #[derive(
         Debug,
         Clone,
@@ -332,14 +332,14 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`api_key` (record of one side, link `publishable_api_key_sales_channel`).
+        /// `api_key` (record of one side, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub api_key: Option<Box<ApiKey>>,
-        ///`sales_channel` (record of one side, link `publishable_api_key_sales_channel`).
+        /// `sales_channel` (record of one side, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel: Option<Box<SalesChannel>>,
     }
-    ///Rows of link `product_sales_channel` between `product.product` and `sales_channel.sales_channel`, as graph results.
+    /// Rows of link `product_sales_channel` between `product.product` and `sales_channel.sales_channel`, as graph results.
     #[derive(
         Debug,
         Clone,
@@ -362,14 +362,14 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`product` (record of one side, link `product_sales_channel`).
+        /// `product` (record of one side, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub product: Option<Box<Product>>,
-        ///`sales_channel` (record of one side, link `product_sales_channel`).
+        /// `sales_channel` (record of one side, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel: Option<Box<SalesChannel>>,
     }
-    ///Rows of link `sales_channel_stock_location` between `sales_channel.sales_channel` and `stock_location.stock_location`, as graph results.
+    /// Rows of link `sales_channel_stock_location` between `sales_channel.sales_channel` and `stock_location.stock_location`, as graph results.
     #[derive(
         Debug,
         Clone,
@@ -392,10 +392,10 @@ pub mod entities {
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
-        ///`sales_channel` (record of one side, link `sales_channel_stock_location`).
+        /// `sales_channel` (record of one side, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel: Option<Box<SalesChannel>>,
-        ///`location` (record of one side, link `sales_channel_stock_location`).
+        /// `location` (record of one side, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub location: Option<Box<StockLocation>>,
     }
@@ -404,7 +404,7 @@ pub mod entities {
 pub mod records {
     use super::__rt;
     use super::ids::*;
-    ///A row of link table `publishable_api_key_sales_channel` (`api_key.api_key` <> `sales_channel.sales_channel`).
+    /// A row of link table `publishable_api_key_sales_channel` (`api_key.api_key` <> `sales_channel.sales_channel`).
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct PublishableApiKeySalesChannel {
@@ -432,8 +432,8 @@ pub mod records {
     {
         fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
             Ok(Self {
-                publishable_key_id: row.try_get(stringify!(publishable_key_id))?,
-                sales_channel_id: row.try_get(stringify!(sales_channel_id))?,
+                publishable_key_id: row.try_get("publishable_key_id")?,
+                sales_channel_id: row.try_get("sales_channel_id")?,
                 id: row.try_get("id")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
@@ -443,7 +443,7 @@ pub mod records {
     }
     impl From<PublishableApiKeySalesChannel>
     for super::links::PublishableApiKeySalesChannel {
-        ///The link value of this row, e.g. to re-create it.
+        /// The link value of this row, e.g. to re-create it.
         fn from(row: PublishableApiKeySalesChannel) -> Self {
             Self {
                 publishable_key_id: row.publishable_key_id,
@@ -451,7 +451,7 @@ pub mod records {
             }
         }
     }
-    ///A row of link table `product_sales_channel` (`product.product` <> `sales_channel.sales_channel`).
+    /// A row of link table `product_sales_channel` (`product.product` <> `sales_channel.sales_channel`).
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct ProductSalesChannel {
@@ -478,8 +478,8 @@ pub mod records {
     {
         fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
             Ok(Self {
-                product_id: row.try_get(stringify!(product_id))?,
-                sales_channel_id: row.try_get(stringify!(sales_channel_id))?,
+                product_id: row.try_get("product_id")?,
+                sales_channel_id: row.try_get("sales_channel_id")?,
                 id: row.try_get("id")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
@@ -488,7 +488,7 @@ pub mod records {
         }
     }
     impl From<ProductSalesChannel> for super::links::ProductSalesChannel {
-        ///The link value of this row, e.g. to re-create it.
+        /// The link value of this row, e.g. to re-create it.
         fn from(row: ProductSalesChannel) -> Self {
             Self {
                 product_id: row.product_id,
@@ -496,7 +496,7 @@ pub mod records {
             }
         }
     }
-    ///A row of link table `sales_channel_stock_location` (`sales_channel.sales_channel` <> `stock_location.stock_location`).
+    /// A row of link table `sales_channel_stock_location` (`sales_channel.sales_channel` <> `stock_location.stock_location`).
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannelStockLocation {
@@ -524,8 +524,8 @@ pub mod records {
     {
         fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
             Ok(Self {
-                sales_channel_id: row.try_get(stringify!(sales_channel_id))?,
-                stock_location_id: row.try_get(stringify!(stock_location_id))?,
+                sales_channel_id: row.try_get("sales_channel_id")?,
+                stock_location_id: row.try_get("stock_location_id")?,
                 id: row.try_get("id")?,
                 created_at: row.try_get("created_at")?,
                 updated_at: row.try_get("updated_at")?,
@@ -534,7 +534,7 @@ pub mod records {
         }
     }
     impl From<SalesChannelStockLocation> for super::links::SalesChannelStockLocation {
-        ///The link value of this row, e.g. to re-create it.
+        /// The link value of this row, e.g. to re-create it.
         fn from(row: SalesChannelStockLocation) -> Self {
             Self {
                 sales_channel_id: row.sales_channel_id,
@@ -547,7 +547,7 @@ pub mod records {
 pub mod links {
     use super::__rt;
     use super::ids::*;
-    ///A `publishable_api_key_sales_channel` link: `api_key.api_key` (publishable_key_id) <> `sales_channel.sales_channel` (sales_channel_id).
+    /// A `publishable_api_key_sales_channel` link: `api_key.api_key` (publishable_key_id) <> `sales_channel.sales_channel` (sales_channel_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct PublishableApiKeySalesChannel {
         pub publishable_key_id: ApiKeyId,
@@ -577,7 +577,7 @@ pub mod links {
             )
         }
     }
-    ///A `product_sales_channel` link: `product.product` (product_id) <> `sales_channel.sales_channel` (sales_channel_id).
+    /// A `product_sales_channel` link: `product.product` (product_id) <> `sales_channel.sales_channel` (sales_channel_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProductSalesChannel {
         pub product_id: ProductId,
@@ -604,7 +604,7 @@ pub mod links {
             )
         }
     }
-    ///A `sales_channel_stock_location` link: `sales_channel.sales_channel` (sales_channel_id) <> `stock_location.stock_location` (stock_location_id).
+    /// A `sales_channel_stock_location` link: `sales_channel.sales_channel` (sales_channel_id) <> `stock_location.stock_location` (stock_location_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesChannelStockLocation {
         pub sales_channel_id: SalesChannelId,
@@ -639,7 +639,7 @@ pub mod links {
 /// field name does not compile.
 pub mod paths {
     use super::__rt;
-    ///Field paths of `api_key`.
+    /// Field paths of `api_key`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ApiKey(__rt::PathPrefix);
     impl ApiKey {
@@ -651,63 +651,63 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `token`.
+        /// Field `token`.
         pub fn token(&self) -> __rt::FieldPath {
             self.0.field("token")
         }
-        ///Field `salt`.
+        /// Field `salt`.
         pub fn salt(&self) -> __rt::FieldPath {
             self.0.field("salt")
         }
-        ///Field `redacted`.
+        /// Field `redacted`.
         pub fn redacted(&self) -> __rt::FieldPath {
             self.0.field("redacted")
         }
-        ///Field `title`.
+        /// Field `title`.
         pub fn title(&self) -> __rt::FieldPath {
             self.0.field("title")
         }
-        ///Field `type`.
+        /// Field `type`.
         pub fn r#type(&self) -> __rt::FieldPath {
             self.0.field("type")
         }
-        ///Field `last_used_at`.
+        /// Field `last_used_at`.
         pub fn last_used_at(&self) -> __rt::FieldPath {
             self.0.field("last_used_at")
         }
-        ///Field `created_by`.
+        /// Field `created_by`.
         pub fn created_by(&self) -> __rt::FieldPath {
             self.0.field("created_by")
         }
-        ///Field `revoked_by`.
+        /// Field `revoked_by`.
         pub fn revoked_by(&self) -> __rt::FieldPath {
             self.0.field("revoked_by")
         }
-        ///Field `revoked_at`.
+        /// Field `revoked_at`.
         pub fn revoked_at(&self) -> __rt::FieldPath {
             self.0.field("revoked_at")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`sales_channels` (through the link table, link `publishable_api_key_sales_channel`).
+        /// `sales_channels` (through the link table, link `publishable_api_key_sales_channel`).
         pub fn sales_channels(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channels"))
         }
-        ///`sales_channels_link` (rows of the link table, link `publishable_api_key_sales_channel`).
+        /// `sales_channels_link` (rows of the link table, link `publishable_api_key_sales_channel`).
         pub fn sales_channels_link(&self) -> PublishableApiKeySalesChannel {
             PublishableApiKeySalesChannel(self.0.relation("sales_channels_link"))
         }
@@ -716,7 +716,7 @@ pub mod paths {
         const ENTITY: &'static str = "api_key";
         type Output = super::entities::ApiKey;
     }
-    ///Field paths of `sales_channel`.
+    /// Field paths of `sales_channel`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct SalesChannel(__rt::PathPrefix);
     impl SalesChannel {
@@ -728,59 +728,59 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `name`.
+        /// Field `name`.
         pub fn name(&self) -> __rt::FieldPath {
             self.0.field("name")
         }
-        ///Field `description`.
+        /// Field `description`.
         pub fn description(&self) -> __rt::FieldPath {
             self.0.field("description")
         }
-        ///Field `is_disabled`.
+        /// Field `is_disabled`.
         pub fn is_disabled(&self) -> __rt::FieldPath {
             self.0.field("is_disabled")
         }
-        ///Field `metadata`.
+        /// Field `metadata`.
         pub fn metadata(&self) -> __rt::FieldPath {
             self.0.field("metadata")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`publishable_api_keys` (through the link table, link `publishable_api_key_sales_channel`).
+        /// `publishable_api_keys` (through the link table, link `publishable_api_key_sales_channel`).
         pub fn publishable_api_keys(&self) -> ApiKey {
             ApiKey(self.0.relation("publishable_api_keys"))
         }
-        ///`api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
+        /// `api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
         pub fn api_keys_link(&self) -> PublishableApiKeySalesChannel {
             PublishableApiKeySalesChannel(self.0.relation("api_keys_link"))
         }
-        ///`products` (through the link table, link `product_sales_channel`).
+        /// `products` (through the link table, link `product_sales_channel`).
         pub fn products(&self) -> Product {
             Product(self.0.relation("products"))
         }
-        ///`products_link` (rows of the link table, link `product_sales_channel`).
+        /// `products_link` (rows of the link table, link `product_sales_channel`).
         pub fn products_link(&self) -> ProductSalesChannel {
             ProductSalesChannel(self.0.relation("products_link"))
         }
-        ///`stock_locations` (through the link table, link `sales_channel_stock_location`).
+        /// `stock_locations` (through the link table, link `sales_channel_stock_location`).
         pub fn stock_locations(&self) -> StockLocation {
             StockLocation(self.0.relation("stock_locations"))
         }
-        ///`locations_link` (rows of the link table, link `sales_channel_stock_location`).
+        /// `locations_link` (rows of the link table, link `sales_channel_stock_location`).
         pub fn locations_link(&self) -> SalesChannelStockLocation {
             SalesChannelStockLocation(self.0.relation("locations_link"))
         }
@@ -789,7 +789,7 @@ pub mod paths {
         const ENTITY: &'static str = "sales_channel";
         type Output = super::entities::SalesChannel;
     }
-    ///Field paths of `cart`.
+    /// Field paths of `cart`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Cart(__rt::PathPrefix);
     impl Cart {
@@ -801,55 +801,55 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `region_id`.
+        /// Field `region_id`.
         pub fn region_id(&self) -> __rt::FieldPath {
             self.0.field("region_id")
         }
-        ///Field `customer_id`.
+        /// Field `customer_id`.
         pub fn customer_id(&self) -> __rt::FieldPath {
             self.0.field("customer_id")
         }
-        ///Field `sales_channel_id`.
+        /// Field `sales_channel_id`.
         pub fn sales_channel_id(&self) -> __rt::FieldPath {
             self.0.field("sales_channel_id")
         }
-        ///Field `email`.
+        /// Field `email`.
         pub fn email(&self) -> __rt::FieldPath {
             self.0.field("email")
         }
-        ///Field `currency_code`.
+        /// Field `currency_code`.
         pub fn currency_code(&self) -> __rt::FieldPath {
             self.0.field("currency_code")
         }
-        ///Field `metadata`.
+        /// Field `metadata`.
         pub fn metadata(&self) -> __rt::FieldPath {
             self.0.field("metadata")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///Field `completed_at`.
+        /// Field `completed_at`.
         pub fn completed_at(&self) -> __rt::FieldPath {
             self.0.field("completed_at")
         }
-        ///Field `locale`.
+        /// Field `locale`.
         pub fn locale(&self) -> __rt::FieldPath {
             self.0.field("locale")
         }
-        ///`sales_channel` (read-only link, link `cart_sales_channel`).
+        /// `sales_channel` (read-only link, link `cart_sales_channel`).
         pub fn sales_channel(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channel"))
         }
@@ -858,7 +858,7 @@ pub mod paths {
         const ENTITY: &'static str = "cart";
         type Output = super::entities::Cart;
     }
-    ///Field paths of `order`.
+    /// Field paths of `order`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Order(__rt::PathPrefix);
     impl Order {
@@ -870,75 +870,75 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `region_id`.
+        /// Field `region_id`.
         pub fn region_id(&self) -> __rt::FieldPath {
             self.0.field("region_id")
         }
-        ///Field `display_id`.
+        /// Field `display_id`.
         pub fn display_id(&self) -> __rt::FieldPath {
             self.0.field("display_id")
         }
-        ///Field `customer_id`.
+        /// Field `customer_id`.
         pub fn customer_id(&self) -> __rt::FieldPath {
             self.0.field("customer_id")
         }
-        ///Field `version`.
+        /// Field `version`.
         pub fn version(&self) -> __rt::FieldPath {
             self.0.field("version")
         }
-        ///Field `sales_channel_id`.
+        /// Field `sales_channel_id`.
         pub fn sales_channel_id(&self) -> __rt::FieldPath {
             self.0.field("sales_channel_id")
         }
-        ///Field `status`.
+        /// Field `status`.
         pub fn status(&self) -> __rt::FieldPath {
             self.0.field("status")
         }
-        ///Field `is_draft_order`.
+        /// Field `is_draft_order`.
         pub fn is_draft_order(&self) -> __rt::FieldPath {
             self.0.field("is_draft_order")
         }
-        ///Field `email`.
+        /// Field `email`.
         pub fn email(&self) -> __rt::FieldPath {
             self.0.field("email")
         }
-        ///Field `currency_code`.
+        /// Field `currency_code`.
         pub fn currency_code(&self) -> __rt::FieldPath {
             self.0.field("currency_code")
         }
-        ///Field `no_notification`.
+        /// Field `no_notification`.
         pub fn no_notification(&self) -> __rt::FieldPath {
             self.0.field("no_notification")
         }
-        ///Field `metadata`.
+        /// Field `metadata`.
         pub fn metadata(&self) -> __rt::FieldPath {
             self.0.field("metadata")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///Field `canceled_at`.
+        /// Field `canceled_at`.
         pub fn canceled_at(&self) -> __rt::FieldPath {
             self.0.field("canceled_at")
         }
-        ///Field `locale`.
+        /// Field `locale`.
         pub fn locale(&self) -> __rt::FieldPath {
             self.0.field("locale")
         }
-        ///`sales_channel` (read-only link, link `order_sales_channel`).
+        /// `sales_channel` (read-only link, link `order_sales_channel`).
         pub fn sales_channel(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channel"))
         }
@@ -947,7 +947,7 @@ pub mod paths {
         const ENTITY: &'static str = "order";
         type Output = super::entities::Order;
     }
-    ///Field paths of `product`.
+    /// Field paths of `product`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Product(__rt::PathPrefix);
     impl Product {
@@ -959,79 +959,79 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `title`.
+        /// Field `title`.
         pub fn title(&self) -> __rt::FieldPath {
             self.0.field("title")
         }
-        ///Field `handle`.
+        /// Field `handle`.
         pub fn handle(&self) -> __rt::FieldPath {
             self.0.field("handle")
         }
-        ///Field `subtitle`.
+        /// Field `subtitle`.
         pub fn subtitle(&self) -> __rt::FieldPath {
             self.0.field("subtitle")
         }
-        ///Field `description`.
+        /// Field `description`.
         pub fn description(&self) -> __rt::FieldPath {
             self.0.field("description")
         }
-        ///Field `is_giftcard`.
+        /// Field `is_giftcard`.
         pub fn is_giftcard(&self) -> __rt::FieldPath {
             self.0.field("is_giftcard")
         }
-        ///Field `status`.
+        /// Field `status`.
         pub fn status(&self) -> __rt::FieldPath {
             self.0.field("status")
         }
-        ///Field `thumbnail`.
+        /// Field `thumbnail`.
         pub fn thumbnail(&self) -> __rt::FieldPath {
             self.0.field("thumbnail")
         }
-        ///Field `weight`.
+        /// Field `weight`.
         pub fn weight(&self) -> __rt::FieldPath {
             self.0.field("weight")
         }
-        ///Field `origin_country`.
+        /// Field `origin_country`.
         pub fn origin_country(&self) -> __rt::FieldPath {
             self.0.field("origin_country")
         }
-        ///Field `material`.
+        /// Field `material`.
         pub fn material(&self) -> __rt::FieldPath {
             self.0.field("material")
         }
-        ///Field `discountable`.
+        /// Field `discountable`.
         pub fn discountable(&self) -> __rt::FieldPath {
             self.0.field("discountable")
         }
-        ///Field `external_id`.
+        /// Field `external_id`.
         pub fn external_id(&self) -> __rt::FieldPath {
             self.0.field("external_id")
         }
-        ///Field `metadata`.
+        /// Field `metadata`.
         pub fn metadata(&self) -> __rt::FieldPath {
             self.0.field("metadata")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`sales_channels` (through the link table, link `product_sales_channel`).
+        /// `sales_channels` (through the link table, link `product_sales_channel`).
         pub fn sales_channels(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channels"))
         }
-        ///`sales_channels_link` (rows of the link table, link `product_sales_channel`).
+        /// `sales_channels_link` (rows of the link table, link `product_sales_channel`).
         pub fn sales_channels_link(&self) -> ProductSalesChannel {
             ProductSalesChannel(self.0.relation("sales_channels_link"))
         }
@@ -1040,7 +1040,7 @@ pub mod paths {
         const ENTITY: &'static str = "product";
         type Output = super::entities::Product;
     }
-    ///Field paths of `stock_location`.
+    /// Field paths of `stock_location`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct StockLocation(__rt::PathPrefix);
     impl StockLocation {
@@ -1052,39 +1052,39 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `name`.
+        /// Field `name`.
         pub fn name(&self) -> __rt::FieldPath {
             self.0.field("name")
         }
-        ///Field `address_id`.
+        /// Field `address_id`.
         pub fn address_id(&self) -> __rt::FieldPath {
             self.0.field("address_id")
         }
-        ///Field `metadata`.
+        /// Field `metadata`.
         pub fn metadata(&self) -> __rt::FieldPath {
             self.0.field("metadata")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`sales_channels` (through the link table, link `sales_channel_stock_location`).
+        /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
         pub fn sales_channels(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channels"))
         }
-        ///`sales_channels_link` (rows of the link table, link `sales_channel_stock_location`).
+        /// `sales_channels_link` (rows of the link table, link `sales_channel_stock_location`).
         pub fn sales_channels_link(&self) -> SalesChannelStockLocation {
             SalesChannelStockLocation(self.0.relation("sales_channels_link"))
         }
@@ -1093,7 +1093,7 @@ pub mod paths {
         const ENTITY: &'static str = "stock_location";
         type Output = super::entities::StockLocation;
     }
-    ///Field paths of `publishable_api_key_sales_channel`.
+    /// Field paths of `publishable_api_key_sales_channel`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct PublishableApiKeySalesChannel(__rt::PathPrefix);
     impl PublishableApiKeySalesChannel {
@@ -1105,35 +1105,35 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `publishable_key_id`.
+        /// Field `publishable_key_id`.
         pub fn publishable_key_id(&self) -> __rt::FieldPath {
             self.0.field("publishable_key_id")
         }
-        ///Field `sales_channel_id`.
+        /// Field `sales_channel_id`.
         pub fn sales_channel_id(&self) -> __rt::FieldPath {
             self.0.field("sales_channel_id")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`api_key` (record of one side, link `publishable_api_key_sales_channel`).
+        /// `api_key` (record of one side, link `publishable_api_key_sales_channel`).
         pub fn api_key(&self) -> ApiKey {
             ApiKey(self.0.relation("api_key"))
         }
-        ///`sales_channel` (record of one side, link `publishable_api_key_sales_channel`).
+        /// `sales_channel` (record of one side, link `publishable_api_key_sales_channel`).
         pub fn sales_channel(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channel"))
         }
@@ -1142,7 +1142,7 @@ pub mod paths {
         const ENTITY: &'static str = "publishable_api_key_sales_channel";
         type Output = super::entities::PublishableApiKeySalesChannel;
     }
-    ///Field paths of `product_sales_channel`.
+    /// Field paths of `product_sales_channel`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ProductSalesChannel(__rt::PathPrefix);
     impl ProductSalesChannel {
@@ -1154,35 +1154,35 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `product_id`.
+        /// Field `product_id`.
         pub fn product_id(&self) -> __rt::FieldPath {
             self.0.field("product_id")
         }
-        ///Field `sales_channel_id`.
+        /// Field `sales_channel_id`.
         pub fn sales_channel_id(&self) -> __rt::FieldPath {
             self.0.field("sales_channel_id")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`product` (record of one side, link `product_sales_channel`).
+        /// `product` (record of one side, link `product_sales_channel`).
         pub fn product(&self) -> Product {
             Product(self.0.relation("product"))
         }
-        ///`sales_channel` (record of one side, link `product_sales_channel`).
+        /// `sales_channel` (record of one side, link `product_sales_channel`).
         pub fn sales_channel(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channel"))
         }
@@ -1191,7 +1191,7 @@ pub mod paths {
         const ENTITY: &'static str = "product_sales_channel";
         type Output = super::entities::ProductSalesChannel;
     }
-    ///Field paths of `sales_channel_stock_location`.
+    /// Field paths of `sales_channel_stock_location`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct SalesChannelStockLocation(__rt::PathPrefix);
     impl SalesChannelStockLocation {
@@ -1203,35 +1203,35 @@ pub mod paths {
         pub fn all(&self) -> __rt::FieldPath {
             self.0.field("*")
         }
-        ///Field `sales_channel_id`.
+        /// Field `sales_channel_id`.
         pub fn sales_channel_id(&self) -> __rt::FieldPath {
             self.0.field("sales_channel_id")
         }
-        ///Field `stock_location_id`.
+        /// Field `stock_location_id`.
         pub fn stock_location_id(&self) -> __rt::FieldPath {
             self.0.field("stock_location_id")
         }
-        ///Field `id`.
+        /// Field `id`.
         pub fn id(&self) -> __rt::FieldPath {
             self.0.field("id")
         }
-        ///Field `created_at`.
+        /// Field `created_at`.
         pub fn created_at(&self) -> __rt::FieldPath {
             self.0.field("created_at")
         }
-        ///Field `updated_at`.
+        /// Field `updated_at`.
         pub fn updated_at(&self) -> __rt::FieldPath {
             self.0.field("updated_at")
         }
-        ///Field `deleted_at`.
+        /// Field `deleted_at`.
         pub fn deleted_at(&self) -> __rt::FieldPath {
             self.0.field("deleted_at")
         }
-        ///`sales_channel` (record of one side, link `sales_channel_stock_location`).
+        /// `sales_channel` (record of one side, link `sales_channel_stock_location`).
         pub fn sales_channel(&self) -> SalesChannel {
             SalesChannel(self.0.relation("sales_channel"))
         }
-        ///`location` (record of one side, link `sales_channel_stock_location`).
+        /// `location` (record of one side, link `sales_channel_stock_location`).
         pub fn location(&self) -> StockLocation {
             StockLocation(self.0.relation("location"))
         }
@@ -2222,4 +2222,21 @@ pub static GRAPH: __rt::LinkGraph = __rt::LinkGraph {
             },
         ],
     ),
+};
+/// The generated link-table migrations, for `link_runtime::migrate::run`.
+pub static MIGRATIONS: __rt::Migrations = __rt::Migrations {
+    sqlite: &[
+        __rt::MigrationSource {
+            version: 1,
+            description: "create_link_tables",
+            sql: include_str!("../migrations/links/sqlite/0001_create_link_tables.sql"),
+        },
+    ],
+    postgres: &[
+        __rt::MigrationSource {
+            version: 1,
+            description: "create_link_tables",
+            sql: include_str!("../migrations/links/postgres/0001_create_link_tables.sql"),
+        },
+    ],
 };

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use link_model::naming::pascal_case;
+use super::rust::type_name as pascal_case;
 use link_model::{Link, LinkGraph, LinkKind, Module, Side};
 
 /// First line of every generated page.

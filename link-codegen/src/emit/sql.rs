@@ -123,8 +123,16 @@ fn column_def(c: &ColumnState, d: Dialect) -> String {
 
 /// `CREATE TABLE` plus indexes of a link table.
 pub fn create_table(t: &TableState, d: Dialect) -> String {
+    let mut out = table_definition(t, &t.table, d);
+    out.push_str(&create_indexes(t, d));
+    out
+}
+
+/// `CREATE TABLE` of a link table under the name `table` (the primary key
+/// constraint keeps the name of `t`'s table), without its indexes.
+fn table_definition(t: &TableState, table: &str, d: Dialect) -> String {
     let mut out = String::new();
-    let q = quote(&t.table);
+    let q = quote(table);
     writeln!(out, "CREATE TABLE IF NOT EXISTS {q} (").unwrap();
     let kt = key_type(d);
     writeln!(out, "    {} {kt} NOT NULL,", quote(&t.left_key)).unwrap();
@@ -146,7 +154,6 @@ pub fn create_table(t: &TableState, d: Dialect) -> String {
     )
     .unwrap();
     writeln!(out, ");").unwrap();
-    out.push_str(&create_indexes(t, d));
     out
 }
 
@@ -196,9 +203,9 @@ pub fn cardinality_indexes(t: &TableState, _d: Dialect) -> String {
     out
 }
 
-/// Name of the cardinality index on `key`.
+/// Name of the cardinality index on `key` (see [`TableState::unique_index_name`]).
 pub fn unique_index_name(t: &TableState, key: &str) -> String {
-    format!("IDX_{key}_{}_unique", t.index_hash)
+    t.unique_index_name(key)
 }
 
 /// `DROP TABLE`.
@@ -294,7 +301,17 @@ pub fn alter_column(
             let t = quote(&after.table);
             let c = quote(&column.name);
             let ty = scalar_type(column.ty, d);
-            let mut out = format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty};\n");
+            let old = before.extra_columns.iter().find(|x| x.name == column.name);
+            let mut out = String::new();
+            if old.is_none_or(|o| o.ty != column.ty) {
+                // The old default may not cast to the new type: drop it first.
+                writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;").unwrap();
+                writeln!(
+                    out,
+                    "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty};"
+                )
+                .unwrap();
+            }
             match &column.default {
                 Some(def) => writeln!(
                     out,
@@ -307,6 +324,20 @@ pub fn alter_column(
             if column.nullable {
                 writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;").unwrap();
             } else {
+                if old.is_none_or(|o| o.nullable) {
+                    // Existing NULLs get the default (or the type's zero),
+                    // as the SQLite rebuild does.
+                    let fallback = column
+                        .default
+                        .clone()
+                        .unwrap_or_else(|| zero_default(column.ty));
+                    writeln!(
+                        out,
+                        "UPDATE {t} SET {c} = {} WHERE {c} IS NULL;",
+                        default_sql(&fallback, column.ty, d)
+                    )
+                    .unwrap();
+                }
                 writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;").unwrap();
             }
             out
@@ -322,14 +353,10 @@ pub fn rebuild_table(before: &TableState, after: &TableState) -> String {
         table: format!("{}__rebuild", after.table),
         ..after.clone()
     };
-    let mut out = String::new();
-    // The temporary table has no indexes; create only the table part.
-    let create = create_table(&tmp, d);
-    let table_part = create
-        .split_inclusive('\n')
-        .take_while(|l| !l.starts_with("CREATE INDEX") && !l.starts_with("CREATE UNIQUE"))
-        .collect::<String>();
-    out.push_str(&table_part);
+    // The temporary table gets its indexes after the swap, and the primary
+    // key constraint its final name (SQLite keeps constraint names in the
+    // table's SQL only), so the result equals a freshly created table.
+    let mut out = table_definition(after, &tmp.table, d);
     let mut cols = vec![
         after.left_key.clone(),
         after.right_key.clone(),

@@ -20,10 +20,30 @@ type Value<'i> = Spanned<DeValue<'i>>;
 pub fn parse(source: &str, diags: &mut Diagnostics<Span>) -> Document<Span> {
     let (root, errors) = DeTable::parse_recoverable(source);
     let mut syntax_spans = Vec::new();
+    // End of the last `[table]` header reported as a duplicate: the keys
+    // under it then clash with the first table's, which is the same mistake.
+    let mut duplicate_header: Option<usize> = None;
     for e in errors {
         let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim();
         syntax_spans.push(span.clone());
-        diags.push(syntax_error(source, span, e.message().trim()));
+        if message.starts_with("duplicate key") {
+            let line = line_of(source, span.start);
+            if line.trim_start().starts_with('[') {
+                duplicate_header = Some(span.end);
+            } else if let Some(h) = duplicate_header {
+                let between = source.get(h..span.start).unwrap_or("");
+                if !between
+                    .lines()
+                    .skip(1)
+                    .any(|l| l.trim_start().starts_with('['))
+                {
+                    continue;
+                }
+                duplicate_header = None;
+            }
+        }
+        diags.push(syntax_error(source, span, message));
     }
     // What toml recovered at a syntax error is a guess (`title = text` reads
     // as a boolean): drop the walker's complaints about it.
@@ -59,7 +79,7 @@ fn syntax_error(source: &str, span: Span, message: &str) -> Diagnostic<Span> {
     {
         let help = match suggest(text, ["true", "false"]) {
             Some(h) if h.starts_with("did you mean") => {
-                format!("{h} or, for a string, `\"{text}\"`")
+                format!("{h} (for a string, write `\"{text}\"`)")
             }
             _ => format!("write `\"{text}\"`"),
         };
@@ -70,12 +90,47 @@ fn syntax_error(source: &str, span: Span, message: &str) -> Diagnostic<Span> {
         )
         .help(help);
     }
-    let help = if message.starts_with("duplicate key") {
-        "each key, and each `[table]` header, may appear only once; merge the two definitions"
-    } else {
-        "see https://toml.io for the syntax; strings need double quotes"
-    };
-    Diagnostic::new(span, format!("TOML syntax error: {message}"), "here").help(help)
+    if message.starts_with("duplicate key") {
+        let line = line_of(source, span.start).trim();
+        if line.starts_with('[') {
+            let header = line.find(']').map_or(line, |end| {
+                let end = if line[end + 1..].starts_with(']') {
+                    end + 2
+                } else {
+                    end + 1
+                };
+                &line[..end]
+            });
+            return Diagnostic::new(
+                span,
+                format!("TOML syntax error: table `{header}` is defined twice"),
+                "defined again here",
+            )
+            .help("a table may be defined only once; merge the two definitions");
+        }
+        return Diagnostic::new(
+            span,
+            format!("TOML syntax error: duplicate key `{text}`"),
+            "defined again here",
+        )
+        .help("a key may appear only once in a table; remove or rename one of them");
+    }
+    Diagnostic::new(span, format!("TOML syntax error: {message}"), "here")
+        .help("see https://toml.io for the syntax; strings need double quotes")
+}
+
+/// The line of `source` containing byte `at`.
+fn line_of(source: &str, at: usize) -> &str {
+    let at = at.min(source.len());
+    let start = source
+        .get(..at)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = source
+        .get(at..)
+        .and_then(|s| s.find('\n'))
+        .map_or(source.len(), |i| at + i);
+    source.get(start..end).unwrap_or("")
 }
 
 struct Walker<'d> {

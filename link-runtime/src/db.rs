@@ -1,0 +1,573 @@
+//! The database layer: one enum over the sqlx drivers, SQL text with bound
+//! arguments, and decoding of typed columns into JSON values.
+//!
+//! Identifiers in SQL come only from the link graph and are always quoted;
+//! values are always bound (`$1`, `$2`, … in both dialects).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Connection, Row, SqlitePool};
+
+use link_model::ScalarType;
+
+use crate::DateTime;
+
+/// SQL dialect of a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database error.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("unsupported database URL `{0}`: expected `sqlite:…` or `postgres://…`{1}")]
+    Url(String, &'static str),
+    #[error("cannot decode column {column}: {message}")]
+    Decode { column: usize, message: String },
+}
+
+impl DbError {
+    /// A unique or primary-key constraint was violated.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Null(ScalarType),
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Json(Value),
+    Time(DateTime),
+    Date(chrono::NaiveDate),
+}
+
+/// SQL text plus its arguments.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new() -> Sql {
+        Sql::default()
+    }
+
+    /// Appends SQL text (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a quoted identifier.
+    pub fn ident(&mut self, name: &str) -> &mut Sql {
+        self.text.push_str(&quote(name));
+        self
+    }
+
+    /// Appends a placeholder bound to `arg`.
+    pub fn arg(&mut self, arg: Arg) -> &mut Sql {
+        self.args.push(arg);
+        let n = self.args.len();
+        self.text.push('$');
+        self.text.push_str(&n.to_string());
+        self
+    }
+}
+
+/// Quotes an identifier.
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Formats a timestamp the way the runtime stores them in SQLite (RFC 3339,
+/// UTC, microseconds).
+pub fn sqlite_time(t: &DateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The current time at the precision both databases keep (microseconds),
+/// strictly increasing within the process, so a value written and read back
+/// compares equal and two writes never share a timestamp (exact restore
+/// relies on it).
+pub fn now() -> DateTime {
+    use chrono::SubsecRound;
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let t = chrono::Utc::now().trunc_subsecs(6);
+    let micros = u64::try_from(t.timestamp_micros()).unwrap_or(0);
+    let mut prev = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = micros.max(prev + 1);
+        match LAST.compare_exchange_weak(prev, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return chrono::DateTime::from_timestamp_micros(next as i64).unwrap_or(t),
+            Err(p) => prev = p,
+        }
+    }
+}
+
+/// A connection pool to one database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+    statements: Arc<AtomicU64>,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+}
+
+/// An open transaction.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, Arc<AtomicU64>),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>, Arc<AtomicU64>),
+}
+
+impl Db {
+    /// Connects to `sqlite:<file>` (created if missing), `sqlite::memory:` or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        if url.starts_with("sqlite:") {
+            let opts: SqliteConnectOptions = url.parse()?;
+            let opts = opts
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(30));
+            let memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database lives in one connection.
+                .max_connections(if memory { 1 } else { 4 })
+                .connect_with(opts)
+                .await?;
+            return Ok(Db::from_sqlite(pool));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(10)
+                    .connect(url)
+                    .await?;
+                return Ok(Db::from_postgres(pool));
+            }
+            #[cfg(not(feature = "postgres"))]
+            return Err(DbError::Url(
+                url.to_string(),
+                " (enable link-runtime's `postgres` feature)",
+            ));
+        }
+        Err(DbError::Url(url.to_string(), ""))
+    }
+
+    pub fn from_sqlite(pool: SqlitePool) -> Db {
+        Db {
+            pool: Pool::Sqlite(pool),
+            statements: Arc::default(),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    pub fn from_postgres(pool: sqlx::PgPool) -> Db {
+        Db {
+            pool: Pool::Postgres(pool),
+            statements: Arc::default(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match &self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Statements executed through this handle so far (for tests and
+    /// benchmarks that prove batching).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => {
+                // BEGIN IMMEDIATE: take the write lock up front so concurrent
+                // writers queue instead of failing on lock upgrade.
+                let tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                Tx::Sqlite(tx, self.statements.clone())
+            }
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, self.statements.clone()),
+        })
+    }
+
+    /// Runs a read in its own implicit transaction.
+    pub async fn fetch(&self, sql: &Sql, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut c = p.acquire().await?;
+                sqlite::fetch(&mut c, sql, cols).await
+            }
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => {
+                let mut c = p.acquire().await?;
+                postgres::fetch(&mut c, sql, cols).await
+            }
+        }
+    }
+
+    /// Runs one statement outside a transaction.
+    pub async fn execute(&self, sql: &Sql) -> Result<u64, DbError> {
+        let mut tx = self.begin().await?;
+        let n = tx.execute(sql).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Runs a script of several statements without arguments (migrations).
+    pub async fn execute_script(&self, script: &str) -> Result<(), DbError> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(script.to_string()))
+                    .execute(p)
+                    .await?;
+            }
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(script.to_string()))
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    pub(crate) fn pg_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(..) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(..) => Dialect::Postgres,
+        }
+    }
+
+    pub async fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
+        match self {
+            Tx::Sqlite(tx, n) => {
+                n.fetch_add(1, Ordering::Relaxed);
+                sqlite::execute(&mut *tx, sql).await
+            }
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx, n) => {
+                n.fetch_add(1, Ordering::Relaxed);
+                postgres::execute(&mut *tx, sql).await
+            }
+        }
+    }
+
+    pub async fn fetch(
+        &mut self,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<Vec<Value>>, DbError> {
+        match self {
+            Tx::Sqlite(tx, n) => {
+                n.fetch_add(1, Ordering::Relaxed);
+                sqlite::fetch(&mut *tx, sql, cols).await
+            }
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx, n) => {
+                n.fetch_add(1, Ordering::Relaxed);
+                postgres::fetch(&mut *tx, sql, cols).await
+            }
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(tx, _) => tx.commit().await?,
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx, _) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(tx, _) => tx.rollback().await?,
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx, _) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+mod sqlite {
+    use super::*;
+    use sqlx::SqliteConnection;
+    use sqlx::sqlite::SqliteArguments;
+
+    fn args(sql: &Sql) -> Result<SqliteArguments, DbError> {
+        use sqlx::Arguments;
+        let mut a = SqliteArguments::default();
+        for arg in &sql.args {
+            let r = match arg {
+                Arg::Null(_) => a.add(Option::<String>::None),
+                Arg::Text(s) => a.add(s.clone()),
+                Arg::Int(i) => a.add(*i),
+                Arg::Float(f) => a.add(*f),
+                Arg::Bool(b) => a.add(*b),
+                Arg::Json(v) => a.add(v.to_string()),
+                Arg::Time(t) => a.add(sqlite_time(t)),
+                Arg::Date(d) => a.add(d.to_string()),
+            };
+            r.map_err(|e| DbError::Decode {
+                column: 0,
+                message: e.to_string(),
+            })?;
+        }
+        Ok(a)
+    }
+
+    pub async fn execute(c: &mut SqliteConnection, sql: &Sql) -> Result<u64, DbError> {
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
+        Ok(q.execute(c).await?.rows_affected())
+    }
+
+    pub async fn fetch(
+        c: &mut SqliteConnection,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<Vec<Value>>, DbError> {
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
+        let rows = q.fetch_all(c).await?;
+        rows.iter().map(|r| decode(r, cols)).collect()
+    }
+
+    fn decode(row: &sqlx::sqlite::SqliteRow, cols: &[ScalarType]) -> Result<Vec<Value>, DbError> {
+        use ScalarType as T;
+        let mut out = Vec::with_capacity(cols.len());
+        for (i, ty) in cols.iter().enumerate() {
+            let err = |e: sqlx::Error| DbError::Decode {
+                column: i,
+                message: e.to_string(),
+            };
+            let v = match ty {
+                T::Text | T::Uuid | T::Date | T::Timestamp => row
+                    .try_get::<Option<String>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::String),
+                T::Integer | T::BigInt => row
+                    .try_get::<Option<i64>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::from),
+                T::Float | T::Double => row
+                    .try_get::<Option<f64>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::from),
+                T::Decimal => match row.try_get::<Option<f64>, _>(i) {
+                    Ok(v) => v.map_or(Value::Null, |f| Value::String(f.to_string())),
+                    Err(_) => row
+                        .try_get::<Option<String>, _>(i)
+                        .map_err(err)?
+                        .map_or(Value::Null, Value::String),
+                },
+                T::Boolean => row
+                    .try_get::<Option<bool>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::Bool),
+                T::Json => match row.try_get::<Option<String>, _>(i).map_err(err)? {
+                    None => Value::Null,
+                    Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                },
+            };
+            out.push(v);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use sqlx::PgConnection;
+    use sqlx::postgres::PgArguments;
+
+    fn args(sql: &Sql) -> Result<PgArguments, DbError> {
+        use sqlx::Arguments;
+        let mut a = PgArguments::default();
+        for arg in &sql.args {
+            let r = match arg {
+                Arg::Null(t) => match t {
+                    ScalarType::Integer => a.add(Option::<i32>::None),
+                    ScalarType::BigInt => a.add(Option::<i64>::None),
+                    ScalarType::Float => a.add(Option::<f32>::None),
+                    ScalarType::Double => a.add(Option::<f64>::None),
+                    ScalarType::Boolean => a.add(Option::<bool>::None),
+                    ScalarType::Json => a.add(Option::<sqlx::types::Json<Value>>::None),
+                    ScalarType::Timestamp => a.add(Option::<DateTime>::None),
+                    ScalarType::Date => a.add(Option::<chrono::NaiveDate>::None),
+                    ScalarType::Text | ScalarType::Uuid | ScalarType::Decimal => {
+                        a.add(Option::<String>::None)
+                    }
+                },
+                Arg::Text(s) => a.add(s.clone()),
+                Arg::Int(i) => a.add(*i),
+                Arg::Float(f) => a.add(*f),
+                Arg::Bool(b) => a.add(*b),
+                Arg::Json(v) => a.add(sqlx::types::Json(v.clone())),
+                Arg::Time(t) => a.add(*t),
+                Arg::Date(d) => a.add(*d),
+            };
+            r.map_err(|e| DbError::Decode {
+                column: 0,
+                message: e.to_string(),
+            })?;
+        }
+        Ok(a)
+    }
+
+    pub async fn execute(c: &mut PgConnection, sql: &Sql) -> Result<u64, DbError> {
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
+        Ok(q.execute(c).await?.rows_affected())
+    }
+
+    pub async fn fetch(
+        c: &mut PgConnection,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<Vec<Value>>, DbError> {
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
+        let rows = q.fetch_all(c).await?;
+        rows.iter().map(|r| decode(r, cols)).collect()
+    }
+
+    fn decode(row: &sqlx::postgres::PgRow, cols: &[ScalarType]) -> Result<Vec<Value>, DbError> {
+        use ScalarType as T;
+        let mut out = Vec::with_capacity(cols.len());
+        for (i, ty) in cols.iter().enumerate() {
+            let err = |e: sqlx::Error| DbError::Decode {
+                column: i,
+                message: e.to_string(),
+            };
+            let v = match ty {
+                // uuid and numeric are selected as text (see `select_expr`).
+                T::Text | T::Uuid | T::Decimal => row
+                    .try_get::<Option<String>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::String),
+                T::Integer => row
+                    .try_get::<Option<i32>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::from),
+                T::BigInt => row
+                    .try_get::<Option<i64>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::from),
+                T::Float => row
+                    .try_get::<Option<f32>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, |f| Value::from(f as f64)),
+                T::Double => row
+                    .try_get::<Option<f64>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::from),
+                T::Boolean => row
+                    .try_get::<Option<bool>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, Value::Bool),
+                T::Json => row
+                    .try_get::<Option<sqlx::types::Json<Value>>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, |j| j.0),
+                T::Timestamp => row
+                    .try_get::<Option<DateTime>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, |t| {
+                        Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                    }),
+                T::Date => row
+                    .try_get::<Option<chrono::NaiveDate>, _>(i)
+                    .map_err(err)?
+                    .map_or(Value::Null, |d| Value::String(d.to_string())),
+            };
+            out.push(v);
+        }
+        Ok(out)
+    }
+}
+
+/// The SELECT expression of a column so that it decodes as [`ScalarType`]
+/// says (uuid and numeric are read as text on Postgres).
+pub fn select_expr(d: Dialect, table_alias: &str, column: &str, ty: ScalarType) -> String {
+    let col = format!("{}.{}", quote(table_alias), quote(column));
+    match (d, ty) {
+        (Dialect::Postgres, ScalarType::Uuid | ScalarType::Decimal) => format!("{col}::text"),
+        _ => col,
+    }
+}
+
+/// Whether the connection answers (used by tests and the CLI).
+pub async fn ping(db: &Db) -> Result<(), DbError> {
+    match &db.pool {
+        Pool::Sqlite(p) => p.acquire().await?.ping().await?,
+        #[cfg(feature = "postgres")]
+        Pool::Postgres(p) => p.acquire().await?.ping().await?,
+    }
+    Ok(())
+}

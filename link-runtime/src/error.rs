@@ -1,0 +1,97 @@
+//! Typed errors: each says what is wrong and what would be right.
+
+use crate::db::DbError;
+
+/// Every error of the Link and Query services.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown module `{module}`; expected one of {expected}")]
+    UnknownModule { module: String, expected: String },
+
+    #[error("unknown link `{link}`; expected one of {expected}")]
+    UnknownLink { link: String, expected: String },
+
+    #[error("no stored link between `{left}` and `{right}`{hint}")]
+    NoLinkBetween {
+        left: String,
+        right: String,
+        hint: String,
+    },
+
+    #[error("{model} has no linkable key `{key}`; expected {expected}")]
+    UnknownKey {
+        model: String,
+        key: String,
+        expected: String,
+    },
+
+    #[error("missing key for `{module}`: expected `{expected}`")]
+    MissingKey { module: String, expected: String },
+
+    #[error("invalid link value: {message}")]
+    InvalidValue { message: String },
+
+    #[error("extra column `{column}` of link `{link}` {problem}")]
+    InvalidColumn {
+        link: String,
+        column: String,
+        problem: String,
+    },
+
+    #[error(
+        "cannot link {this}: `{link}` allows one {side_model} per {other_model}, and {existing} is already linked (link {existing_id})"
+    )]
+    Cardinality {
+        link: String,
+        this: String,
+        side_model: String,
+        other_model: String,
+        existing: String,
+        existing_id: String,
+    },
+
+    #[error("unknown entity `{entity}`; expected one of {expected}")]
+    UnknownEntity { entity: String, expected: String },
+
+    #[error(
+        "`{entity}` has no field or relation `{name}` (in `{path}`); expected one of {expected}"
+    )]
+    UnknownField {
+        entity: String,
+        name: String,
+        path: String,
+        expected: String,
+    },
+
+    #[error("invalid filter at `{path}`: {message}")]
+    InvalidFilter { path: String, message: String },
+
+    #[error("invalid pagination: {message}")]
+    InvalidPagination { message: String },
+
+    #[error("the {dialect} database `{data_source}` is not configured; configured: {configured}")]
+    UnknownDataSource {
+        data_source: String,
+        dialect: String,
+        configured: String,
+    },
+
+    #[error("migration failed: {0}")]
+    Migrate(String),
+
+    #[error("database error: {0}")]
+    Database(#[from] DbError),
+}
+
+/// "`a`, `b` or `c`".
+pub(crate) fn one_of<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let quoted: Vec<String> = items
+        .into_iter()
+        .map(|c| format!("`{}`", c.as_ref()))
+        .collect();
+    match quoted.len() {
+        0 => "nothing".to_string(),
+        1 => quoted[0].clone(),
+        n => format!("{} or {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}

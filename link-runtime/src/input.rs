@@ -1,0 +1,269 @@
+//! Turning what callers pass (typed link values, Medusa's JSON shape) into
+//! resolved link values, with errors that name the valid choices.
+
+use serde_json::{Map, Value};
+
+use link_model::{Link, LinkGraph, LinkKind, Side};
+
+use crate::error::{Error, one_of};
+use crate::value::{LinkValue, TypedLink};
+
+/// Anything the Link service accepts as one or many links.
+pub trait IntoLinkValues {
+    fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error>;
+}
+
+impl<T: TypedLink> IntoLinkValues for T {
+    fn into_link_values(self, _graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        Ok(vec![self.into_value()])
+    }
+}
+
+impl<T: TypedLink> IntoLinkValues for Vec<T> {
+    fn into_link_values(self, _graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        Ok(self.into_iter().map(TypedLink::into_value).collect())
+    }
+}
+
+impl<T: TypedLink, const N: usize> IntoLinkValues for [T; N] {
+    fn into_link_values(self, _graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        Ok(self.into_iter().map(TypedLink::into_value).collect())
+    }
+}
+
+impl IntoLinkValues for LinkValue {
+    fn into_link_values(self, _graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        Ok(vec![self])
+    }
+}
+
+impl IntoLinkValues for Vec<LinkValue> {
+    fn into_link_values(self, _graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        Ok(self)
+    }
+}
+
+/// Medusa's JSON shape: one object or an array of objects, each
+/// `{"<module>": {"<key>": "<id>"}, "<module>": {"<key>": "<id>"}, "data": {…}}`
+/// with the two modules in either order.
+impl IntoLinkValues for Value {
+    fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        match self {
+            Value::Array(items) => items.iter().map(|v| resolve_json(graph, v)).collect(),
+            v => Ok(vec![resolve_json(graph, &v)?]),
+        }
+    }
+}
+
+impl IntoLinkValues for &Value {
+    fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        self.clone().into_link_values(graph)
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::InvalidValue {
+        message: message.into(),
+    }
+}
+
+/// A side as written: the object key (module name or side alias) and its
+/// single `{key: id}` entry.
+struct Written<'a> {
+    name: &'a str,
+    key: &'a str,
+    id: String,
+}
+
+fn written<'a>(name: &'a str, v: &'a Value) -> Result<Written<'a>, Error> {
+    let Value::Object(obj) = v else {
+        return Err(invalid(format!(
+            "`{name}` must be an object like {{\"{name}_id\": \"…\"}}"
+        )));
+    };
+    let mut entries = obj.iter();
+    let (Some((key, id)), None) = (entries.next(), entries.next()) else {
+        return Err(invalid(format!(
+            "`{name}` must hold exactly one linkable key, like {{\"{name}_id\": \"…\"}}; found {}",
+            obj.len()
+        )));
+    };
+    let id = match id {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => {
+            return Err(invalid(format!(
+                "`{name}.{key}` must be a string id, found {other}"
+            )));
+        }
+    };
+    Ok(Written { name, key, id })
+}
+
+fn side_named(link: &Link, name: &str) -> Vec<Side> {
+    let mut v = Vec::new();
+    for s in [Side::Left, Side::Right] {
+        let side = link.side(s);
+        if side.module == name || side.alias == name {
+            v.push(s);
+        }
+    }
+    v
+}
+
+/// Resolves one Medusa-shaped object.
+pub fn resolve_json(graph: &LinkGraph, v: &Value) -> Result<LinkValue, Error> {
+    let Value::Object(obj) = v else {
+        return Err(invalid(format!(
+            "expected an object like {{\"product\": {{\"product_id\": \"prod_1\"}}, \"sales_channel\": {{\"sales_channel_id\": \"sc_1\"}}}}, found {v}"
+        )));
+    };
+    let data = match obj.get("data") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(d)) => d.clone(),
+        Some(other) => {
+            return Err(invalid(format!(
+                "`data` must be an object of extra columns, found {other}"
+            )));
+        }
+    };
+    let sides: Vec<(&String, &Value)> = obj.iter().filter(|(k, _)| k.as_str() != "data").collect();
+    if sides.len() != 2 {
+        return Err(invalid(format!(
+            "a link names exactly two modules (plus optional `data`); found {}",
+            one_of(sides.iter().map(|(k, _)| k.as_str()))
+        )));
+    }
+    let known = |name: &str| {
+        graph.modules.iter().any(|m| m.name == name)
+            || graph
+                .links
+                .iter()
+                .any(|l| l.left.alias == name || l.right.alias == name)
+    };
+    for (name, _) in &sides {
+        if !known(name) {
+            return Err(Error::UnknownModule {
+                module: name.to_string(),
+                expected: one_of(graph.modules.iter().map(|m| m.name.as_ref())),
+            });
+        }
+    }
+    let a = written(sides[0].0, sides[0].1)?;
+    let b = written(sides[1].0, sides[1].1)?;
+    resolve_pair(graph, &a, &b, data)
+}
+
+fn resolve_pair(
+    graph: &LinkGraph,
+    a: &Written<'_>,
+    b: &Written<'_>,
+    data: Map<String, Value>,
+) -> Result<LinkValue, Error> {
+    // Links joining these two names, in either order.
+    let candidates: Vec<(&Link, Side, Side)> = graph
+        .links
+        .iter()
+        .filter(|l| matches!(l.kind, LinkKind::Stored(_)))
+        .flat_map(|l| {
+            let mut v = Vec::new();
+            for sa in side_named(l, a.name) {
+                for sb in side_named(l, b.name) {
+                    if sa != sb {
+                        v.push((l, sa, sb));
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Err(Error::NoLinkBetween {
+            left: a.name.to_string(),
+            right: b.name.to_string(),
+            hint: String::new(),
+        });
+    }
+    let exact: Vec<&(&Link, Side, Side)> = candidates
+        .iter()
+        .filter(|(l, sa, sb)| l.side(*sa).key == a.key && l.side(*sb).key == b.key)
+        .collect();
+    match exact.as_slice() {
+        [(link, sa, _)] => {
+            let (left, right) = if *sa == Side::Left {
+                (&a.id, &b.id)
+            } else {
+                (&b.id, &a.id)
+            };
+            Ok(LinkValue::new(
+                link.name.to_string(),
+                left.clone(),
+                right.clone(),
+                data,
+            ))
+        }
+        [] => {
+            // Name the key that is wrong and what it should be.
+            for (w, other) in [(a, b), (b, a)] {
+                let expected: Vec<&str> = candidates
+                    .iter()
+                    .filter(|(l, sa, sb)| {
+                        let (mine, theirs) =
+                            if side_named(l, w.name).contains(sa) && w.name == a.name {
+                                (*sa, *sb)
+                            } else {
+                                (*sb, *sa)
+                            };
+                        l.side(theirs).key == other.key || l.side(mine).key == w.key
+                    })
+                    .map(|(l, sa, sb)| {
+                        let mine = if w.name == a.name { *sa } else { *sb };
+                        l.side(mine).key.as_ref()
+                    })
+                    .collect();
+                if !expected.is_empty() && !expected.contains(&w.key) {
+                    let model = candidates
+                        .iter()
+                        .map(|(l, sa, sb)| {
+                            l.side(if w.name == a.name { *sa } else { *sb })
+                                .model
+                                .to_string()
+                        })
+                        .next()
+                        .unwrap_or_else(|| w.name.to_string());
+                    let mut expected: Vec<&str> = expected;
+                    expected.dedup();
+                    return Err(Error::UnknownKey {
+                        model,
+                        key: w.key.to_string(),
+                        expected: one_of(expected),
+                    });
+                }
+            }
+            let valid: Vec<String> = candidates
+                .iter()
+                .map(|(l, sa, sb)| {
+                    format!(
+                        "{}.{} with {}.{}",
+                        a.name,
+                        l.side(*sa).key,
+                        b.name,
+                        l.side(*sb).key
+                    )
+                })
+                .collect();
+            Err(Error::NoLinkBetween {
+                left: format!("{}.{}", a.name, a.key),
+                right: format!("{}.{}", b.name, b.key),
+                hint: format!("; expected {}", one_of(valid)),
+            })
+        }
+        many => Err(invalid(format!(
+            "{} links join `{}` and `{}` with these keys ({}); name the sides by their aliases",
+            many.len(),
+            a.name,
+            b.name,
+            one_of(many.iter().map(|(l, _, _)| l.name.as_ref()))
+        ))),
+    }
+}

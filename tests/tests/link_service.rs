@@ -1,0 +1,678 @@
+//! The Link service on SQLite always and on Postgres when LINK_TEST_PG_URL is
+//! set: every test body runs once per database.
+
+use std::sync::Arc;
+
+use link_model::LinkGraph;
+use link_runtime::{Databases, Db, Dialect, Error, Link, LinkValue, ListFilter, Selection};
+use link_tests::{databases, graph, link_migration};
+use serde_json::{Value, json};
+
+const LINKS: &str = r#"
+[modules.product.models.product]
+soft_delete = "deleted_at"
+fields = { id = "text", title = "text", deleted_at = "timestamp?" }
+
+[modules.sales_channel.models.sales_channel]
+soft_delete = "deleted_at"
+fields = { id = "text", name = "text", deleted_at = "timestamp?" }
+
+[modules.stock_location.models.stock_location]
+linkable_keys = ["stock_location_id", "location_id"]
+fields = { id = "text", name = "text" }
+
+[modules.cart.models.cart]
+fields = { id = "text" }
+
+[modules.payment.models.payment_collection]
+fields = { id = "text" }
+
+[modules.brand.models.brand]
+fields = { id = "text" }
+
+[modules.inventory.models.inventory_item]
+soft_delete = "deleted_at"
+fields = { id = "text", sku = "text", deleted_at = "timestamp?" }
+
+[modules.stock.models.inventory_level]
+soft_delete = "deleted_at"
+fields = { id = "text", deleted_at = "timestamp?" }
+
+# Medusa's link-module test link: m:n with two extra columns.
+[[links]]
+left = { model = "product.product", is_list = true }
+right = { model = "sales_channel.sales_channel", is_list = true }
+table = "product_sales_channel"
+id_prefix = "prefix"
+extra_columns = { extra_field = { type = "integer", default = -1 }, another_field = "text?" }
+
+[[links]]
+left = { model = "sales_channel.sales_channel", is_list = true }
+right = { model = "stock_location.stock_location", alias = "location", is_list = true, relation = "stock_locations" }
+table = "sales_channel_stock_location"
+id_prefix = "scloc"
+
+# one-to-one
+[[links]]
+left = { model = "cart.cart" }
+right = { model = "payment.payment_collection" }
+table = "cart_payment_collection"
+id_prefix = "cartpay"
+
+# one-to-many: a brand has many products, a product one brand
+[[links]]
+left = { model = "brand.brand" }
+right = { model = "product.product", is_list = true }
+table = "brand_product"
+id_prefix = "bp"
+
+# cascade chain: product -> inventory item -> inventory level
+[[links]]
+left = { model = "product.product" }
+right = { model = "inventory.inventory_item", is_list = true, delete_cascade = true }
+table = "product_inventory_item"
+id_prefix = "pii"
+
+[[links]]
+left = { model = "inventory.inventory_item", is_list = true }
+right = { model = "stock.inventory_level", is_list = true, delete_cascade = true }
+table = "inventory_item_level"
+id_prefix = "iil"
+"#;
+
+fn test_graph() -> Arc<LinkGraph> {
+    Arc::new(graph(LINKS))
+}
+
+/// Applies the link tables and the module tables the cascade touches.
+async fn setup(db: &Db) -> Link {
+    let g = test_graph();
+    db.execute_script(&link_migration(&g, db.dialect()))
+        .await
+        .unwrap();
+    let ts = match db.dialect() {
+        Dialect::Sqlite => "TEXT",
+        Dialect::Postgres => "timestamptz",
+    };
+    db.execute_script(&format!(
+        r#"CREATE TABLE "product" ("id" text PRIMARY KEY, "title" text NOT NULL, "deleted_at" {ts} NULL);
+           CREATE TABLE "inventory_item" ("id" text PRIMARY KEY, "sku" text NOT NULL, "deleted_at" {ts} NULL);
+           CREATE TABLE "inventory_level" ("id" text PRIMARY KEY, "deleted_at" {ts} NULL);
+           INSERT INTO "product" VALUES ('p1', 'Shirt', NULL), ('p2', 'Pants', NULL);
+           INSERT INTO "inventory_item" VALUES ('i1', 'S1', NULL), ('i2', 'S2', NULL);
+           INSERT INTO "inventory_level" VALUES ('l1', NULL), ('l2', NULL), ('l3', NULL);"#
+    ))
+    .await
+    .unwrap();
+    Link::new(g, Databases::single(db.clone()))
+}
+
+fn ps(product: &str, channel: &str) -> Value {
+    json!({ "product": { "product_id": product }, "sales_channel": { "sales_channel_id": channel } })
+}
+
+fn pairs(rows: &[link_runtime::LinkRow]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.left.clone(), r.right.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn p(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+/// Every row of a link table as text, ordered: for byte-for-byte comparisons.
+async fn dump(db: &Db, table: &str) -> Vec<Vec<Value>> {
+    use link_model::ScalarType::Text;
+    let sql = link_runtime::db::Sql {
+        text: format!(
+            "SELECT CAST(\"id\" AS TEXT), CAST(\"created_at\" AS TEXT), CAST(\"updated_at\" AS TEXT), CAST(\"deleted_at\" AS TEXT) FROM \"{table}\" ORDER BY \"id\""
+        ),
+        args: vec![],
+    };
+    db.fetch(&sql, &[Text, Text, Text, Text]).await.unwrap()
+}
+
+#[tokio::test]
+async fn create_single_bulk_and_with_extras_applies_defaults() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let one = link.create(ps("p1", "sc1")).await.unwrap();
+        assert_eq!(one.len(), 1);
+        assert!(
+            one[0].id.starts_with("prefix_") && one[0].id.len() == "prefix_".len() + 26,
+            "{}",
+            one[0].id
+        );
+        assert_eq!(one[0].data["extra_field"], json!(-1), "default applied");
+        assert_eq!(one[0].data["another_field"], Value::Null);
+        assert_eq!(one[0].deleted_at, Value::Null);
+        assert!(one[0].created_at.is_string());
+
+        let mut with = ps("p1", "sc2");
+        with["data"] = json!({ "extra_field": 333, "another_field": "x" });
+        let rows = link.create(with).await.unwrap();
+        assert_eq!(
+            rows[0].data,
+            json!({"extra_field": 333, "another_field": "x"})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
+
+        let bulk = link
+            .create(json!([ps("p2", "sc1"), ps("p2", "sc2")]))
+            .await
+            .unwrap();
+        assert_eq!(pairs(&bulk), vec![p("p2", "sc1"), p("p2", "sc2")]);
+
+        let all = link
+            .list(
+                &ListFilter::Of(vec![Selection::new("product", "product_id", ["p1", "p2"])]),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|r| r.link == "product_sales_channel"));
+    }
+}
+
+#[tokio::test]
+async fn either_module_order_and_upsert_keeps_id() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let a = link.create(ps("p1", "sc1")).await.unwrap();
+        // Reversed order (Medusa issue #8217) resolves to the same link and row.
+        let reversed = json!({ "sales_channel": { "sales_channel_id": "sc1" }, "product": { "product_id": "p1" } });
+        let b = link.create(reversed).await.unwrap();
+        assert_eq!(a[0].id, b[0].id, "an existing row keeps its id");
+        assert_eq!(pairs(&b), vec![p("p1", "sc1")]);
+    }
+}
+
+#[tokio::test]
+async fn dismiss_single_and_bulk_returns_exactly_the_dismissed_rows() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        link.create(json!([ps("p1", "sc1"), ps("p1", "sc2"), ps("p2", "sc1")]))
+            .await
+            .unwrap();
+        let one = link.dismiss(ps("p1", "sc1")).await.unwrap();
+        assert_eq!(pairs(&one), vec![p("p1", "sc1")]);
+        assert!(one[0].deleted_at.is_string());
+        // Unknown pairs are ignored; dismissed ones are not dismissed twice.
+        let bulk = link
+            .dismiss(json!([
+                ps("p1", "sc2"),
+                ps("p2", "sc1"),
+                ps("p9", "sc9"),
+                ps("p1", "sc1")
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(pairs(&bulk), vec![p("p1", "sc2"), p("p2", "sc1")]);
+        let live = link
+            .list(
+                &ListFilter::Of(vec![Selection::new("product", "product_id", ["p1", "p2"])]),
+                false,
+            )
+            .await
+            .unwrap();
+        assert!(live.is_empty());
+        let with_deleted = link
+            .list(
+                &ListFilter::Of(vec![Selection::new("product", "product_id", ["p1", "p2"])]),
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(with_deleted.len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn dismiss_then_recreate_keeps_old_extra_and_updates_supplied() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let mut v = ps("p1", "sc1");
+        v["data"] = json!({ "extra_field": 333, "another_field": "original" });
+        let first = link.create(v).await.unwrap();
+        link.dismiss(ps("p1", "sc1")).await.unwrap();
+        let mut again = ps("p1", "sc1");
+        again["data"] = json!({ "another_field": "changed" });
+        let revived = link.create(again).await.unwrap();
+        assert_eq!(revived.len(), 1);
+        assert_eq!(revived[0].id, first[0].id);
+        assert_eq!(revived[0].data["extra_field"], json!(333));
+        assert_eq!(revived[0].data["another_field"], json!("changed"));
+        assert_eq!(revived[0].deleted_at, Value::Null);
+        let live = link
+            .list(
+                &ListFilter::Pairs(vec![LinkValue::new(
+                    "product_sales_channel",
+                    "p1",
+                    "sc1",
+                    Default::default(),
+                )]),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(live.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn typed_errors_name_the_valid_choices() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        // The seed document's stock-location example.
+        let wrong = json!({
+            "sales_channel": { "sales_channel_id": "sc_123" },
+            "stock_location": { "sales_channel_id": "sloc_123" }
+        });
+        let e = link.create(wrong).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "stock_location has no linkable key `sales_channel_id`; expected `stock_location_id`"
+        );
+        let e = link
+            .create(
+                json!({"prodcut": {"product_id": "p"}, "sales_channel": {"sales_channel_id": "s"}}),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown module `prodcut`; expected one of `product`, `sales_channel`, `stock_location`, `cart`, `payment`, `brand`, `inventory` or `stock`"
+        );
+        let e = link
+            .create(json!({"product": {"product_id": "p"}}))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid link value: a link names exactly two modules (plus optional `data`); found `product`"
+        );
+        let mut v = ps("p1", "sc1");
+        v["data"] = json!({ "extra": 1 });
+        let e = link.create(v).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "extra column `extra` of link `product_sales_channel` does not exist; expected `extra_field` or `another_field`"
+        );
+        let mut v = ps("p1", "sc1");
+        v["data"] = json!({ "extra_field": "abc" });
+        let e = link.create(v).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "extra column `extra_field` of link `product_sales_channel` expects an integer, found \"abc\""
+        );
+        let e = link
+            .delete(&[Selection::new("product", "sku", ["x"])])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "product has no linkable key `sku`; expected `product_id`"
+        );
+        // Nothing was written by any of these.
+        let all = link
+            .list(
+                &ListFilter::Of(vec![Selection::new("product", "product_id", ["p1"])]),
+                true,
+            )
+            .await
+            .unwrap();
+        assert!(all.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn cardinality_is_enforced_and_identical_pairs_are_fine() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let cp = |c: &str, pc: &str| json!({ "cart": { "cart_id": c }, "payment": { "payment_collection_id": pc } });
+        link.create(cp("c1", "pay1")).await.unwrap();
+        // The identical pair again is an upsert, not a violation.
+        link.create(cp("c1", "pay1")).await.unwrap();
+        let e = link.create(cp("c1", "pay2")).await.unwrap_err();
+        assert!(matches!(e, Error::Cardinality { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot link payment_collection pay2 to cart c1: `cart_payment_collection` allows one payment_collection per cart, and payment_collection pay1 is already linked (link {})",
+                link.list(
+                    &ListFilter::Pairs(vec![LinkValue::new(
+                        "cart_payment_collection",
+                        "c1",
+                        "pay1",
+                        Default::default()
+                    )]),
+                    false
+                )
+                .await
+                .unwrap()[0]
+                    .id
+            )
+        );
+        let e = link.create(cp("c2", "pay1")).await.unwrap_err();
+        assert!(matches!(e, Error::Cardinality { .. }), "{e}");
+        // one-to-many: a product has one brand, a brand many products.
+        let bp = |b: &str, pr: &str| json!({ "brand": { "brand_id": b }, "product": { "product_id": pr } });
+        link.create(json!([bp("b1", "p1"), bp("b1", "p2")]))
+            .await
+            .unwrap();
+        let e = link.create(bp("b2", "p1")).await.unwrap_err();
+        assert!(e.to_string().starts_with("cannot link brand b2 to product p1: `brand_product` allows one brand per product, and brand b1 is already linked"), "{e}");
+        // Conflicts inside one batch are refused before writing.
+        let e = link
+            .create(json!([bp("b3", "p9"), bp("b4", "p9")]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot link brand b4 to product p9: `brand_product` allows one brand per product, and brand b3 (earlier in the same batch) is already linked (link not yet written)"
+        );
+        // After dismissing, the other partner may be linked.
+        link.dismiss(cp("c1", "pay1")).await.unwrap();
+        link.create(cp("c1", "pay2")).await.unwrap();
+        // Reviving the old pair now violates the one-to-one rule.
+        let e = link.create(cp("c1", "pay1")).await.unwrap_err();
+        assert!(matches!(e, Error::Cardinality { .. }), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_with_one_bad_entry_writes_nothing() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        link.create(json!([ps("p1", "sc1"), ps("p2", "sc1")]))
+            .await
+            .unwrap();
+        let before = dump(&db, "product_sales_channel").await;
+        // A bad entry found before writing.
+        let mut bad = ps("p3", "sc3");
+        bad["data"] = json!({ "extra_field": "x" });
+        assert!(link.create(json!([ps("p1", "sc9"), bad])).await.is_err());
+        assert_eq!(dump(&db, "product_sales_channel").await, before);
+        // A bad entry found by the database (cardinality) after earlier groups wrote.
+        let bp = |b: &str, pr: &str| json!({ "brand": { "brand_id": b }, "product": { "product_id": pr } });
+        link.create(bp("b1", "p1")).await.unwrap();
+        let bp_before = dump(&db, "brand_product").await;
+        assert!(
+            link.create(json!([ps("p7", "sc7"), bp("b2", "p1")]))
+                .await
+                .is_err()
+        );
+        assert_eq!(dump(&db, "product_sales_channel").await, before);
+        assert_eq!(dump(&db, "brand_product").await, bp_before);
+    }
+}
+
+#[tokio::test]
+async fn delete_cascades_over_a_chain_and_restore_exact_undoes_it() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let pii = |pr: &str, i: &str| json!({ "product": { "product_id": pr }, "inventory": { "inventory_item_id": i } });
+        let iil = |i: &str, l: &str| json!({ "inventory": { "inventory_item_id": i }, "stock": { "inventory_level_id": l } });
+        link.create(json!([
+            ps("p1", "sc1"),
+            ps("p2", "sc1"),
+            pii("p1", "i1"),
+            pii("p2", "i2"),
+            iil("i1", "l1"),
+            iil("i1", "l2"),
+            iil("i2", "l3")
+        ]))
+        .await
+        .unwrap();
+        // An older dismissal that restore_exact must leave alone.
+        link.create(ps("p1", "sc9")).await.unwrap();
+        link.dismiss(ps("p1", "sc9")).await.unwrap();
+        let before: Vec<Vec<Vec<Value>>> = futures_dump(&db).await;
+
+        let report = link
+            .delete(&Selection::from_json(&json!({"product": {"product_id": ["p1"]}})).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            pairs(&report.links["product_sales_channel"]),
+            vec![p("p1", "sc1")]
+        );
+        assert_eq!(
+            pairs(&report.links["product_inventory_item"]),
+            vec![p("p1", "i1")]
+        );
+        assert_eq!(
+            pairs(&report.links["inventory_item_level"]),
+            vec![p("i1", "l1"), p("i1", "l2")]
+        );
+        assert_eq!(
+            report.records["inventory.inventory_item"],
+            vec!["i1".to_string()]
+        );
+        let mut levels = report.records["stock.inventory_level"].clone();
+        levels.sort();
+        assert_eq!(levels, vec!["l1".to_string(), "l2".to_string()]);
+        assert!(
+            !report.records.contains_key("product.product"),
+            "the deleted side's own record is the caller's"
+        );
+        // p2's chain is untouched.
+        let live = link
+            .list(
+                &ListFilter::Of(vec![Selection::new(
+                    "inventory",
+                    "inventory_item_id",
+                    ["i2"],
+                )]),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(live.len(), 2);
+
+        let restored = link
+            .restore_exact(&[Selection::new("product", "product_id", ["p1"])], &report)
+            .await
+            .unwrap();
+        assert_eq!(
+            restored.links.values().map(Vec::len).sum::<usize>(),
+            4,
+            "{:#?}",
+            restored.links
+        );
+        assert_eq!(
+            futures_dump(&db)
+                .await
+                .iter()
+                .map(|t| t.iter().map(|r| r[0].clone()).collect::<Vec<_>>())
+                .collect::<Vec<_>>(),
+            before
+                .iter()
+                .map(|t| t.iter().map(|r| r[0].clone()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        );
+        // Exactly the previous state: deleted_at of every row as before.
+        let now_state = futures_dump(&db).await;
+        for (t_before, t_now) in before.iter().zip(&now_state) {
+            for (a, b) in t_before.iter().zip(t_now) {
+                assert_eq!(a[0], b[0]);
+                assert_eq!(a[3], b[3], "deleted_at of {}", a[0]);
+            }
+        }
+        // Module rows came back too.
+        assert_eq!(
+            module_deleted(&db, "inventory_item").await,
+            vec![(json!("i1"), Value::Null), (json!("i2"), Value::Null)]
+        );
+        // Medusa-style restore revives older dismissals as well.
+        link.restore(&[Selection::new("product", "product_id", ["p1"])])
+            .await
+            .unwrap();
+        let live = link
+            .list(
+                &ListFilter::Of(vec![Selection::new("product", "product_id", ["p1"])]),
+                false,
+            )
+            .await
+            .unwrap();
+        assert!(live.iter().any(|r| r.right == "sc9"));
+    }
+}
+
+async fn futures_dump(db: &Db) -> Vec<Vec<Vec<Value>>> {
+    let mut out = Vec::new();
+    for t in [
+        "product_sales_channel",
+        "product_inventory_item",
+        "inventory_item_level",
+    ] {
+        out.push(dump(db, t).await);
+    }
+    out
+}
+
+async fn module_deleted(db: &Db, table: &str) -> Vec<(Value, Value)> {
+    use link_model::ScalarType::Text;
+    let sql = link_runtime::db::Sql {
+        text: format!(
+            "SELECT \"id\", CAST(\"deleted_at\" AS TEXT) FROM \"{table}\" ORDER BY \"id\""
+        ),
+        args: vec![],
+    };
+    db.fetch(&sql, &[Text, Text])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn list_converts_back_to_link_values_and_purge_hard_deletes() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let mut v = ps("p1", "sc1");
+        v["data"] = json!({ "extra_field": 5 });
+        link.create(json!([v, ps("p2", "sc1")])).await.unwrap();
+        let rows = link
+            .list(
+                &ListFilter::Of(vec![Selection::new(
+                    "sales_channel",
+                    "sales_channel_id",
+                    ["sc1"],
+                )]),
+                false,
+            )
+            .await
+            .unwrap();
+        let g = link.graph();
+        let mut shapes: Vec<Value> = rows.iter().map(|r| r.to_json(g)).collect();
+        shapes.sort_by_key(|v| v["product"]["product_id"].to_string());
+        assert_eq!(
+            shapes,
+            vec![
+                json!({"product": {"product_id": "p1"}, "sales_channel": {"sales_channel_id": "sc1"}, "data": {"extra_field": 5, "another_field": null}}),
+                json!({"product": {"product_id": "p2"}, "sales_channel": {"sales_channel_id": "sc1"}, "data": {"extra_field": -1, "another_field": null}}),
+            ]
+        );
+        link.dismiss(ps("p2", "sc1")).await.unwrap();
+        let cutoff_before = chrono::Utc::now() - chrono::Duration::hours(1);
+        let none = link.purge(Some(cutoff_before)).await.unwrap();
+        assert_eq!(none["product_sales_channel"], 0);
+        let purged = link.purge(None).await.unwrap();
+        assert_eq!(purged["product_sales_channel"], 1);
+        let all = link
+            .list(
+                &ListFilter::Of(vec![Selection::new(
+                    "sales_channel",
+                    "sales_channel_id",
+                    ["sc1"],
+                )]),
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(pairs(&all), vec![p("p1", "sc1")]);
+    }
+}
+
+#[tokio::test]
+async fn events_are_delivered_after_commit_for_every_write() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let mut rx = link.subscribe();
+        link.create(json!([ps("p1", "sc1"), ps("p2", "sc1")]))
+            .await
+            .unwrap();
+        link.dismiss(ps("p1", "sc1")).await.unwrap();
+        let report = link
+            .delete(&[Selection::new("product", "product_id", ["p2"])])
+            .await
+            .unwrap();
+        link.restore_exact(&[Selection::new("product", "product_id", ["p2"])], &report)
+            .await
+            .unwrap();
+        // A failed write emits nothing.
+        let _ = link.create(json!([ps("p3", "sc3"), {"product": {"product_id": "x"}, "sales_channel": {"sales_channel_id": "y"}, "data": {"nope": 1}}])).await;
+        let mut names = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            names.push(format!("{} {}-{}", e.name, e.left, e.right));
+        }
+        assert_eq!(
+            names,
+            vec![
+                "LinkProductSalesChannel.attached p1-sc1",
+                "LinkProductSalesChannel.attached p2-sc1",
+                "LinkProductSalesChannel.detached p1-sc1",
+                "LinkProductSalesChannel.detached p2-sc1",
+                "LinkProductSalesChannel.attached p2-sc1",
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_creates_never_duplicate_or_violate_cardinality() {
+    let mut dbs = Vec::new();
+    let (file_db, path) = link_tests::sqlite_file().await;
+    dbs.push(file_db);
+    if let Some(pg) = link_tests::postgres().await {
+        dbs.push(pg);
+    }
+    for db in dbs {
+        let link = setup(&db).await;
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let link = link.clone();
+            tasks.push(tokio::spawn(async move {
+                // Everyone creates the same m:n pairs, and fights over a one-to-one cart.
+                let same = link.create(json!([ps("p1", "sc1"), ps("p1", "sc2"), ps("p2", "sc1")])).await;
+                let one = link
+                    .create(json!({ "cart": { "cart_id": "c1" }, "payment": { "payment_collection_id": format!("pay{t}") } }))
+                    .await;
+                (same.is_ok(), one)
+            }));
+        }
+        let mut winners = 0;
+        for t in tasks {
+            let (same_ok, one) = t.await.unwrap();
+            assert!(same_ok, "identical pairs never fail");
+            match one {
+                Ok(_) => winners += 1,
+                Err(Error::Cardinality { .. }) => {}
+                Err(e) => panic!("unexpected error: {e}"),
+            }
+        }
+        assert_eq!(winners, 1, "exactly one cart-payment link wins");
+        assert_eq!(dump(&db, "product_sales_channel").await.len(), 3);
+        assert_eq!(dump(&db, "cart_payment_collection").await.len(), 1);
+    }
+    let _ = std::fs::remove_file(path);
+}
