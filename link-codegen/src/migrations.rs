@@ -138,7 +138,7 @@ fn change_sql(c: &Change, d: Dialect) -> String {
         Change::CreateTable(t) => sql::create_table(t, d),
         Change::DropTable(t) => sql::drop_table(&t.table),
         Change::RenameTable { from, to } => sql::rename_table(from, to, d),
-        Change::AddColumn { table, column } => sql::add_column(&table.table, column, d),
+        Change::AddColumn { table, column } => sql::add_column(table, column, d),
         Change::DropColumn { table, column } => sql::drop_column(&table.table, column),
         Change::AlterColumn {
             before,

@@ -298,8 +298,9 @@ impl LinkGraph {
     }
 
     /// Relations whose owner is the given entity, in declaration order.
-    pub fn relations_of<'a>(&'a self, owner: &'a EntityRef) -> impl Iterator<Item = &'a Relation> {
-        self.relations.iter().filter(move |r| &r.owner == owner)
+    pub fn relations_of(&self, owner: &EntityRef) -> impl Iterator<Item = &Relation> + '_ {
+        let owner = owner.clone();
+        self.relations.iter().filter(move |r| r.owner == owner)
     }
 
     /// Stored links only.

@@ -12,6 +12,7 @@ pub mod input;
 pub mod link;
 pub mod migrate;
 pub mod path;
+pub mod query;
 pub mod value;
 
 pub use db::{Db, DbError, Dialect};
@@ -22,6 +23,7 @@ pub use link::{Action, CascadeReport, Databases, Link, LinkEvent, LinkRow, ListF
 pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
+pub use query::{Dir, Graph, GraphResult, Metadata, Nested, Query};
 pub use value::{LinkValue, TypedLink};
 
 /// Timestamps of link rows and models.

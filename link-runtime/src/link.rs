@@ -372,6 +372,11 @@ impl Link {
                 };
                 to_arg(&link.name, col, val)?;
             }
+            if v.left.contains('\0') || v.right.contains('\0') {
+                return Err(Error::InvalidValue {
+                    message: format!("link `{}` keys cannot contain NUL characters", link.name),
+                });
+            }
             if v.left.is_empty() || v.right.is_empty() {
                 return Err(Error::InvalidValue {
                     message: format!("link `{}` needs two non-empty keys", link.name),
@@ -467,11 +472,7 @@ impl Link {
                 sql.push("(");
                 sql.arg(Arg::Text(left.clone())).push(", ");
                 sql.arg(Arg::Text(right.clone())).push(", ");
-                sql.arg(Arg::Text(format!(
-                    "{}_{}",
-                    st.id_prefix,
-                    ulid::Ulid::generate()
-                )));
+                sql.arg(Arg::Text(format!("{}_{}", st.id_prefix, next_ulid())));
                 for c in &cols {
                     sql.push(", ");
                     let v = data.get(c.name.as_ref()).unwrap_or(&Value::Null);
@@ -1003,6 +1004,16 @@ impl Link {
 enum Mode {
     Delete(DateTime),
     Restore(Option<DateTime>),
+}
+
+/// A ULID that sorts after every earlier one of this process, so link rows
+/// created in one call keep their order under `ORDER BY created_at, id`.
+fn next_ulid() -> ulid::Ulid {
+    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
+    let mut g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(ulid::Generator::new)
+        .generate()
+        .unwrap_or_else(|_| ulid::Ulid::generate())
 }
 
 /// Rows of one link that supply the same extra columns.

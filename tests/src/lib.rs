@@ -92,3 +92,89 @@ pub async fn databases() -> Vec<Db> {
     }
     v
 }
+
+/// The workspace's own links.toml (the seed's modules and links).
+pub fn seed_links_toml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../links.toml"))
+        .expect("workspace links.toml")
+}
+
+const MODULES: [(&str, &str); 6] = [
+    ("api_key", "api_key"),
+    ("sales_channel", "sales_channel"),
+    ("cart", "cart"),
+    ("order", "order"),
+    ("product", "product"),
+    ("stock_location", "stock_location"),
+];
+
+/// Creates the storefront's module tables (from its module migrations).
+pub async fn create_module_tables(db: &Db, only: Option<&[&str]>) {
+    let dialect = db.dialect().name();
+    for (module, table) in MODULES {
+        if only.is_some_and(|o| !o.contains(&module)) {
+            continue;
+        }
+        let path = format!(
+            "{}/../examples/storefront/migrations/modules/{module}/{dialect}/0001_create_{table}.sql",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sql = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        db.execute_script(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
+
+/// Seed records (the seed document's ids plus a few more).
+pub fn seed_rows(module: &str) -> &'static str {
+    match module {
+        "sales_channel" => {
+            r#"INSERT INTO "sales_channel" ("id", "name", "description", "is_disabled") VALUES
+                ('sc_123', 'Default Sales Channel', 'Created by default', false),
+                ('sc_456', 'Webshop', NULL, false),
+                ('sc_789', 'Wholesale', 'B2B orders', true);"#
+        }
+        "api_key" => {
+            r#"INSERT INTO "api_key" ("id", "token", "salt", "redacted", "title", "type", "created_by") VALUES
+                ('apk_123', 'pk_0123', 'salt1', 'pk_***123', 'Storefront key', 'publishable', 'user_1'),
+                ('apk_456', 'pk_0456', 'salt2', 'pk_***456', 'Mobile app key', 'publishable', 'user_1');"#
+        }
+        "product" => {
+            r#"INSERT INTO "product" ("id", "title", "handle", "status", "weight") VALUES
+                ('prod_123', 'Medusa T-Shirt', 't-shirt', 'published', 400),
+                ('prod_456', 'Medusa Sweatpants', 'sweatpants', 'published', 600),
+                ('prod_789', 'Medusa Shorts', 'shorts', 'draft', NULL);"#
+        }
+        "stock_location" => {
+            r#"INSERT INTO "stock_location" ("id", "name") VALUES
+                ('sloc_123', 'European Warehouse'),
+                ('sloc_456', 'US Warehouse');"#
+        }
+        "cart" => {
+            r#"INSERT INTO "cart" ("id", "sales_channel_id", "email", "currency_code") VALUES
+                ('cart_1', 'sc_123', 'ada@example.com', 'eur'),
+                ('cart_2', 'sc_456', NULL, 'usd'),
+                ('cart_3', NULL, NULL, 'eur');"#
+        }
+        "order" => {
+            r#"INSERT INTO "order" ("id", "display_id", "sales_channel_id", "email", "currency_code", "status") VALUES
+                ('order_1', 1, 'sc_123', 'ada@example.com', 'eur', 'completed'),
+                ('order_2', 2, 'sc_456', 'bob@example.com', 'usd', 'pending');"#
+        }
+        _ => "",
+    }
+}
+
+/// Seeds every module table, in `dbs` by the graph's data sources.
+pub async fn seed_modules(graph: &LinkGraph, dbs: &link_runtime::Databases) {
+    for (module, _) in MODULES {
+        let ds = graph
+            .module(module)
+            .map(|m| m.data_source.to_string())
+            .unwrap_or_default();
+        let db = dbs.get(&ds);
+        create_module_tables(db, Some(&[module])).await;
+        db.execute_script(seed_rows(module)).await.unwrap();
+    }
+}

@@ -1,8 +1,8 @@
 //! Code generation of every fixture under `tests/fixtures/<case>/links.toml`:
 //! every output file (Rust module, SQL migrations per dialect, lock file,
-//! docs) is snapshotted, generation is deterministic, and the Rust modules
-//! committed under `tests/fixtures/<case>/out/links.rs` (compiled by
-//! `tests/tests/compile_fixtures.rs`) are fresh.
+//! docs) is snapshotted, generation is deterministic and idempotent, and the
+//! outputs committed under `tests/fixtures/<case>/out/` (whose Rust modules
+//! `tests/tests/compile_fixtures.rs` compiles) are fresh.
 
 use std::path::{Path, PathBuf};
 
@@ -229,33 +229,64 @@ fn seed_fixture_matches_the_workspace_links_toml() {
     assert_eq!(seed.graph, validate(&workspace).graph);
 }
 
-/// The generated Rust of each fixture is committed under
-/// `fixtures/<case>/out/links.rs` (so `compile_fixtures.rs` compiles it);
-/// it must equal what codegen produces now.
+/// Every fixture's generated files are committed under `fixtures/<case>/`
+/// (`out/...`), so that `compile_fixtures.rs` compiles each Rust module with
+/// the migrations it embeds. They must equal what codegen produces now into
+/// an empty root, and nothing else may linger under `out/`. With
+/// `UPDATE_FIXTURES=1` the committed files are rewritten instead.
 #[test]
-fn committed_fixture_modules_are_fresh() {
+fn committed_fixture_outputs_are_fresh() {
+    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     let mut stale = Vec::new();
     for links in fixtures() {
+        let dir = links.parent().unwrap().to_path_buf();
         let v = validate(&links);
         let (root, plan) = plan_fresh(&v);
-        let rust = plan
-            .files
-            .iter()
-            .find(|f| f.path == root.path().join("out/links.rs"))
-            .expect("a Rust module");
-        let committed = links.parent().unwrap().join("out/links.rs");
-        if std::fs::read_to_string(&committed).ok().as_deref() != Some(rust.contents.as_str()) {
-            if std::env::var_os("UPDATE_FIXTURES").is_some() {
-                std::fs::create_dir_all(committed.parent().unwrap()).unwrap();
-                std::fs::write(&committed, &rust.contents).unwrap();
-            } else {
-                stale.push(committed.display().to_string());
+        let files = relative(root.path(), &plan.files);
+        if update {
+            let _ = std::fs::remove_dir_all(dir.join("out"));
+        }
+        for (name, contents) in &files {
+            assert!(name.starts_with("out/"), "{name} is outside out/");
+            let path = dir.join(name);
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, contents).unwrap();
+            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
+                stale.push(format!("{} (differs or is missing)", path.display()));
+            }
+        }
+        for path in files_under(&dir.join("out")) {
+            let rel = path
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !files.iter().any(|(n, _)| *n == rel) {
+                stale.push(format!("{} (not generated any more)", path.display()));
             }
         }
     }
     assert!(
         stale.is_empty(),
-        "stale generated fixture modules (run with UPDATE_FIXTURES=1 to rewrite them):\n{}",
+        "stale generated fixture files (run `UPDATE_FIXTURES=1 cargo test -p link-tests --test codegen` to rewrite them):\n{}",
         stale.join("\n")
     );
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
 }

@@ -320,18 +320,13 @@ struct Link {
     id_prefix: Option<String>,
     extra_columns: Vec<(String, String, Option<bool>, Option<String>)>,
     dotted: bool,
-    /// Drop the options the link's kind does not take (most links).
-    consistent: bool,
 }
 
 fn model() -> impl Strategy<Value = Model> {
     (
         name(),
         prop::option::weighted(0.3, name()),
-        prop::option::weighted(
-            0.1,
-            prop_oneof![Just("id".to_string()), name()],
-        ),
+        prop::option::weighted(0.1, prop_oneof![Just("id".to_string()), name()]),
         prop::option::weighted(
             0.3,
             prop::collection::vec((name(), prop::option::weighted(0.1, name())), 1..4),
@@ -430,7 +425,7 @@ fn link() -> impl Strategy<Value = Link> {
         prop::option::weighted(0.97, side()),
         prop::option::weighted(0.97, side()),
         prop::option::weighted(0.4, any::<bool>()),
-        prop::option::weighted(0.4, pick()),
+        prop::option::weighted(0.8, pick()),
         prop::option::weighted(0.4, name()),
         prop::option::weighted(0.4, "[a-z0-9]{1,8}|[A-Za-z0-9_]{0,8}"),
         prop::collection::vec(
@@ -446,7 +441,17 @@ fn link() -> impl Strategy<Value = Link> {
         prop::bool::weighted(0.8),
     )
         .prop_map(
-            |(left, right, read_only, field, table, id_prefix, extra_columns, dotted, consistent)| {
+            |(
+                left,
+                right,
+                read_only,
+                field,
+                table,
+                id_prefix,
+                extra_columns,
+                dotted,
+                consistent,
+            )| {
                 let mut link = Link {
                     left,
                     right,
@@ -456,8 +461,8 @@ fn link() -> impl Strategy<Value = Link> {
                     id_prefix,
                     extra_columns,
                     dotted,
-                    consistent,
                 };
+                // Most links take only the options of their kind.
                 if consistent {
                     if link.read_only == Some(true) {
                         link.table = None;

@@ -14,9 +14,9 @@ use proptest::sample::{Index, select};
 const FILE_NAME: &str = "fuzz-links.toml";
 
 /// Cases per family; (a) + (b) + (c) = 12,000.
-const RANDOM_CASES: u32 = 3_000;
-const MUTATION_CASES: u32 = 5_000;
-const GRAMMAR_CASES: u32 = 4_000;
+const RANDOM_CASES: u32 = 60_000;
+const MUTATION_CASES: u32 = 100_000;
+const GRAMMAR_CASES: u32 = 80_000;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -315,7 +315,7 @@ enum Pick {
 
 fn pick() -> BoxedStrategy<Pick> {
     prop_oneof![
-        6 => any::<Index>().prop_map(Pick::Declared),
+        10 => any::<Index>().prop_map(Pick::Declared),
         1 => name().prop_map(Pick::Raw),
     ]
     .boxed()
@@ -376,10 +376,10 @@ fn model() -> impl Strategy<Value = Model> {
     (
         name(),
         prop::option::weighted(0.3, name()),
-        prop::option::weighted(0.1, name()),
+        prop::option::weighted(0.1, prop_oneof![Just("id".to_string()), name()]),
         prop::option::weighted(
             0.3,
-            prop::collection::vec((name(), prop::option::weighted(0.2, name())), 0..4),
+            prop::collection::vec((name(), prop::option::weighted(0.1, name())), 1..4),
         ),
         prop::collection::vec((name(), type_name()), 0..6),
         prop::option::weighted(0.3, name()),
@@ -475,7 +475,7 @@ fn link() -> impl Strategy<Value = Link> {
         prop::option::weighted(0.97, side()),
         prop::option::weighted(0.97, side()),
         prop::option::weighted(0.4, any::<bool>()),
-        prop::option::weighted(0.4, pick()),
+        prop::option::weighted(0.8, pick()),
         prop::option::weighted(0.4, name()),
         prop::option::weighted(0.4, "[a-z0-9]{1,8}|[A-Za-z0-9_]{0,8}"),
         prop::collection::vec(
@@ -488,9 +488,10 @@ fn link() -> impl Strategy<Value = Link> {
             0..3,
         ),
         any::<bool>(),
+        prop::bool::weighted(0.8),
     )
         .prop_map(
-            |(left, right, read_only, field, table, id_prefix, extra_columns, dotted)| Link {
+            |(
                 left,
                 right,
                 read_only,
@@ -499,6 +500,35 @@ fn link() -> impl Strategy<Value = Link> {
                 id_prefix,
                 extra_columns,
                 dotted,
+                consistent,
+            )| {
+                let mut link = Link {
+                    left,
+                    right,
+                    read_only,
+                    field,
+                    table,
+                    id_prefix,
+                    extra_columns,
+                    dotted,
+                };
+                // Most links take only the options of their kind.
+                if consistent {
+                    if link.read_only == Some(true) {
+                        link.table = None;
+                        link.id_prefix = None;
+                        link.extra_columns.clear();
+                        if let Some(left) = &mut link.left {
+                            left.key = None;
+                        }
+                        for side in [&mut link.left, &mut link.right].into_iter().flatten() {
+                            side.delete_cascade = None;
+                        }
+                    } else {
+                        link.field = None;
+                    }
+                }
+                link
             },
         )
 }

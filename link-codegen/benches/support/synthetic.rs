@@ -122,7 +122,7 @@ fn model_name(i: usize) -> String {
 
 /// Models with a second linkable key (`<model>_ref` on `ref_id`).
 fn has_ref_key(i: usize) -> bool {
-    i % 4 == 0
+    i.is_multiple_of(4)
 }
 
 /// Builds the file. Returns its text and what it holds.
@@ -146,7 +146,7 @@ pub fn links_toml(size: Size) -> (String, Counts) {
             let i = j * size.models_per_module + k;
             let model = model_name(i);
             let _ = writeln!(out, "\n[modules.{module}.models.{model}]");
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 let _ = writeln!(out, "table = \"{module}_{model}\"");
             }
             if has_ref_key(i) {
@@ -161,7 +161,7 @@ pub fn links_toml(size: Size) -> (String, Counts) {
             let extra = 3 + i % 5;
             for f in 0..extra {
                 let (name, ty) = FIELD_POOL[(i + f) % FIELD_POOL.len()];
-                if i % 3 == 0 && ty.ends_with('?') {
+                if i.is_multiple_of(3) && ty.ends_with('?') {
                     // The table spelling of a nullable field.
                     let base = ty.trim_end_matches('?');
                     let _ = write!(out, ", {name} = {{ type = \"{base}\", nullable = true }}");
@@ -195,12 +195,12 @@ pub fn links_toml(size: Size) -> (String, Counts) {
         if n % 7 == 3 {
             // Read-only: `a.ref_id` holds b's key.
             read_only += 1;
-            let left_list = n % 2 == 0;
-            let right_list = n % 3 == 0;
+            let left_list = n.is_multiple_of(2);
+            let right_list = n.is_multiple_of(3);
             let _ = write!(out, "left = {{ model = \"{mod_a}.{model_a}\"");
             if left_list {
                 out.push_str(", is_list = true");
-                if n % 4 == 0 {
+                if n.is_multiple_of(4) {
                     let _ = write!(out, ", relation = \"{model_a}_referrers\"");
                 }
             }
@@ -209,10 +209,10 @@ pub fn links_toml(size: Size) -> (String, Counts) {
             if right_list {
                 out.push_str(", is_list = true");
             }
-            if n % 5 == 0 {
+            if n.is_multiple_of(5) {
                 out.push_str(", key = \"id\"");
             }
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 let _ = write!(out, ", relation = \"referenced_{model_b}\"");
             }
             out.push_str(" }\nread_only = true\nfield = \"ref_id\"\n\n");
@@ -244,18 +244,18 @@ pub fn links_toml(size: Size) -> (String, Counts) {
             if is_list {
                 out.push_str(", is_list = true");
             }
-            if n % 11 == 0 && which == "left" {
+            if n.is_multiple_of(11) && which == "left" {
                 out.push_str(", delete_cascade = true");
             }
             out.push_str(" }\n");
         }
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             let _ = writeln!(out, "table = \"lnk_{n}_{model_a}_{model_b}\"");
         }
-        if n % 6 == 0 {
+        if n.is_multiple_of(6) {
             let _ = writeln!(out, "id_prefix = \"l{n}\"");
         }
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             // 1 to 4 extra columns.
             out.push_str("extra_columns = { ");
             let count = 1 + n % 4;

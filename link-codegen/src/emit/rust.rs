@@ -395,8 +395,11 @@ fn record(link: &Link) -> TokenStream {
     let extra_names: Vec<Ident> = st.extra_columns.iter().map(|c| ident(&c.name)).collect();
     let extra_types: Vec<TokenStream> = st.extra_columns.iter().map(extra_rust).collect();
     let extra_strs: Vec<&str> = st.extra_columns.iter().map(|c| c.name.as_ref()).collect();
-    let extra_renames: Vec<TokenStream> =
-        st.extra_columns.iter().map(|c| serde_rename(&c.name)).collect();
+    let extra_renames: Vec<TokenStream> = st
+        .extra_columns
+        .iter()
+        .map(|c| serde_rename(&c.name))
+        .collect();
     let (lk_rename, rk_rename) = (serde_rename(&link.left.key), serde_rename(&link.right.key));
     // Distinct field types for the FromRow bounds.
     let mut bound_types: Vec<TokenStream> = vec![

@@ -249,19 +249,32 @@ pub fn rename_table(from: &TableState, to: &TableState, d: Dialect) -> String {
     out
 }
 
-/// `ADD COLUMN`. A NOT NULL column without default gets a type default on
-/// SQLite's terms (it refuses NOT NULL without default), so the statement
-/// works on tables that already hold rows.
-pub fn add_column(table: &str, c: &ColumnState, d: Dialect) -> String {
-    let mut c = c.clone();
-    if !c.nullable && c.default.is_none() {
-        c.default = Some(zero_default(c.ty));
+/// `ADD COLUMN` to table `before`. A NOT NULL column without default needs
+/// a value for the rows already there: on Postgres it is added with the
+/// type's zero as default, which is dropped again right away; SQLite cannot
+/// drop a default, so there the table is rebuilt with the new column filled
+/// with the zero. Either way the result equals a freshly created table.
+pub fn add_column(before: &TableState, c: &ColumnState, d: Dialect) -> String {
+    let table = quote(&before.table);
+    if c.nullable || c.default.is_some() {
+        return format!("ALTER TABLE {table} ADD COLUMN {};\n", column_def(c, d));
     }
-    format!(
-        "ALTER TABLE {} ADD COLUMN {};\n",
-        quote(table),
-        column_def(&c, d)
-    )
+    match d {
+        Dialect::Postgres => {
+            let mut filled = c.clone();
+            filled.default = Some(zero_default(c.ty));
+            format!(
+                "ALTER TABLE {table} ADD COLUMN {};\nALTER TABLE {table} ALTER COLUMN {} DROP DEFAULT;\n",
+                column_def(&filled, d),
+                quote(&c.name)
+            )
+        }
+        Dialect::Sqlite => {
+            let mut after = before.clone();
+            after.extra_columns.push(c.clone());
+            rebuild_table(before, &after)
+        }
+    }
 }
 
 /// The value existing rows get for a new NOT NULL column without default.
@@ -303,7 +316,8 @@ pub fn alter_column(
             let ty = scalar_type(column.ty, d);
             let old = before.extra_columns.iter().find(|x| x.name == column.name);
             let mut out = String::new();
-            if old.is_none_or(|o| o.ty != column.ty) {
+            let retype = old.is_none_or(|o| o.ty != column.ty);
+            if retype {
                 // The old default may not cast to the new type: drop it first.
                 writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;").unwrap();
                 writeln!(
@@ -319,6 +333,8 @@ pub fn alter_column(
                     default_sql(def, column.ty, d)
                 )
                 .unwrap(),
+                // Already dropped before the type change.
+                None if retype => {}
                 None => writeln!(out, "ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;").unwrap(),
             }
             if column.nullable {
@@ -342,7 +358,28 @@ pub fn alter_column(
             }
             out
         }
-        Dialect::Sqlite => rebuild_table(before, after),
+        Dialect::Sqlite => {
+            let old = before.extra_columns.iter().find(|x| x.name == column.name);
+            let same_on_sqlite = old.is_some_and(|o| {
+                scalar_type(o.ty, d) == scalar_type(column.ty, d)
+                    && o.nullable == column.nullable
+                    && o.default.as_ref().map(|v| default_sql(v, o.ty, d))
+                        == column
+                            .default
+                            .as_ref()
+                            .map(|v| default_sql(v, column.ty, d))
+            });
+            if same_on_sqlite {
+                // E.g. integer -> bigint: both are INTEGER on SQLite.
+                format!(
+                    "-- (column {} of {} is unchanged on SQLite)\n",
+                    quote(&column.name),
+                    quote(&after.table)
+                )
+            } else {
+                rebuild_table(before, after)
+            }
+        }
     }
 }
 
@@ -362,11 +399,13 @@ pub fn rebuild_table(before: &TableState, after: &TableState) -> String {
         after.right_key.clone(),
         "id".to_string(),
     ];
+    // Extra columns new in `after` are copied only when NOT NULL (from
+    // their fallback value below); nullable ones start NULL or default.
     cols.extend(
         after
             .extra_columns
             .iter()
-            .filter(|c| before.extra_columns.iter().any(|b| b.name == c.name))
+            .filter(|c| !c.nullable || before.extra_columns.iter().any(|b| b.name == c.name))
             .map(|c| c.name.clone()),
     );
     cols.extend(["created_at", "updated_at", "deleted_at"].map(String::from));
@@ -375,6 +414,10 @@ pub fn rebuild_table(before: &TableState, after: &TableState) -> String {
         .iter()
         .map(
             |c| match after.extra_columns.iter().find(|x| &x.name == c) {
+                Some(x) if !before.extra_columns.iter().any(|b| b.name == x.name) => {
+                    let fallback = x.default.clone().unwrap_or_else(|| zero_default(x.ty));
+                    default_sql(&fallback, x.ty, d)
+                }
                 Some(x) if !x.nullable => {
                     let fallback = x.default.clone().unwrap_or_else(|| zero_default(x.ty));
                     format!(
