@@ -999,7 +999,10 @@ impl<S: Clone> Validator<'_, S> {
                     "second link with this name",
                 )
                 .secondary(span_of(first), "first link with this name")
-                .help("give one of them another `relation` on its right side"),
+                .help(
+                    "read-only links are named `<left model>_<right relation>`; \
+                     give one of them another `relation` on its right side",
+                ),
                 _ => Diagnostic::new(
                     span_of(i),
                     format!("two links are both named `{}`", link.name),

@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod path;
 pub mod query;
 pub mod value;
+pub mod workflow;
 
 pub use db::{Db, DbError, Dialect};
 pub use error::Error;

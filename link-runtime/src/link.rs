@@ -612,6 +612,39 @@ impl Link {
         Ok(out)
     }
 
+    /// Hard-deletes exactly the given pairs, live or dismissed, and returns
+    /// them (used to undo a create that inserted them).
+    pub async fn erase(&self, input: impl IntoLinkValues) -> Result<Vec<LinkRow>, Error> {
+        let values = input.into_link_values(&self.graph)?;
+        let by_link = self.pairs_by_link(values)?;
+        let mut tx = self.db().begin().await?;
+        let mut out = Vec::new();
+        for (name, pairs) in &by_link {
+            let (def, st) = self.stored(name)?;
+            for chunk in pairs.chunks(CHUNK) {
+                let mut sql = Sql::new();
+                sql.push("DELETE FROM ").ident(&st.table).push(" WHERE ");
+                pair_condition(&mut sql, def, chunk);
+                returning(&mut sql, tx.dialect(), def, st);
+                match tx.fetch(&sql, &row_types(st)).await {
+                    Ok(rows) => out.extend(rows.into_iter().map(|r| decode_row(def, st, r))),
+                    Err(e) => {
+                        let _ = tx.rollback().await;
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        let live: Vec<LinkRow> = out
+            .iter()
+            .filter(|r| r.deleted_at.is_null())
+            .cloned()
+            .collect();
+        self.emit(Action::Detached, &live);
+        Ok(out)
+    }
+
     fn pairs_by_link(
         &self,
         values: Vec<LinkValue>,

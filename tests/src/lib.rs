@@ -99,82 +99,140 @@ pub fn seed_links_toml() -> String {
         .expect("workspace links.toml")
 }
 
-const MODULES: [(&str, &str); 6] = [
-    ("api_key", "api_key"),
-    ("sales_channel", "sales_channel"),
-    ("cart", "cart"),
-    ("order", "order"),
-    ("product", "product"),
-    ("stock_location", "stock_location"),
-];
-
-/// Creates the storefront's module tables (from its module migrations).
+/// Creates the storefront's module tables through each module's own migrations.
 pub async fn create_module_tables(db: &Db, only: Option<&[&str]>) {
-    let dialect = db.dialect().name();
-    for (module, table) in MODULES {
-        if only.is_some_and(|o| !o.contains(&module)) {
+    for m in storefront::modules::MODULES {
+        if only.is_some_and(|o| !o.contains(&m.module)) {
             continue;
         }
-        let path = format!(
-            "{}/../examples/storefront/migrations/modules/{module}/{dialect}/0001_create_{table}.sql",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let sql = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        db.execute_script(&sql)
+        storefront::modules::migrate(db, m)
             .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            .unwrap_or_else(|e| panic!("module {}: {e}", m.module));
     }
 }
 
-/// Seed records (the seed document's ids plus a few more).
-pub fn seed_rows(module: &str) -> &'static str {
-    match module {
-        "sales_channel" => {
-            r#"INSERT INTO "sales_channel" ("id", "name", "description", "is_disabled") VALUES
-                ('sc_123', 'Default Sales Channel', 'Created by default', false),
-                ('sc_456', 'Webshop', NULL, false),
-                ('sc_789', 'Wholesale', 'B2B orders', true);"#
-        }
-        "api_key" => {
-            r#"INSERT INTO "api_key" ("id", "token", "salt", "redacted", "title", "type", "created_by") VALUES
-                ('apk_123', 'pk_0123', 'salt1', 'pk_***123', 'Storefront key', 'publishable', 'user_1'),
-                ('apk_456', 'pk_0456', 'salt2', 'pk_***456', 'Mobile app key', 'publishable', 'user_1');"#
-        }
-        "product" => {
-            r#"INSERT INTO "product" ("id", "title", "handle", "status", "weight") VALUES
-                ('prod_123', 'Medusa T-Shirt', 't-shirt', 'published', 400),
-                ('prod_456', 'Medusa Sweatpants', 'sweatpants', 'published', 600),
-                ('prod_789', 'Medusa Shorts', 'shorts', 'draft', NULL);"#
-        }
-        "stock_location" => {
-            r#"INSERT INTO "stock_location" ("id", "name") VALUES
-                ('sloc_123', 'European Warehouse'),
-                ('sloc_456', 'US Warehouse');"#
-        }
-        "cart" => {
-            r#"INSERT INTO "cart" ("id", "sales_channel_id", "email", "currency_code") VALUES
-                ('cart_1', 'sc_123', 'ada@example.com', 'eur'),
-                ('cart_2', 'sc_456', NULL, 'usd'),
-                ('cart_3', NULL, NULL, 'eur');"#
-        }
-        "order" => {
-            r#"INSERT INTO "order" ("id", "display_id", "sales_channel_id", "email", "currency_code", "status") VALUES
-                ('order_1', 1, 'sc_123', 'ada@example.com', 'eur', 'completed'),
-                ('order_2', 2, 'sc_456', 'bob@example.com', 'usd', 'pending');"#
-        }
-        _ => "",
-    }
-}
-
-/// Seeds every module table, in `dbs` by the graph's data sources.
+/// Seeds every module (tables and records), each in the database of its
+/// data source in `graph`.
 pub async fn seed_modules(graph: &LinkGraph, dbs: &link_runtime::Databases) {
-    for (module, _) in MODULES {
+    for m in storefront::modules::MODULES {
         let ds = graph
-            .module(module)
-            .map(|m| m.data_source.to_string())
+            .module(m.module)
+            .map(|x| x.data_source.to_string())
             .unwrap_or_default();
         let db = dbs.get(&ds);
-        create_module_tables(db, Some(&[module])).await;
-        db.execute_script(seed_rows(module)).await.unwrap();
+        create_module_tables(db, Some(&[m.module])).await;
+        db.execute_script(storefront::modules::seed_sql(m.module))
+            .await
+            .unwrap();
+    }
+}
+
+/// The Link-service test graph (Medusa's link-module test link with extra
+/// columns, one-to-one, one-to-many and a three-model cascade chain).
+pub mod service {
+    use std::sync::Arc;
+
+    use link_model::LinkGraph;
+    use link_runtime::{Databases, Db, Dialect, Link};
+
+    use crate::{graph, link_migration};
+
+    pub const LINKS: &str = r#"
+    [modules.product.models.product]
+    soft_delete = "deleted_at"
+    fields = { id = "text", title = "text", deleted_at = "timestamp?" }
+
+    [modules.sales_channel.models.sales_channel]
+    soft_delete = "deleted_at"
+    fields = { id = "text", name = "text", deleted_at = "timestamp?" }
+
+    [modules.stock_location.models.stock_location]
+    linkable_keys = ["stock_location_id", "location_id"]
+    fields = { id = "text", name = "text" }
+
+    [modules.cart.models.cart]
+    fields = { id = "text" }
+
+    [modules.payment.models.payment_collection]
+    fields = { id = "text" }
+
+    [modules.brand.models.brand]
+    fields = { id = "text" }
+
+    [modules.inventory.models.inventory_item]
+    soft_delete = "deleted_at"
+    fields = { id = "text", sku = "text", deleted_at = "timestamp?" }
+
+    [modules.stock.models.inventory_level]
+    soft_delete = "deleted_at"
+    fields = { id = "text", deleted_at = "timestamp?" }
+
+    # Medusa's link-module test link: m:n with two extra columns.
+    [[links]]
+    left = { model = "product.product", is_list = true }
+    right = { model = "sales_channel.sales_channel", is_list = true }
+    table = "product_sales_channel"
+    id_prefix = "prefix"
+    extra_columns = { extra_field = { type = "integer", default = -1 }, another_field = "text?" }
+
+    [[links]]
+    left = { model = "sales_channel.sales_channel", is_list = true }
+    right = { model = "stock_location.stock_location", alias = "location", is_list = true, relation = "stock_locations" }
+    table = "sales_channel_stock_location"
+    id_prefix = "scloc"
+
+    # one-to-one
+    [[links]]
+    left = { model = "cart.cart" }
+    right = { model = "payment.payment_collection" }
+    table = "cart_payment_collection"
+    id_prefix = "cartpay"
+
+    # one-to-many: a brand has many products, a product one brand
+    [[links]]
+    left = { model = "brand.brand" }
+    right = { model = "product.product", is_list = true }
+    table = "brand_product"
+    id_prefix = "bp"
+
+    # cascade chain: product -> inventory item -> inventory level
+    [[links]]
+    left = { model = "product.product" }
+    right = { model = "inventory.inventory_item", is_list = true, delete_cascade = true }
+    table = "product_inventory_item"
+    id_prefix = "pii"
+
+    [[links]]
+    left = { model = "inventory.inventory_item", is_list = true }
+    right = { model = "stock.inventory_level", is_list = true, delete_cascade = true }
+    table = "inventory_item_level"
+    id_prefix = "iil"
+    "#;
+
+    pub fn test_graph() -> Arc<LinkGraph> {
+        Arc::new(graph(LINKS))
+    }
+
+    /// Applies the link tables and the module tables the cascade touches.
+    pub async fn setup(db: &Db) -> Link {
+        let g = test_graph();
+        db.execute_script(&link_migration(&g, db.dialect()))
+            .await
+            .unwrap();
+        let ts = match db.dialect() {
+            Dialect::Sqlite => "TEXT",
+            Dialect::Postgres => "timestamptz",
+        };
+        db.execute_script(&format!(
+            r#"CREATE TABLE "product" ("id" text PRIMARY KEY, "title" text NOT NULL, "deleted_at" {ts} NULL);
+               CREATE TABLE "inventory_item" ("id" text PRIMARY KEY, "sku" text NOT NULL, "deleted_at" {ts} NULL);
+               CREATE TABLE "inventory_level" ("id" text PRIMARY KEY, "deleted_at" {ts} NULL);
+               INSERT INTO "product" VALUES ('p1', 'Shirt', NULL), ('p2', 'Pants', NULL);
+               INSERT INTO "inventory_item" VALUES ('i1', 'S1', NULL), ('i2', 'S2', NULL);
+               INSERT INTO "inventory_level" VALUES ('l1', NULL), ('l2', NULL), ('l3', NULL);"#
+        ))
+        .await
+        .unwrap();
+        Link::new(g, Databases::single(db.clone()))
     }
 }

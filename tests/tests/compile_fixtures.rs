@@ -2,26 +2,36 @@
 //! `cargo clippy -- -D warnings`) against the real runtime, and its static
 //! graph equals the graph codegen validated. The modules are the files
 //! committed under `tests/fixtures/<case>/out/`, kept fresh by
-//! `codegen.rs::committed_fixture_outputs_are_fresh`.
+//! `codegen.rs::committed_fixture_outputs_are_fresh`. `#[rustfmt::skip]`
+//! keeps `cargo fmt` from reformatting them (which would make them stale).
 
 use std::path::Path;
 
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/custom_pk/out/links.rs"]
 mod custom_pk;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/long_names/out/links.rs"]
 mod long_names;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/many_to_many_extras/out/links.rs"]
 mod many_to_many_extras;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/one_to_many/out/links.rs"]
 mod one_to_many;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/one_to_one/out/links.rs"]
 mod one_to_one;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/read_only/out/links.rs"]
 mod read_only;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/same_pair_aliases/out/links.rs"]
 mod same_pair_aliases;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/seed/out/links.rs"]
 mod seed;
+#[rustfmt::skip] // generated: must stay byte-identical to codegen output
 #[path = "../fixtures/self_link/out/links.rs"]
 mod self_link;
 

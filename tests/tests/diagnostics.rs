@@ -3,11 +3,10 @@
 //! snapshotted in `snapshots/`.
 
 use std::fs;
-use std::path::Path;
 
 #[test]
 fn invalid() {
-    insta::glob!("../fixtures/invalid", "*.toml", |path: &Path| {
+    insta::glob!("../fixtures/invalid", "*.toml", |path| {
         let source = fs::read_to_string(path).expect("fixture is readable");
         let file_name = path
             .file_name()

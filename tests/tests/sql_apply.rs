@@ -302,7 +302,7 @@ async fn describe(db: &mut Db, table: &str) -> Describe {
                 .join("|")
         })
         .collect();
-    // psql lists the primary key first, then the other indexes by name.
+    // psql (15) lists the primary key first, then the other indexes by name.
     let indexes = db
         .rows(&format!(
             "SELECT '\"' || c.relname::text || '\" ' || \
@@ -311,7 +311,7 @@ async fn describe(db: &mut Db, table: &str) -> Describe {
                substring(pg_get_indexdef(i.indexrelid, 0, true) from ' USING (.*)$') \
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
              WHERE i.indrelid = '{table}'::regclass \
-             ORDER BY i.indisprimary DESC, i.indisunique DESC, c.relname::text COLLATE \"C\""
+             ORDER BY i.indisprimary DESC, c.relname::text COLLATE \"C\""
         ))
         .await
         .into_iter()

@@ -72,13 +72,40 @@ fn migrations_static(m: &EmbeddedMigrations) -> TokenStream {
 }
 
 /// Pretty-prints tokens as a file with the `@generated` header.
+///
+/// Every top-level item is marked `#[rustfmt::skip]`: the host's
+/// `cargo fmt` would otherwise reformat the file (rustfmt and prettyplease
+/// disagree on details) and the freshness check would then find it stale.
 pub fn format_file(tokens: TokenStream) -> String {
-    let file: syn::File = match syn::parse2(tokens.clone()) {
+    let mut file: syn::File = match syn::parse2(tokens.clone()) {
         Ok(f) => f,
         // Unreachable for our own output; keep the raw tokens visible if it happens.
         Err(e) => return format!("{HEADER}// failed to parse generated code: {e}\n{tokens}\n"),
     };
+    for item in &mut file.items {
+        if let Some(attrs) = item_attrs(item) {
+            attrs.push(syn::parse_quote!(#[rustfmt::skip]));
+        }
+    }
     format!("{HEADER}{}", prettyplease::unparse(&file))
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    use syn::Item;
+    Some(match item {
+        Item::Const(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Macro(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Struct(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        Item::Use(i) => &mut i.attrs,
+        _ => return None,
+    })
 }
 
 /// The generated module as tokens.

@@ -235,17 +235,17 @@ impl Walker<'_> {
     fn document(&mut self, root: &DeTable<'_>) -> Document<Span> {
         self.check_keys(root, "the top level", &["codegen", "modules", "links"]);
         let mut doc = Document::default();
-        if let Some(v) = root.get("codegen") {
-            if let Some(t) = self.as_table(v, "codegen", "`[codegen]`") {
-                doc.codegen = Some(self.codegen(t));
-            }
+        if let Some(v) = root.get("codegen")
+            && let Some(t) = self.as_table(v, "codegen", "`[codegen]`")
+        {
+            doc.codegen = Some(self.codegen(t));
         }
-        if let Some(v) = root.get("modules") {
-            if let Some(t) = self.as_table(v, "modules", "`[modules.product]`") {
-                for (name, module) in t.iter() {
-                    if let Some(m) = self.module(name, module) {
-                        doc.modules.push(m);
-                    }
+        if let Some(v) = root.get("modules")
+            && let Some(t) = self.as_table(v, "modules", "`[modules.product]`")
+        {
+            for (name, module) in t.iter() {
+                if let Some(m) = self.module(name, module) {
+                    doc.modules.push(m);
                 }
             }
         }
@@ -296,14 +296,13 @@ impl Walker<'_> {
             data_source: self.string(t, "data_source", "`data_source = \"default\"`"),
             models: Vec::new(),
         };
-        if let Some(models) = t.get("models") {
-            if let Some(models) =
+        if let Some(models) = t.get("models")
+            && let Some(models) =
                 self.as_table(models, "models", "`[modules.product.models.product]`")
-            {
-                for (model_name, model) in models.iter() {
-                    if let Some(m) = self.model(model_name, model) {
-                        module.models.push(m);
-                    }
+        {
+            for (model_name, model) in models.iter() {
+                if let Some(m) = self.model(model_name, model) {
+                    module.models.push(m);
                 }
             }
         }
@@ -338,29 +337,30 @@ impl Walker<'_> {
         if let Some(keys) = t.get("linkable_keys") {
             model.linkable_keys = Some(self.linkable_keys(keys));
         }
-        if let Some(fields) = t.get("fields") {
-            if let Some(fields) = self.as_table(
+        if let Some(fields) = t.get("fields")
+            && let Some(fields) = self.as_table(
                 fields,
                 "fields",
                 "`fields = { id = \"text\", title = \"text\" }`",
-            ) {
-                for (fname, fv) in fields.iter() {
-                    let name = Sp::new(fname.get_ref().to_string(), fname.span());
-                    match fv.get_ref() {
-                        DeValue::String(ty) => model.fields.push(FieldAst {
-                            name,
-                            ty: Sp::new(ty.to_string(), fv.span()),
-                            nullable: None,
-                        }),
-                        DeValue::Table(ft) => {
-                            self.check_keys(
-                                ft,
-                                &format!("field `{}`", fname.get_ref()),
-                                &["type", "nullable"],
-                            );
-                            let ty = self.string(ft, "type", "`type = \"text\"`");
-                            let nullable = self.boolean(ft, "nullable");
-                            match ty {
+            )
+        {
+            for (fname, fv) in fields.iter() {
+                let name = Sp::new(fname.get_ref().to_string(), fname.span());
+                match fv.get_ref() {
+                    DeValue::String(ty) => model.fields.push(FieldAst {
+                        name,
+                        ty: Sp::new(ty.to_string(), fv.span()),
+                        nullable: None,
+                    }),
+                    DeValue::Table(ft) => {
+                        self.check_keys(
+                            ft,
+                            &format!("field `{}`", fname.get_ref()),
+                            &["type", "nullable"],
+                        );
+                        let ty = self.string(ft, "type", "`type = \"text\"`");
+                        let nullable = self.boolean(ft, "nullable");
+                        match ty {
                                 Some(ty) => model.fields.push(FieldAst { name, ty, nullable }),
                                 None if ft.get("type").is_none() => self.diags.push(
                                     Diagnostic::new(
@@ -372,14 +372,13 @@ impl Walker<'_> {
                                 ),
                                 None => {}
                             }
-                        }
-                        _ => self.wrong_type(
-                            fv,
-                            fname.get_ref(),
-                            "a type name",
-                            "`title = \"text\"` or `subtitle = \"text?\"` (nullable)",
-                        ),
                     }
+                    _ => self.wrong_type(
+                        fv,
+                        fname.get_ref(),
+                        "a type name",
+                        "`title = \"text\"` or `subtitle = \"text?\"` (nullable)",
+                    ),
                 }
             }
         }
@@ -460,54 +459,54 @@ impl Walker<'_> {
                 link.right = Some(side);
             }
         }
-        if let Some(v) = t.get("extra_columns") {
-            if let Some(cols) = self.as_table(
+        if let Some(v) = t.get("extra_columns")
+            && let Some(cols) = self.as_table(
                 v,
                 "extra_columns",
                 "`extra_columns = { note = { type = \"text\" } }`",
-            ) {
-                for (name, cv) in cols.iter() {
-                    let name_sp = Sp::new(name.get_ref().to_string(), name.span());
-                    match cv.get_ref() {
-                        DeValue::String(ty) => link.extra_columns.push(ExtraColumnAst {
-                            name: name_sp,
-                            ty: Some(Sp::new(ty.to_string(), cv.span())),
-                            nullable: None,
-                            default: None,
-                        }),
-                        DeValue::Table(ct) => {
-                            self.check_keys(
-                                ct,
-                                &format!("extra column `{}`", name.get_ref()),
-                                &["type", "nullable", "default"],
+            )
+        {
+            for (name, cv) in cols.iter() {
+                let name_sp = Sp::new(name.get_ref().to_string(), name.span());
+                match cv.get_ref() {
+                    DeValue::String(ty) => link.extra_columns.push(ExtraColumnAst {
+                        name: name_sp,
+                        ty: Some(Sp::new(ty.to_string(), cv.span())),
+                        nullable: None,
+                        default: None,
+                    }),
+                    DeValue::Table(ct) => {
+                        self.check_keys(
+                            ct,
+                            &format!("extra column `{}`", name.get_ref()),
+                            &["type", "nullable", "default"],
+                        );
+                        let ty = self.string(ct, "type", "`type = \"integer\"`");
+                        if ct.get("type").is_none() {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    cv.span(),
+                                    format!("extra column `{}` has no `type`", name.get_ref()),
+                                    "missing `type`",
+                                )
+                                .help("write it like `{ type = \"integer\", default = 0 }`"),
                             );
-                            let ty = self.string(ct, "type", "`type = \"integer\"`");
-                            if ct.get("type").is_none() {
-                                self.diags.push(
-                                    Diagnostic::new(
-                                        cv.span(),
-                                        format!("extra column `{}` has no `type`", name.get_ref()),
-                                        "missing `type`",
-                                    )
-                                    .help("write it like `{ type = \"integer\", default = 0 }`"),
-                                );
-                            }
-                            let nullable = self.boolean(ct, "nullable");
-                            let default = ct.get("default").and_then(|d| self.default_value(d));
-                            link.extra_columns.push(ExtraColumnAst {
-                                name: name_sp,
-                                ty,
-                                nullable,
-                                default,
-                            });
                         }
-                        _ => self.wrong_type(
-                            cv,
-                            name.get_ref(),
-                            "a type name or a table",
-                            "`note = \"text\"` or `rank = { type = \"integer\", default = 0 }`",
-                        ),
+                        let nullable = self.boolean(ct, "nullable");
+                        let default = ct.get("default").and_then(|d| self.default_value(d));
+                        link.extra_columns.push(ExtraColumnAst {
+                            name: name_sp,
+                            ty,
+                            nullable,
+                            default,
+                        });
                     }
+                    _ => self.wrong_type(
+                        cv,
+                        name.get_ref(),
+                        "a type name or a table",
+                        "`note = \"text\"` or `rank = { type = \"integer\", default = 0 }`",
+                    ),
                 }
             }
         }
