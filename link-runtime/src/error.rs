@@ -38,17 +38,8 @@ pub enum Error {
         problem: String,
     },
 
-    #[error(
-        "cannot link {this}: `{link}` allows one {side_model} per {other_model}, and {existing} is already linked (link {existing_id})"
-    )]
-    Cardinality {
-        link: String,
-        this: String,
-        side_model: String,
-        other_model: String,
-        existing: String,
-        existing_id: String,
-    },
+    #[error("{0}")]
+    Cardinality(Box<CardinalityViolation>),
 
     #[error("unknown entity `{entity}`; expected one of {expected}")]
     UnknownEntity { entity: String, expected: String },
@@ -81,6 +72,23 @@ pub enum Error {
 
     #[error("database error: {0}")]
     Database(#[from] DbError),
+}
+
+/// A create that would give a record more partners than the link allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot link {this}: `{link}` allows one {side_model} per {other_model}, and {existing} is already linked (link {existing_id})"
+)]
+pub struct CardinalityViolation {
+    pub link: String,
+    /// The pair that was refused, e.g. `brand b2 to product p1`.
+    pub this: String,
+    pub side_model: String,
+    pub other_model: String,
+    /// The partner already linked.
+    pub existing: String,
+    /// Id of the existing link row.
+    pub existing_id: String,
 }
 
 /// "`a`, `b` or `c`".

@@ -17,7 +17,7 @@ pub mod value;
 pub mod workflow;
 
 pub use db::{Db, DbError, Dialect};
-pub use error::Error;
+pub use error::{CardinalityViolation, Error};
 pub use id::{Entity, Id};
 pub use input::IntoLinkValues;
 pub use link::{Action, CascadeReport, Databases, Link, LinkEvent, LinkRow, ListFilter, Selection};

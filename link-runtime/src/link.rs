@@ -424,17 +424,22 @@ impl Link {
                 {
                     let other = def.side(unique_side.other());
                     let this = def.side(unique_side);
-                    return Err(Error::Cardinality {
-                        link: link.clone(),
-                        this: format!(
-                            "{} {} to {} {}",
-                            other.model, other_val, this.model, key_val
-                        ),
-                        side_model: other.model.to_string(),
-                        other_model: this.model.to_string(),
-                        existing: format!("{} {} (earlier in the same batch)", other.model, prev),
-                        existing_id: "not yet written".to_string(),
-                    });
+                    return Err(Error::Cardinality(Box::new(
+                        crate::error::CardinalityViolation {
+                            link: link.clone(),
+                            this: format!(
+                                "{} {} to {} {}",
+                                other.model, other_val, this.model, key_val
+                            ),
+                            side_model: other.model.to_string(),
+                            other_model: this.model.to_string(),
+                            existing: format!(
+                                "{} {} (earlier in the same batch)",
+                                other.model, prev
+                            ),
+                            existing_id: "not yet written".to_string(),
+                        },
+                    )));
                 }
             }
         }
@@ -562,14 +567,16 @@ impl Link {
                             } else {
                                 (rr, l)
                             };
-                            return Some(Error::Cardinality {
-                                link: def.name.to_string(),
-                                this: format!("{} {} to {} {}", other.model, t, this.model, m),
-                                side_model: other.model.to_string(),
-                                other_model: this.model.to_string(),
-                                existing: format!("{} {}", other.model, theirs),
-                                existing_id: r.id.clone(),
-                            });
+                            return Some(Error::Cardinality(Box::new(
+                                crate::error::CardinalityViolation {
+                                    link: def.name.to_string(),
+                                    this: format!("{} {} to {} {}", other.model, t, this.model, m),
+                                    side_model: other.model.to_string(),
+                                    other_model: this.model.to_string(),
+                                    existing: format!("{} {}", other.model, theirs),
+                                    existing_id: r.id.clone(),
+                                },
+                            )));
                         }
                     }
                 }
@@ -645,10 +652,7 @@ impl Link {
         Ok(out)
     }
 
-    fn pairs_by_link(
-        &self,
-        values: Vec<LinkValue>,
-    ) -> Result<Vec<(String, Vec<(String, String)>)>, Error> {
+    fn pairs_by_link(&self, values: Vec<LinkValue>) -> Result<Vec<(String, Vec<Pair>)>, Error> {
         let mut by_link: Vec<(String, Vec<(String, String)>)> = Vec::new();
         for v in values {
             self.stored(&v.link)?;
@@ -1048,6 +1052,9 @@ fn next_ulid() -> ulid::Ulid {
         .generate()
         .unwrap_or_else(|_| ulid::Ulid::generate())
 }
+
+/// `(left key, right key)` of a link row.
+type Pair = (String, String);
 
 /// Rows of one link that supply the same extra columns.
 struct Group {

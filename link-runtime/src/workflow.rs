@@ -40,6 +40,9 @@ use crate::value::LinkValue;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// The compensation of one completed step.
+type Undo = Box<dyn FnOnce() -> BoxFuture<Result<(), Error>> + Send>;
+
 /// A step: a forward action and the compensation of what it did.
 pub trait Step: Clone + Send + Sync + 'static {
     type Input: Send;
@@ -82,10 +85,7 @@ impl std::error::Error for WorkflowError {}
 /// Runs steps in order and compensates completed ones on failure.
 #[derive(Default)]
 pub struct Runner {
-    done: Vec<(
-        &'static str,
-        Box<dyn FnOnce() -> BoxFuture<Result<(), Error>> + Send>,
-    )>,
+    done: Vec<(&'static str, Undo)>,
 }
 
 impl Runner {

@@ -425,3 +425,73 @@ async fn cardinality_indexes_follow_the_links() {
         db.close().await;
     }
 }
+
+/// A link whose key changes under the same (explicit) table name is a
+/// different link: its table is dropped first and created again (with the
+/// flag), or left alone entirely (without it) — never created as a no-op
+/// `CREATE TABLE IF NOT EXISTS` and then dropped.
+#[tokio::test]
+async fn key_change_under_the_same_table_name_recreates_the_table() {
+    let toml = |key: &str| {
+        format!(
+            "[codegen]\nmigrations = \"migrations\"\nlock = \"links.lock\"\n\n\
+             [modules.sales_channel.models.sales_channel]\nfields = {{ id = \"text\" }}\n\n\
+             [modules.stock_location.models.stock_location]\n\
+             linkable_keys = [\"stock_location_id\", \"location_id\"]\nfields = {{ id = \"text\" }}\n\n\
+             [[links]]\nleft = {{ model = \"sales_channel.sales_channel\", is_list = true }}\n\
+             right = {{ model = \"stock_location.stock_location\", key = \"{key}\", is_list = true }}\n\
+             table = \"sc_location\"\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let links = dir.path().join("links.toml");
+    std::fs::write(&links, toml("stock_location_id")).unwrap();
+    Codegen::new(&links).write().unwrap();
+    std::fs::write(&links, toml("location_id")).unwrap();
+
+    let kept = Codegen::new(&links).plan().unwrap();
+    assert_eq!(
+        kept.new_migration, None,
+        "nothing can be done without the flag"
+    );
+    assert_eq!(
+        kept.skipped,
+        [
+            "DESTRUCTIVE: drop table sc_location and all its rows",
+            "create table sc_location (sales_channel.sales_channel.sales_channel_id <> stock_location.stock_location.location_id)",
+        ]
+    );
+
+    let plan = Codegen::new(&links)
+        .allow_destructive(true)
+        .write()
+        .unwrap();
+    let stem = plan.new_migration.expect("a second migration");
+    let mut dbs = vec![Db::sqlite().await];
+    if let Some(url) = support::pg_url() {
+        dbs.push(Db::postgres(&url, "mig_key").await);
+    }
+    for mut db in dbs {
+        let d = db.dialect();
+        let read = |s: &str| {
+            std::fs::read_to_string(dir.path().join(format!("migrations/{}/{s}.sql", d.name())))
+                .unwrap()
+        };
+        let second = read(&stem);
+        let drop = second.find("DROP TABLE IF EXISTS \"sc_location\"").unwrap();
+        let create = second
+            .find("CREATE TABLE IF NOT EXISTS \"sc_location\"")
+            .unwrap();
+        assert!(drop < create, "{second}");
+        db.exec(&read("0001_create_sc_location")).await;
+        db.exec(&second).await;
+        let schema = db.schema().await;
+        let cols: Vec<&String> = schema["sc_location"].columns.keys().collect();
+        assert!(cols.contains(&&"location_id".to_string()), "{cols:?}");
+        assert!(
+            !cols.contains(&&"stock_location_id".to_string()),
+            "{cols:?}"
+        );
+        db.close().await;
+    }
+}

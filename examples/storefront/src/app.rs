@@ -52,31 +52,31 @@ pub async fn run_on(db: Db) -> Result<String, Error> {
     let dbs = Databases::single(db.clone());
     let link = Link::new(graph.clone(), dbs.clone());
     link.create(vec![
-        links::links::ProductSalesChannel::new(
+        links::values::ProductSalesChannel::new(
             ProductId::from("prod_123"),
             SalesChannelId::from("sc_123"),
         ),
-        links::links::ProductSalesChannel::new(
+        links::values::ProductSalesChannel::new(
             ProductId::from("prod_456"),
             SalesChannelId::from("sc_123"),
         ),
-        links::links::ProductSalesChannel::new(
+        links::values::ProductSalesChannel::new(
             ProductId::from("prod_123"),
             SalesChannelId::from("sc_456"),
         ),
     ])
     .await?;
-    link.create(links::links::PublishableApiKeySalesChannel::new(
+    link.create(links::values::PublishableApiKeySalesChannel::new(
         ApiKeyId::from("apk_123"),
         SalesChannelId::from("sc_123"),
     ))
     .await?;
     link.create(vec![
-        links::links::SalesChannelStockLocation::new(
+        links::values::SalesChannelStockLocation::new(
             SalesChannelId::from("sc_123"),
             StockLocationId::from("sloc_123"),
         ),
-        links::links::SalesChannelStockLocation::new(
+        links::values::SalesChannelStockLocation::new(
             SalesChannelId::from("sc_456"),
             StockLocationId::from("sloc_456"),
         ),

@@ -2,9 +2,12 @@
 //! Typed link API generated from links.toml: ids, entities, link
 //! records and values, query paths and the link graph.
 #![allow(dead_code, unused_imports)]
+#[rustfmt::skip]
 use ::link_runtime::__private as __rt;
+#[rustfmt::skip]
 pub use ids::*;
 /// Typed ids, one per linkable model.
+#[rustfmt::skip]
 pub mod ids {
     /// Id of a `api_key.api_key` record.
     pub type ApiKeyId = super::__rt::Id<super::entities::ApiKey>;
@@ -21,11 +24,17 @@ pub mod ids {
 }
 /// Graph query results, one struct per entity; every field is
 /// optional because only requested fields are returned.
+#[rustfmt::skip]
 pub mod entities {
     use super::__rt;
     /// `api_key.api_key` (table `api_key`, data source `default`).
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct ApiKey {
@@ -68,7 +77,12 @@ pub mod entities {
     }
     /// `sales_channel.sales_channel` (table `sales_channel`, data source `default`).
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannel {
@@ -113,7 +127,12 @@ pub mod entities {
     }
     /// `cart.cart` (table `cart`, data source `default`).
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct Cart {
@@ -151,7 +170,12 @@ pub mod entities {
     }
     /// `order.order` (table `order`, data source `default`).
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct Order {
@@ -199,7 +223,12 @@ pub mod entities {
     }
     /// `product.product` (table `product`, data source `default`).
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct Product {
@@ -250,7 +279,12 @@ pub mod entities {
     }
     /// `stock_location.stock_location` (table `stock_location`, data source `default`).
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct StockLocation {
@@ -281,7 +315,12 @@ pub mod entities {
     }
     /// Rows of link `publishable_api_key_sales_channel` between `api_key.api_key` and `sales_channel.sales_channel`, as graph results.
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct PublishableApiKeySalesChannel {
@@ -306,7 +345,12 @@ pub mod entities {
     }
     /// Rows of link `product_sales_channel` between `product.product` and `sales_channel.sales_channel`, as graph results.
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct ProductSalesChannel {
@@ -331,7 +375,12 @@ pub mod entities {
     }
     /// Rows of link `sales_channel_stock_location` between `sales_channel.sales_channel` and `stock_location.stock_location`, as graph results.
     #[derive(
-        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+        Debug,
+        Clone,
+        Default,
+        PartialEq,
+        __rt::serde::Serialize,
+        __rt::serde::Deserialize
     )]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannelStockLocation {
@@ -356,6 +405,7 @@ pub mod entities {
     }
 }
 /// Rows of stored link tables.
+#[rustfmt::skip]
 pub mod records {
     use super::__rt;
     use super::ids::*;
@@ -370,14 +420,20 @@ pub mod records {
         pub updated_at: __rt::DateTime,
         pub deleted_at: Option<__rt::DateTime>,
     }
-    impl<'r, R: __rt::sqlx::Row> __rt::sqlx::FromRow<'r, R> for PublishableApiKeySalesChannel
+    impl<'r, R: __rt::sqlx::Row> __rt::sqlx::FromRow<'r, R>
+    for PublishableApiKeySalesChannel
     where
         &'r str: __rt::sqlx::ColumnIndex<R>,
-        ::std::string::String: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
+        ::std::string::String: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
         ApiKeyId: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        SalesChannelId: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        __rt::DateTime: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        Option<__rt::DateTime>: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
+        SalesChannelId: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        __rt::DateTime: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        Option<
+            __rt::DateTime,
+        >: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
     {
         fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
             Ok(Self {
@@ -390,7 +446,8 @@ pub mod records {
             })
         }
     }
-    impl From<PublishableApiKeySalesChannel> for super::links::PublishableApiKeySalesChannel {
+    impl From<PublishableApiKeySalesChannel>
+    for super::values::PublishableApiKeySalesChannel {
         /// The link value of this row, e.g. to re-create it.
         fn from(row: PublishableApiKeySalesChannel) -> Self {
             Self {
@@ -413,11 +470,16 @@ pub mod records {
     impl<'r, R: __rt::sqlx::Row> __rt::sqlx::FromRow<'r, R> for ProductSalesChannel
     where
         &'r str: __rt::sqlx::ColumnIndex<R>,
-        ::std::string::String: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
+        ::std::string::String: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
         ProductId: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        SalesChannelId: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        __rt::DateTime: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        Option<__rt::DateTime>: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
+        SalesChannelId: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        __rt::DateTime: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        Option<
+            __rt::DateTime,
+        >: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
     {
         fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
             Ok(Self {
@@ -430,7 +492,7 @@ pub mod records {
             })
         }
     }
-    impl From<ProductSalesChannel> for super::links::ProductSalesChannel {
+    impl From<ProductSalesChannel> for super::values::ProductSalesChannel {
         /// The link value of this row, e.g. to re-create it.
         fn from(row: ProductSalesChannel) -> Self {
             Self {
@@ -453,11 +515,17 @@ pub mod records {
     impl<'r, R: __rt::sqlx::Row> __rt::sqlx::FromRow<'r, R> for SalesChannelStockLocation
     where
         &'r str: __rt::sqlx::ColumnIndex<R>,
-        ::std::string::String: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        SalesChannelId: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        StockLocationId: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        __rt::DateTime: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
-        Option<__rt::DateTime>: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
+        ::std::string::String: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        SalesChannelId: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        StockLocationId: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        __rt::DateTime: __rt::sqlx::Decode<'r, R::Database>
+            + __rt::sqlx::Type<R::Database>,
+        Option<
+            __rt::DateTime,
+        >: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,
     {
         fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
             Ok(Self {
@@ -470,7 +538,7 @@ pub mod records {
             })
         }
     }
-    impl From<SalesChannelStockLocation> for super::links::SalesChannelStockLocation {
+    impl From<SalesChannelStockLocation> for super::values::SalesChannelStockLocation {
         /// The link value of this row, e.g. to re-create it.
         fn from(row: SalesChannelStockLocation) -> Self {
             Self {
@@ -481,7 +549,8 @@ pub mod records {
     }
 }
 /// Typed link values for the Link service.
-pub mod links {
+#[rustfmt::skip]
+pub mod values {
     use super::__rt;
     use super::ids::*;
     /// A `publishable_api_key_sales_channel` link: `api_key.api_key` (publishable_key_id) <> `sales_channel.sales_channel` (sales_channel_id).
@@ -492,7 +561,10 @@ pub mod links {
     }
     impl PublishableApiKeySalesChannel {
         /// A link between these two records.
-        pub fn new(publishable_key_id: ApiKeyId, sales_channel_id: SalesChannelId) -> Self {
+        pub fn new(
+            publishable_key_id: ApiKeyId,
+            sales_channel_id: SalesChannelId,
+        ) -> Self {
             Self {
                 publishable_key_id,
                 sales_channel_id,
@@ -546,7 +618,10 @@ pub mod links {
     }
     impl SalesChannelStockLocation {
         /// A link between these two records.
-        pub fn new(sales_channel_id: SalesChannelId, stock_location_id: StockLocationId) -> Self {
+        pub fn new(
+            sales_channel_id: SalesChannelId,
+            stock_location_id: StockLocationId,
+        ) -> Self {
             Self {
                 sales_channel_id,
                 stock_location_id,
@@ -568,6 +643,7 @@ pub mod links {
 }
 /// Typed field paths for Query: a typo in an entity, relation or
 /// field name does not compile.
+#[rustfmt::skip]
 pub mod paths {
     use super::__rt;
     /// Field paths of `api_key`.
@@ -1173,935 +1249,1003 @@ pub mod paths {
     }
 }
 /// The link graph the runtime plans queries and writes with.
+#[rustfmt::skip]
 pub static GRAPH: __rt::LinkGraph = __rt::LinkGraph {
-    modules: __rt::Cow::Borrowed(&[
-        __rt::Module {
-            name: __rt::Cow::Borrowed("api_key"),
-            data_source: __rt::Cow::Borrowed("default"),
-            models: __rt::Cow::Borrowed(&[__rt::Model {
+    modules: __rt::Cow::Borrowed(
+        &[
+            __rt::Module {
                 name: __rt::Cow::Borrowed("api_key"),
-                table: __rt::Cow::Borrowed("api_key"),
-                primary_key: __rt::Cow::Borrowed("id"),
-                linkable_keys: __rt::Cow::Borrowed(&[
-                    __rt::LinkableKey {
-                        name: __rt::Cow::Borrowed("api_key_id"),
-                        column: __rt::Cow::Borrowed("id"),
-                    },
-                    __rt::LinkableKey {
-                        name: __rt::Cow::Borrowed("publishable_key_id"),
-                        column: __rt::Cow::Borrowed("id"),
-                    },
-                ]),
-                fields: __rt::Cow::Borrowed(&[
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("token"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("salt"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("redacted"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("title"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("type"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("last_used_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_by"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("revoked_by"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("revoked_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("updated_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("deleted_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                ]),
-                soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
-            }]),
-        },
-        __rt::Module {
-            name: __rt::Cow::Borrowed("sales_channel"),
-            data_source: __rt::Cow::Borrowed("default"),
-            models: __rt::Cow::Borrowed(&[__rt::Model {
+                data_source: __rt::Cow::Borrowed("default"),
+                models: __rt::Cow::Borrowed(
+                    &[
+                        __rt::Model {
+                            name: __rt::Cow::Borrowed("api_key"),
+                            table: __rt::Cow::Borrowed("api_key"),
+                            primary_key: __rt::Cow::Borrowed("id"),
+                            linkable_keys: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("api_key_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("publishable_key_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                ],
+                            ),
+                            fields: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("token"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("salt"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("redacted"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("title"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("type"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("last_used_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_by"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("revoked_by"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("revoked_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("updated_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("deleted_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                ],
+                            ),
+                            soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
+                        },
+                    ],
+                ),
+            },
+            __rt::Module {
                 name: __rt::Cow::Borrowed("sales_channel"),
-                table: __rt::Cow::Borrowed("sales_channel"),
-                primary_key: __rt::Cow::Borrowed("id"),
-                linkable_keys: __rt::Cow::Borrowed(&[__rt::LinkableKey {
-                    name: __rt::Cow::Borrowed("sales_channel_id"),
-                    column: __rt::Cow::Borrowed("id"),
-                }]),
-                fields: __rt::Cow::Borrowed(&[
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("name"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("description"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("is_disabled"),
-                        ty: __rt::ScalarType::Boolean,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("metadata"),
-                        ty: __rt::ScalarType::Json,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("updated_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("deleted_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                ]),
-                soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
-            }]),
-        },
-        __rt::Module {
-            name: __rt::Cow::Borrowed("cart"),
-            data_source: __rt::Cow::Borrowed("default"),
-            models: __rt::Cow::Borrowed(&[__rt::Model {
+                data_source: __rt::Cow::Borrowed("default"),
+                models: __rt::Cow::Borrowed(
+                    &[
+                        __rt::Model {
+                            name: __rt::Cow::Borrowed("sales_channel"),
+                            table: __rt::Cow::Borrowed("sales_channel"),
+                            primary_key: __rt::Cow::Borrowed("id"),
+                            linkable_keys: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("sales_channel_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                ],
+                            ),
+                            fields: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("name"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("description"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("is_disabled"),
+                                        ty: __rt::ScalarType::Boolean,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("metadata"),
+                                        ty: __rt::ScalarType::Json,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("updated_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("deleted_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                ],
+                            ),
+                            soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
+                        },
+                    ],
+                ),
+            },
+            __rt::Module {
                 name: __rt::Cow::Borrowed("cart"),
-                table: __rt::Cow::Borrowed("cart"),
-                primary_key: __rt::Cow::Borrowed("id"),
-                linkable_keys: __rt::Cow::Borrowed(&[__rt::LinkableKey {
-                    name: __rt::Cow::Borrowed("cart_id"),
-                    column: __rt::Cow::Borrowed("id"),
-                }]),
-                fields: __rt::Cow::Borrowed(&[
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("region_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("customer_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("sales_channel_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("email"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("currency_code"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("metadata"),
-                        ty: __rt::ScalarType::Json,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("updated_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("deleted_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("completed_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("locale"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                ]),
-                soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
-            }]),
-        },
-        __rt::Module {
-            name: __rt::Cow::Borrowed("order"),
-            data_source: __rt::Cow::Borrowed("default"),
-            models: __rt::Cow::Borrowed(&[__rt::Model {
+                data_source: __rt::Cow::Borrowed("default"),
+                models: __rt::Cow::Borrowed(
+                    &[
+                        __rt::Model {
+                            name: __rt::Cow::Borrowed("cart"),
+                            table: __rt::Cow::Borrowed("cart"),
+                            primary_key: __rt::Cow::Borrowed("id"),
+                            linkable_keys: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("cart_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                ],
+                            ),
+                            fields: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("region_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("customer_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("sales_channel_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("email"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("currency_code"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("metadata"),
+                                        ty: __rt::ScalarType::Json,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("updated_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("deleted_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("completed_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("locale"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                ],
+                            ),
+                            soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
+                        },
+                    ],
+                ),
+            },
+            __rt::Module {
                 name: __rt::Cow::Borrowed("order"),
-                table: __rt::Cow::Borrowed("order"),
-                primary_key: __rt::Cow::Borrowed("id"),
-                linkable_keys: __rt::Cow::Borrowed(&[__rt::LinkableKey {
-                    name: __rt::Cow::Borrowed("order_id"),
-                    column: __rt::Cow::Borrowed("id"),
-                }]),
-                fields: __rt::Cow::Borrowed(&[
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("region_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("display_id"),
-                        ty: __rt::ScalarType::Integer,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("customer_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("version"),
-                        ty: __rt::ScalarType::Integer,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("sales_channel_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("status"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("is_draft_order"),
-                        ty: __rt::ScalarType::Boolean,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("email"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("currency_code"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("no_notification"),
-                        ty: __rt::ScalarType::Boolean,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("metadata"),
-                        ty: __rt::ScalarType::Json,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("updated_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("deleted_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("canceled_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("locale"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                ]),
-                soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
-            }]),
-        },
-        __rt::Module {
-            name: __rt::Cow::Borrowed("product"),
-            data_source: __rt::Cow::Borrowed("default"),
-            models: __rt::Cow::Borrowed(&[__rt::Model {
+                data_source: __rt::Cow::Borrowed("default"),
+                models: __rt::Cow::Borrowed(
+                    &[
+                        __rt::Model {
+                            name: __rt::Cow::Borrowed("order"),
+                            table: __rt::Cow::Borrowed("order"),
+                            primary_key: __rt::Cow::Borrowed("id"),
+                            linkable_keys: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("order_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                ],
+                            ),
+                            fields: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("region_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("display_id"),
+                                        ty: __rt::ScalarType::Integer,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("customer_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("version"),
+                                        ty: __rt::ScalarType::Integer,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("sales_channel_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("status"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("is_draft_order"),
+                                        ty: __rt::ScalarType::Boolean,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("email"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("currency_code"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("no_notification"),
+                                        ty: __rt::ScalarType::Boolean,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("metadata"),
+                                        ty: __rt::ScalarType::Json,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("updated_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("deleted_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("canceled_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("locale"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                ],
+                            ),
+                            soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
+                        },
+                    ],
+                ),
+            },
+            __rt::Module {
                 name: __rt::Cow::Borrowed("product"),
-                table: __rt::Cow::Borrowed("product"),
-                primary_key: __rt::Cow::Borrowed("id"),
-                linkable_keys: __rt::Cow::Borrowed(&[__rt::LinkableKey {
-                    name: __rt::Cow::Borrowed("product_id"),
-                    column: __rt::Cow::Borrowed("id"),
-                }]),
-                fields: __rt::Cow::Borrowed(&[
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("title"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("handle"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("subtitle"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("description"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("is_giftcard"),
-                        ty: __rt::ScalarType::Boolean,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("status"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("thumbnail"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("weight"),
-                        ty: __rt::ScalarType::Float,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("origin_country"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("material"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("discountable"),
-                        ty: __rt::ScalarType::Boolean,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("external_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("metadata"),
-                        ty: __rt::ScalarType::Json,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("updated_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("deleted_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                ]),
-                soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
-            }]),
-        },
-        __rt::Module {
-            name: __rt::Cow::Borrowed("stock_location"),
-            data_source: __rt::Cow::Borrowed("default"),
-            models: __rt::Cow::Borrowed(&[__rt::Model {
+                data_source: __rt::Cow::Borrowed("default"),
+                models: __rt::Cow::Borrowed(
+                    &[
+                        __rt::Model {
+                            name: __rt::Cow::Borrowed("product"),
+                            table: __rt::Cow::Borrowed("product"),
+                            primary_key: __rt::Cow::Borrowed("id"),
+                            linkable_keys: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("product_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                ],
+                            ),
+                            fields: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("title"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("handle"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("subtitle"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("description"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("is_giftcard"),
+                                        ty: __rt::ScalarType::Boolean,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("status"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("thumbnail"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("weight"),
+                                        ty: __rt::ScalarType::Float,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("origin_country"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("material"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("discountable"),
+                                        ty: __rt::ScalarType::Boolean,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("external_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("metadata"),
+                                        ty: __rt::ScalarType::Json,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("updated_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("deleted_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                ],
+                            ),
+                            soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
+                        },
+                    ],
+                ),
+            },
+            __rt::Module {
                 name: __rt::Cow::Borrowed("stock_location"),
-                table: __rt::Cow::Borrowed("stock_location"),
-                primary_key: __rt::Cow::Borrowed("id"),
-                linkable_keys: __rt::Cow::Borrowed(&[
-                    __rt::LinkableKey {
-                        name: __rt::Cow::Borrowed("stock_location_id"),
-                        column: __rt::Cow::Borrowed("id"),
-                    },
-                    __rt::LinkableKey {
-                        name: __rt::Cow::Borrowed("location_id"),
-                        column: __rt::Cow::Borrowed("id"),
-                    },
-                ]),
-                fields: __rt::Cow::Borrowed(&[
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("name"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("address_id"),
-                        ty: __rt::ScalarType::Text,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("metadata"),
-                        ty: __rt::ScalarType::Json,
-                        nullable: true,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("created_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("updated_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: false,
-                    },
-                    __rt::Field {
-                        name: __rt::Cow::Borrowed("deleted_at"),
-                        ty: __rt::ScalarType::Timestamp,
-                        nullable: true,
-                    },
-                ]),
-                soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
-            }]),
-        },
-    ]),
-    links: __rt::Cow::Borrowed(&[
-        __rt::Link {
-            name: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            left: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("api_key"),
-                model: __rt::Cow::Borrowed("api_key"),
-                key: __rt::Cow::Borrowed("publishable_key_id"),
-                alias: __rt::Cow::Borrowed("api_key"),
-                relation: __rt::Cow::Borrowed("publishable_api_keys"),
+                data_source: __rt::Cow::Borrowed("default"),
+                models: __rt::Cow::Borrowed(
+                    &[
+                        __rt::Model {
+                            name: __rt::Cow::Borrowed("stock_location"),
+                            table: __rt::Cow::Borrowed("stock_location"),
+                            primary_key: __rt::Cow::Borrowed("id"),
+                            linkable_keys: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("stock_location_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                    __rt::LinkableKey {
+                                        name: __rt::Cow::Borrowed("location_id"),
+                                        column: __rt::Cow::Borrowed("id"),
+                                    },
+                                ],
+                            ),
+                            fields: __rt::Cow::Borrowed(
+                                &[
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("name"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("address_id"),
+                                        ty: __rt::ScalarType::Text,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("metadata"),
+                                        ty: __rt::ScalarType::Json,
+                                        nullable: true,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("created_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("updated_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: false,
+                                    },
+                                    __rt::Field {
+                                        name: __rt::Cow::Borrowed("deleted_at"),
+                                        ty: __rt::ScalarType::Timestamp,
+                                        nullable: true,
+                                    },
+                                ],
+                            ),
+                            soft_delete: Some(__rt::Cow::Borrowed("deleted_at")),
+                        },
+                    ],
+                ),
+            },
+        ],
+    ),
+    links: __rt::Cow::Borrowed(
+        &[
+            __rt::Link {
+                name: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                left: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("api_key"),
+                    model: __rt::Cow::Borrowed("api_key"),
+                    key: __rt::Cow::Borrowed("publishable_key_id"),
+                    alias: __rt::Cow::Borrowed("api_key"),
+                    relation: __rt::Cow::Borrowed("publishable_api_keys"),
+                    is_list: true,
+                    delete_cascade: false,
+                },
+                right: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                    key: __rt::Cow::Borrowed("sales_channel_id"),
+                    alias: __rt::Cow::Borrowed("sales_channel"),
+                    relation: __rt::Cow::Borrowed("sales_channels"),
+                    is_list: true,
+                    delete_cascade: false,
+                },
+                kind: __rt::LinkKind::Stored(__rt::StoredLink {
+                    table: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                    index_hash: __rt::Cow::Borrowed("-1d67bae40"),
+                    id_prefix: __rt::Cow::Borrowed("pksc"),
+                    extra_columns: __rt::Cow::Borrowed(&[]),
+                }),
+            },
+            __rt::Link {
+                name: __rt::Cow::Borrowed("cart_sales_channel"),
+                left: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("cart"),
+                    model: __rt::Cow::Borrowed("cart"),
+                    key: __rt::Cow::Borrowed("sales_channel_id"),
+                    alias: __rt::Cow::Borrowed("cart"),
+                    relation: __rt::Cow::Borrowed("cart"),
+                    is_list: false,
+                    delete_cascade: false,
+                },
+                right: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                    key: __rt::Cow::Borrowed("id"),
+                    alias: __rt::Cow::Borrowed("sales_channel"),
+                    relation: __rt::Cow::Borrowed("sales_channel"),
+                    is_list: false,
+                    delete_cascade: false,
+                },
+                kind: __rt::LinkKind::ReadOnly(__rt::ReadOnlyLink {
+                    field: __rt::Cow::Borrowed("sales_channel_id"),
+                }),
+            },
+            __rt::Link {
+                name: __rt::Cow::Borrowed("order_sales_channel"),
+                left: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("order"),
+                    model: __rt::Cow::Borrowed("order"),
+                    key: __rt::Cow::Borrowed("sales_channel_id"),
+                    alias: __rt::Cow::Borrowed("order"),
+                    relation: __rt::Cow::Borrowed("order"),
+                    is_list: false,
+                    delete_cascade: false,
+                },
+                right: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                    key: __rt::Cow::Borrowed("id"),
+                    alias: __rt::Cow::Borrowed("sales_channel"),
+                    relation: __rt::Cow::Borrowed("sales_channel"),
+                    is_list: false,
+                    delete_cascade: false,
+                },
+                kind: __rt::LinkKind::ReadOnly(__rt::ReadOnlyLink {
+                    field: __rt::Cow::Borrowed("sales_channel_id"),
+                }),
+            },
+            __rt::Link {
+                name: __rt::Cow::Borrowed("product_sales_channel"),
+                left: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("product"),
+                    model: __rt::Cow::Borrowed("product"),
+                    key: __rt::Cow::Borrowed("product_id"),
+                    alias: __rt::Cow::Borrowed("product"),
+                    relation: __rt::Cow::Borrowed("products"),
+                    is_list: true,
+                    delete_cascade: false,
+                },
+                right: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                    key: __rt::Cow::Borrowed("sales_channel_id"),
+                    alias: __rt::Cow::Borrowed("sales_channel"),
+                    relation: __rt::Cow::Borrowed("sales_channels"),
+                    is_list: true,
+                    delete_cascade: false,
+                },
+                kind: __rt::LinkKind::Stored(__rt::StoredLink {
+                    table: __rt::Cow::Borrowed("product_sales_channel"),
+                    index_hash: __rt::Cow::Borrowed("20b454295"),
+                    id_prefix: __rt::Cow::Borrowed("prodsc"),
+                    extra_columns: __rt::Cow::Borrowed(&[]),
+                }),
+            },
+            __rt::Link {
+                name: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                left: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                    key: __rt::Cow::Borrowed("sales_channel_id"),
+                    alias: __rt::Cow::Borrowed("sales_channel"),
+                    relation: __rt::Cow::Borrowed("sales_channels"),
+                    is_list: true,
+                    delete_cascade: false,
+                },
+                right: __rt::LinkSide {
+                    module: __rt::Cow::Borrowed("stock_location"),
+                    model: __rt::Cow::Borrowed("stock_location"),
+                    key: __rt::Cow::Borrowed("stock_location_id"),
+                    alias: __rt::Cow::Borrowed("location"),
+                    relation: __rt::Cow::Borrowed("stock_locations"),
+                    is_list: true,
+                    delete_cascade: false,
+                },
+                kind: __rt::LinkKind::Stored(__rt::StoredLink {
+                    table: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                    index_hash: __rt::Cow::Borrowed("26d06f470"),
+                    id_prefix: __rt::Cow::Borrowed("scloc"),
+                    extra_columns: __rt::Cow::Borrowed(&[]),
+                }),
+            },
+        ],
+    ),
+    relations: __rt::Cow::Borrowed(
+        &[
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("api_key"),
+                    model: __rt::Cow::Borrowed("api_key"),
+                },
+                name: __rt::Cow::Borrowed("sales_channels"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
                 is_list: true,
-                delete_cascade: false,
-            },
-            right: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-                key: __rt::Cow::Borrowed("sales_channel_id"),
-                alias: __rt::Cow::Borrowed("sales_channel"),
-                relation: __rt::Cow::Borrowed("sales_channels"),
-                is_list: true,
-                delete_cascade: false,
-            },
-            kind: __rt::LinkKind::Stored(__rt::StoredLink {
-                table: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-                index_hash: __rt::Cow::Borrowed("-1d67bae40"),
-                id_prefix: __rt::Cow::Borrowed("pksc"),
-                extra_columns: __rt::Cow::Borrowed(&[]),
-            }),
-        },
-        __rt::Link {
-            name: __rt::Cow::Borrowed("cart_sales_channel"),
-            left: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("cart"),
-                model: __rt::Cow::Borrowed("cart"),
-                key: __rt::Cow::Borrowed("sales_channel_id"),
-                alias: __rt::Cow::Borrowed("cart"),
-                relation: __rt::Cow::Borrowed("cart"),
-                is_list: false,
-                delete_cascade: false,
-            },
-            right: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-                key: __rt::Cow::Borrowed("id"),
-                alias: __rt::Cow::Borrowed("sales_channel"),
-                relation: __rt::Cow::Borrowed("sales_channel"),
-                is_list: false,
-                delete_cascade: false,
-            },
-            kind: __rt::LinkKind::ReadOnly(__rt::ReadOnlyLink {
-                field: __rt::Cow::Borrowed("sales_channel_id"),
-            }),
-        },
-        __rt::Link {
-            name: __rt::Cow::Borrowed("order_sales_channel"),
-            left: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("order"),
-                model: __rt::Cow::Borrowed("order"),
-                key: __rt::Cow::Borrowed("sales_channel_id"),
-                alias: __rt::Cow::Borrowed("order"),
-                relation: __rt::Cow::Borrowed("order"),
-                is_list: false,
-                delete_cascade: false,
-            },
-            right: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-                key: __rt::Cow::Borrowed("id"),
-                alias: __rt::Cow::Borrowed("sales_channel"),
-                relation: __rt::Cow::Borrowed("sales_channel"),
-                is_list: false,
-                delete_cascade: false,
-            },
-            kind: __rt::LinkKind::ReadOnly(__rt::ReadOnlyLink {
-                field: __rt::Cow::Borrowed("sales_channel_id"),
-            }),
-        },
-        __rt::Link {
-            name: __rt::Cow::Borrowed("product_sales_channel"),
-            left: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("product"),
-                model: __rt::Cow::Borrowed("product"),
-                key: __rt::Cow::Borrowed("product_id"),
-                alias: __rt::Cow::Borrowed("product"),
-                relation: __rt::Cow::Borrowed("products"),
-                is_list: true,
-                delete_cascade: false,
-            },
-            right: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-                key: __rt::Cow::Borrowed("sales_channel_id"),
-                alias: __rt::Cow::Borrowed("sales_channel"),
-                relation: __rt::Cow::Borrowed("sales_channels"),
-                is_list: true,
-                delete_cascade: false,
-            },
-            kind: __rt::LinkKind::Stored(__rt::StoredLink {
-                table: __rt::Cow::Borrowed("product_sales_channel"),
-                index_hash: __rt::Cow::Borrowed("20b454295"),
-                id_prefix: __rt::Cow::Borrowed("prodsc"),
-                extra_columns: __rt::Cow::Borrowed(&[]),
-            }),
-        },
-        __rt::Link {
-            name: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            left: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-                key: __rt::Cow::Borrowed("sales_channel_id"),
-                alias: __rt::Cow::Borrowed("sales_channel"),
-                relation: __rt::Cow::Borrowed("sales_channels"),
-                is_list: true,
-                delete_cascade: false,
-            },
-            right: __rt::LinkSide {
-                module: __rt::Cow::Borrowed("stock_location"),
-                model: __rt::Cow::Borrowed("stock_location"),
-                key: __rt::Cow::Borrowed("stock_location_id"),
-                alias: __rt::Cow::Borrowed("location"),
-                relation: __rt::Cow::Borrowed("stock_locations"),
-                is_list: true,
-                delete_cascade: false,
-            },
-            kind: __rt::LinkKind::Stored(__rt::StoredLink {
-                table: __rt::Cow::Borrowed("sales_channel_stock_location"),
-                index_hash: __rt::Cow::Borrowed("26d06f470"),
-                id_prefix: __rt::Cow::Borrowed("scloc"),
-                extra_columns: __rt::Cow::Borrowed(&[]),
-            }),
-        },
-    ]),
-    relations: __rt::Cow::Borrowed(&[
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("api_key"),
-                model: __rt::Cow::Borrowed("api_key"),
-            },
-            name: __rt::Cow::Borrowed("sales_channels"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            is_list: true,
-            link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            via: __rt::Via::Pivot {
-                owner_side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("api_key"),
-                model: __rt::Cow::Borrowed("api_key"),
-            },
-            name: __rt::Cow::Borrowed("sales_channels_link"),
-            target: __rt::EntityRef::Link {
                 link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                via: __rt::Via::Pivot {
+                    owner_side: __rt::Side::Left,
+                },
             },
-            is_list: true,
-            link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            via: __rt::Via::LinkRows {
-                owner_side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            name: __rt::Cow::Borrowed("publishable_api_keys"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("api_key"),
-                model: __rt::Cow::Borrowed("api_key"),
-            },
-            is_list: true,
-            link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            via: __rt::Via::Pivot {
-                owner_side: __rt::Side::Right,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            name: __rt::Cow::Borrowed("api_keys_link"),
-            target: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("api_key"),
+                    model: __rt::Cow::Borrowed("api_key"),
+                },
+                name: __rt::Cow::Borrowed("sales_channels_link"),
+                target: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                via: __rt::Via::LinkRows {
+                    owner_side: __rt::Side::Left,
+                },
             },
-            is_list: true,
-            link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            via: __rt::Via::LinkRows {
-                owner_side: __rt::Side::Right,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("publishable_api_keys"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("api_key"),
+                    model: __rt::Cow::Borrowed("api_key"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                via: __rt::Via::Pivot {
+                    owner_side: __rt::Side::Right,
+                },
             },
-            name: __rt::Cow::Borrowed("api_key"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("api_key"),
-                model: __rt::Cow::Borrowed("api_key"),
-            },
-            is_list: false,
-            link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            via: __rt::Via::LinkSide {
-                side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("api_keys_link"),
+                target: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                via: __rt::Via::LinkRows {
+                    owner_side: __rt::Side::Right,
+                },
             },
-            name: __rt::Cow::Borrowed("sales_channel"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
+            __rt::Relation {
+                owner: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("api_key"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("api_key"),
+                    model: __rt::Cow::Borrowed("api_key"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                via: __rt::Via::LinkSide {
+                    side: __rt::Side::Left,
+                },
             },
-            is_list: false,
-            link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
-            via: __rt::Via::LinkSide {
-                side: __rt::Side::Right,
+            __rt::Relation {
+                owner: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("sales_channel"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("publishable_api_key_sales_channel"),
+                via: __rt::Via::LinkSide {
+                    side: __rt::Side::Right,
+                },
             },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("cart"),
-                model: __rt::Cow::Borrowed("cart"),
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("cart"),
+                    model: __rt::Cow::Borrowed("cart"),
+                },
+                name: __rt::Cow::Borrowed("sales_channel"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("cart_sales_channel"),
+                via: __rt::Via::ForeignKey,
             },
-            name: __rt::Cow::Borrowed("sales_channel"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("order"),
+                    model: __rt::Cow::Borrowed("order"),
+                },
+                name: __rt::Cow::Borrowed("sales_channel"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("order_sales_channel"),
+                via: __rt::Via::ForeignKey,
             },
-            is_list: false,
-            link: __rt::Cow::Borrowed("cart_sales_channel"),
-            via: __rt::Via::ForeignKey,
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("order"),
-                model: __rt::Cow::Borrowed("order"),
-            },
-            name: __rt::Cow::Borrowed("sales_channel"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            is_list: false,
-            link: __rt::Cow::Borrowed("order_sales_channel"),
-            via: __rt::Via::ForeignKey,
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("product"),
-                model: __rt::Cow::Borrowed("product"),
-            },
-            name: __rt::Cow::Borrowed("sales_channels"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            is_list: true,
-            link: __rt::Cow::Borrowed("product_sales_channel"),
-            via: __rt::Via::Pivot {
-                owner_side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("product"),
-                model: __rt::Cow::Borrowed("product"),
-            },
-            name: __rt::Cow::Borrowed("sales_channels_link"),
-            target: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("product"),
+                    model: __rt::Cow::Borrowed("product"),
+                },
+                name: __rt::Cow::Borrowed("sales_channels"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("product_sales_channel"),
+                via: __rt::Via::Pivot {
+                    owner_side: __rt::Side::Left,
+                },
             },
-            is_list: true,
-            link: __rt::Cow::Borrowed("product_sales_channel"),
-            via: __rt::Via::LinkRows {
-                owner_side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            name: __rt::Cow::Borrowed("products"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("product"),
-                model: __rt::Cow::Borrowed("product"),
-            },
-            is_list: true,
-            link: __rt::Cow::Borrowed("product_sales_channel"),
-            via: __rt::Via::Pivot {
-                owner_side: __rt::Side::Right,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            name: __rt::Cow::Borrowed("products_link"),
-            target: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("product"),
+                    model: __rt::Cow::Borrowed("product"),
+                },
+                name: __rt::Cow::Borrowed("sales_channels_link"),
+                target: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("product_sales_channel"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("product_sales_channel"),
+                via: __rt::Via::LinkRows {
+                    owner_side: __rt::Side::Left,
+                },
             },
-            is_list: true,
-            link: __rt::Cow::Borrowed("product_sales_channel"),
-            via: __rt::Via::LinkRows {
-                owner_side: __rt::Side::Right,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("products"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("product"),
+                    model: __rt::Cow::Borrowed("product"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("product_sales_channel"),
+                via: __rt::Via::Pivot {
+                    owner_side: __rt::Side::Right,
+                },
             },
-            name: __rt::Cow::Borrowed("product"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("product"),
-                model: __rt::Cow::Borrowed("product"),
-            },
-            is_list: false,
-            link: __rt::Cow::Borrowed("product_sales_channel"),
-            via: __rt::Via::LinkSide {
-                side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("products_link"),
+                target: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("product_sales_channel"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("product_sales_channel"),
+                via: __rt::Via::LinkRows {
+                    owner_side: __rt::Side::Right,
+                },
             },
-            name: __rt::Cow::Borrowed("sales_channel"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
+            __rt::Relation {
+                owner: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("product_sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("product"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("product"),
+                    model: __rt::Cow::Borrowed("product"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("product_sales_channel"),
+                via: __rt::Via::LinkSide {
+                    side: __rt::Side::Left,
+                },
             },
-            is_list: false,
-            link: __rt::Cow::Borrowed("product_sales_channel"),
-            via: __rt::Via::LinkSide {
-                side: __rt::Side::Right,
+            __rt::Relation {
+                owner: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("product_sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("sales_channel"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("product_sales_channel"),
+                via: __rt::Via::LinkSide {
+                    side: __rt::Side::Right,
+                },
             },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            name: __rt::Cow::Borrowed("stock_locations"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("stock_location"),
-                model: __rt::Cow::Borrowed("stock_location"),
-            },
-            is_list: true,
-            link: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            via: __rt::Via::Pivot {
-                owner_side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            name: __rt::Cow::Borrowed("locations_link"),
-            target: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("stock_locations"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("stock_location"),
+                    model: __rt::Cow::Borrowed("stock_location"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                via: __rt::Via::Pivot {
+                    owner_side: __rt::Side::Left,
+                },
             },
-            is_list: true,
-            link: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            via: __rt::Via::LinkRows {
-                owner_side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("stock_location"),
-                model: __rt::Cow::Borrowed("stock_location"),
-            },
-            name: __rt::Cow::Borrowed("sales_channels"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            is_list: true,
-            link: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            via: __rt::Via::Pivot {
-                owner_side: __rt::Side::Right,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("stock_location"),
-                model: __rt::Cow::Borrowed("stock_location"),
-            },
-            name: __rt::Cow::Borrowed("sales_channels_link"),
-            target: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                name: __rt::Cow::Borrowed("locations_link"),
+                target: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                via: __rt::Via::LinkRows {
+                    owner_side: __rt::Side::Left,
+                },
             },
-            is_list: true,
-            link: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            via: __rt::Via::LinkRows {
-                owner_side: __rt::Side::Right,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("stock_location"),
+                    model: __rt::Cow::Borrowed("stock_location"),
+                },
+                name: __rt::Cow::Borrowed("sales_channels"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                via: __rt::Via::Pivot {
+                    owner_side: __rt::Side::Right,
+                },
             },
-            name: __rt::Cow::Borrowed("sales_channel"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("sales_channel"),
-                model: __rt::Cow::Borrowed("sales_channel"),
-            },
-            is_list: false,
-            link: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            via: __rt::Via::LinkSide {
-                side: __rt::Side::Left,
-            },
-        },
-        __rt::Relation {
-            owner: __rt::EntityRef::Link {
+            __rt::Relation {
+                owner: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("stock_location"),
+                    model: __rt::Cow::Borrowed("stock_location"),
+                },
+                name: __rt::Cow::Borrowed("sales_channels_link"),
+                target: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                },
+                is_list: true,
                 link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                via: __rt::Via::LinkRows {
+                    owner_side: __rt::Side::Right,
+                },
             },
-            name: __rt::Cow::Borrowed("location"),
-            target: __rt::EntityRef::Model {
-                module: __rt::Cow::Borrowed("stock_location"),
-                model: __rt::Cow::Borrowed("stock_location"),
+            __rt::Relation {
+                owner: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                },
+                name: __rt::Cow::Borrowed("sales_channel"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("sales_channel"),
+                    model: __rt::Cow::Borrowed("sales_channel"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                via: __rt::Via::LinkSide {
+                    side: __rt::Side::Left,
+                },
             },
-            is_list: false,
-            link: __rt::Cow::Borrowed("sales_channel_stock_location"),
-            via: __rt::Via::LinkSide {
-                side: __rt::Side::Right,
+            __rt::Relation {
+                owner: __rt::EntityRef::Link {
+                    link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                },
+                name: __rt::Cow::Borrowed("location"),
+                target: __rt::EntityRef::Model {
+                    module: __rt::Cow::Borrowed("stock_location"),
+                    model: __rt::Cow::Borrowed("stock_location"),
+                },
+                is_list: false,
+                link: __rt::Cow::Borrowed("sales_channel_stock_location"),
+                via: __rt::Via::LinkSide {
+                    side: __rt::Side::Right,
+                },
             },
-        },
-    ]),
+        ],
+    ),
 };
 /// The generated link-table migrations, for `link_runtime::migrate::run`.
+#[rustfmt::skip]
 pub static MIGRATIONS: __rt::Migrations = __rt::Migrations {
-    sqlite: &[__rt::MigrationSource {
-        version: 1,
-        description: "create_link_tables",
-        sql: include_str!("../migrations/links/sqlite/0001_create_link_tables.sql"),
-    }],
-    postgres: &[__rt::MigrationSource {
-        version: 1,
-        description: "create_link_tables",
-        sql: include_str!("../migrations/links/postgres/0001_create_link_tables.sql"),
-    }],
+    sqlite: &[
+        __rt::MigrationSource {
+            version: 1,
+            description: "create_link_tables",
+            sql: include_str!("../migrations/links/sqlite/0001_create_link_tables.sql"),
+        },
+    ],
+    postgres: &[
+        __rt::MigrationSource {
+            version: 1,
+            description: "create_link_tables",
+            sql: include_str!("../migrations/links/postgres/0001_create_link_tables.sql"),
+        },
+    ],
 };

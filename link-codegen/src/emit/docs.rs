@@ -363,13 +363,13 @@ fn link_section(s: &mut String, graph: &LinkGraph, l: &Link, module_path: &str) 
             .unwrap();
         }
         let imports = if lid == rid {
-            format!("links, {lid}")
+            format!("values, {lid}")
         } else {
-            format!("links, {lid}, {rid}")
+            format!("values, {lid}, {rid}")
         };
         writeln!(
             s,
-            "```rust,no_run\nuse {module_path}::{{{imports}}};\nuse link_runtime::Link;\n\nasync fn example(link: &Link) -> Result<(), link_runtime::Error> {{\n    let value = links::{ty}::new({lid}::from(\"{lex}\"), {rid}::from(\"{rex}\"));\n    link.create(value.clone()).await?;\n    link.dismiss(value).await?;\n    Ok(())\n}}\n```\n"
+            "```rust,no_run\nuse {module_path}::{{{imports}}};\nuse link_runtime::Link;\n\nasync fn example(link: &Link) -> Result<(), link_runtime::Error> {{\n    let value = values::{ty}::new({lid}::from(\"{lex}\"), {rid}::from(\"{rex}\"));\n    link.create(value.clone()).await?;\n    link.dismiss(value).await?;\n    Ok(())\n}}\n```\n"
         )
         .unwrap();
         // Sides are named by module, or by alias where the modules alone

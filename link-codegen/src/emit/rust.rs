@@ -150,7 +150,7 @@ pub fn tokens(graph: &LinkGraph) -> TokenStream {
         }
 
         /// Typed link values for the Link service.
-        pub mod links {
+        pub mod values {
             use super::__rt;
             use super::ids::*;
             #(#links)*
@@ -488,7 +488,7 @@ fn record(link: &Link) -> TokenStream {
             }
         }
 
-        impl From<#ty> for super::links::#ty {
+        impl From<#ty> for super::values::#ty {
             #[doc = #link_doc]
             fn from(row: #ty) -> Self {
                 Self {

@@ -1,0 +1,195 @@
+//! `Link::create` of 30,000 product <-> sales channel links in one call,
+//! against a hand-written batched INSERT of the same rows (multi-row VALUES
+//! in chunks of 1,000, one transaction, straight through sqlx) on the same
+//! pool, on in-memory SQLite and Postgres (a dedicated schema; set
+//! `LINK_TEST_PG_URL`). The link table is emptied before every iteration,
+//! outside the timing.
+//!
+//! ```text
+//! LINK_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \
+//!     cargo bench -p link-tests --bench link_create
+//! ```
+
+mod common;
+
+use std::sync::{Arc, LazyLock};
+
+use divan::Bencher;
+use link_runtime::{Databases, Link, LinkValue};
+use serde_json::{Map, Value, json};
+
+use common::{Fresh, RT, Raw};
+
+/// Links per call.
+const N: usize = 30_000;
+/// Rows per statement of the hand-written baseline.
+const HAND_CHUNK: usize = 1000;
+
+fn main() {
+    divan::main();
+}
+
+/// The databases benchmarked (Postgres only when configured).
+fn dialects() -> Vec<&'static str> {
+    common::DIALECTS
+        .iter()
+        .copied()
+        .filter(|d| *d != "postgres" || common::pg_url().is_some())
+        .collect()
+}
+
+/// `N` distinct (product, sales channel) pairs: 10,000 products, each in 3
+/// of 10 channels.
+pub fn pairs() -> Vec<(String, String)> {
+    (0..N / 3)
+        .flat_map(|i| {
+            [0, 3, 7].map(|o| (format!("prod_{i:05}"), format!("sc_{:02}", (i + o) % 10)))
+        })
+        .collect()
+}
+
+struct Fixture {
+    fresh: Fresh,
+    link: Link,
+    values: Vec<LinkValue>,
+    json: Value,
+    pairs: Vec<(String, String)>,
+}
+
+impl Fixture {
+    async fn new(dialect: &str) -> Option<Fixture> {
+        let fresh = common::fresh(dialect, "bench_link_create").await?;
+        let graph = common::seed_graph();
+        common::create_link_tables(&fresh.db, &graph).await;
+        let link = Link::new(graph, Databases::single(fresh.db.clone()));
+        let pairs = pairs();
+        let values = pairs
+            .iter()
+            .map(|(p, s)| LinkValue::new("product_sales_channel", p, s, Map::new()))
+            .collect();
+        let json = Value::Array(
+            pairs
+                .iter()
+                .map(|(p, s)| {
+                    json!({"product": {"product_id": p}, "sales_channel": {"sales_channel_id": s}})
+                })
+                .collect(),
+        );
+        let f = Fixture {
+            fresh,
+            link,
+            values,
+            json,
+            pairs,
+        };
+        // Both sides write the same rows.
+        f.reset().await;
+        let rows = f.link.create(f.values.clone()).await.expect("create");
+        assert_eq!(rows.len(), N);
+        f.reset().await;
+        hand_insert(&f.fresh.raw, &f.pairs).await;
+        assert_eq!(f.count().await, N as i64);
+        f.reset().await;
+        Some(f)
+    }
+
+    async fn reset(&self) {
+        let sql = match self.fresh.raw {
+            Raw::Sqlite(_) => "DELETE FROM \"product_sales_channel\"",
+            Raw::Postgres(_) => "TRUNCATE \"product_sales_channel\"",
+        };
+        common::raw_execute(&self.fresh.raw, sql).await;
+    }
+
+    async fn count(&self) -> i64 {
+        let sql = "SELECT COUNT(*) FROM \"product_sales_channel\" WHERE \"deleted_at\" IS NULL";
+        match &self.fresh.raw {
+            Raw::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            Raw::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        }
+    }
+}
+
+static SQLITE: LazyLock<Option<Arc<Fixture>>> =
+    LazyLock::new(|| RT.block_on(Fixture::new("sqlite")).map(Arc::new));
+static POSTGRES: LazyLock<Option<Arc<Fixture>>> =
+    LazyLock::new(|| RT.block_on(Fixture::new("postgres")).map(Arc::new));
+
+fn fixture(dialect: &str) -> Arc<Fixture> {
+    match dialect {
+        "sqlite" => SQLITE.clone(),
+        _ => POSTGRES.clone(),
+    }
+    .expect("database configured")
+}
+
+/// The hand-written baseline: the same rows (keys, a generated id, both
+/// timestamps) as multi-row INSERTs in one transaction.
+async fn hand_insert(raw: &Raw, pairs: &[(String, String)]) {
+    use chrono::SubsecRound;
+    let ts = chrono::Utc::now().trunc_subsecs(6);
+    let head = "INSERT INTO \"product_sales_channel\" (\"product_id\", \"sales_channel_id\", \"id\", \"created_at\", \"updated_at\") ";
+    match raw {
+        Raw::Sqlite(pool) => {
+            let ts = ts.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+            let mut tx = pool.begin().await.unwrap();
+            for (c, chunk) in pairs.chunks(HAND_CHUNK).enumerate() {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(head);
+                qb.push_values(chunk.iter().enumerate(), |mut b, (i, (p, s))| {
+                    b.push_bind(p.as_str())
+                        .push_bind(s.as_str())
+                        .push_bind(format!("prodsc_{:026}", c * HAND_CHUNK + i))
+                        .push_bind(ts.as_str())
+                        .push_bind(ts.as_str());
+                });
+                qb.build().execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        Raw::Postgres(pool) => {
+            let mut tx = pool.begin().await.unwrap();
+            for (c, chunk) in pairs.chunks(HAND_CHUNK).enumerate() {
+                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(head);
+                qb.push_values(chunk.iter().enumerate(), |mut b, (i, (p, s))| {
+                    b.push_bind(p.as_str())
+                        .push_bind(s.as_str())
+                        .push_bind(format!("prodsc_{:026}", c * HAND_CHUNK + i))
+                        .push_bind(ts)
+                        .push_bind(ts);
+                });
+                qb.build().execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
+/// `link.create(Vec<LinkValue>)`: 30,000 links in one call.
+#[divan::bench(args = dialects(), sample_count = 10, sample_size = 1)]
+fn create_values(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| {
+        RT.block_on(f.reset());
+        f.values.clone()
+    })
+    .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
+}
+
+/// `link.create(json!([...]))`: the same 30,000 links in Medusa's JSON shape.
+#[divan::bench(args = dialects(), sample_count = 10, sample_size = 1)]
+fn create_json(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| {
+        RT.block_on(f.reset());
+        f.json.clone()
+    })
+    .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
+}
+
+/// Baseline: hand-written multi-row INSERTs of the same rows.
+#[divan::bench(args = dialects(), sample_count = 10, sample_size = 1)]
+fn hand_insert_baseline(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| RT.block_on(f.reset()))
+        .bench_local_values(|()| RT.block_on(hand_insert(&f.fresh.raw, &f.pairs)));
+}
