@@ -18,34 +18,11 @@ use divan::Bencher;
 use link_runtime::{Databases, Link, LinkValue};
 use serde_json::{Map, Value, json};
 
+use common::create_cases::{N, hand_insert, pairs};
 use common::{Fresh, RT, Raw};
-
-/// Links per call.
-const N: usize = 30_000;
-/// Rows per statement of the hand-written baseline.
-const HAND_CHUNK: usize = 1000;
 
 fn main() {
     divan::main();
-}
-
-/// The databases benchmarked (Postgres only when configured).
-fn dialects() -> Vec<&'static str> {
-    common::DIALECTS
-        .iter()
-        .copied()
-        .filter(|d| *d != "postgres" || common::pg_url().is_some())
-        .collect()
-}
-
-/// `N` distinct (product, sales channel) pairs: 10,000 products, each in 3
-/// of 10 channels.
-pub fn pairs() -> Vec<(String, String)> {
-    (0..N / 3)
-        .flat_map(|i| {
-            [0, 3, 7].map(|o| (format!("prod_{i:05}"), format!("sc_{:02}", (i + o) % 10)))
-        })
-        .collect()
 }
 
 struct Fixture {
@@ -123,49 +100,8 @@ fn fixture(dialect: &str) -> Arc<Fixture> {
     .expect("database configured")
 }
 
-/// The hand-written baseline: the same rows (keys, a generated id, both
-/// timestamps) as multi-row INSERTs in one transaction.
-async fn hand_insert(raw: &Raw, pairs: &[(String, String)]) {
-    use chrono::SubsecRound;
-    let ts = chrono::Utc::now().trunc_subsecs(6);
-    let head = "INSERT INTO \"product_sales_channel\" (\"product_id\", \"sales_channel_id\", \"id\", \"created_at\", \"updated_at\") ";
-    match raw {
-        Raw::Sqlite(pool) => {
-            let ts = ts.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-            let mut tx = pool.begin().await.unwrap();
-            for (c, chunk) in pairs.chunks(HAND_CHUNK).enumerate() {
-                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(head);
-                qb.push_values(chunk.iter().enumerate(), |mut b, (i, (p, s))| {
-                    b.push_bind(p.as_str())
-                        .push_bind(s.as_str())
-                        .push_bind(format!("prodsc_{:026}", c * HAND_CHUNK + i))
-                        .push_bind(ts.as_str())
-                        .push_bind(ts.as_str());
-                });
-                qb.build().execute(&mut *tx).await.unwrap();
-            }
-            tx.commit().await.unwrap();
-        }
-        Raw::Postgres(pool) => {
-            let mut tx = pool.begin().await.unwrap();
-            for (c, chunk) in pairs.chunks(HAND_CHUNK).enumerate() {
-                let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(head);
-                qb.push_values(chunk.iter().enumerate(), |mut b, (i, (p, s))| {
-                    b.push_bind(p.as_str())
-                        .push_bind(s.as_str())
-                        .push_bind(format!("prodsc_{:026}", c * HAND_CHUNK + i))
-                        .push_bind(ts)
-                        .push_bind(ts);
-                });
-                qb.build().execute(&mut *tx).await.unwrap();
-            }
-            tx.commit().await.unwrap();
-        }
-    }
-}
-
 /// `link.create(Vec<LinkValue>)`: 30,000 links in one call.
-#[divan::bench(args = dialects(), sample_count = 10, sample_size = 1)]
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
 fn create_values(b: Bencher, dialect: &str) {
     let f = fixture(dialect);
     b.with_inputs(|| {
@@ -176,7 +112,7 @@ fn create_values(b: Bencher, dialect: &str) {
 }
 
 /// `link.create(json!([...]))`: the same 30,000 links in Medusa's JSON shape.
-#[divan::bench(args = dialects(), sample_count = 10, sample_size = 1)]
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
 fn create_json(b: Bencher, dialect: &str) {
     let f = fixture(dialect);
     b.with_inputs(|| {
@@ -187,7 +123,7 @@ fn create_json(b: Bencher, dialect: &str) {
 }
 
 /// Baseline: hand-written multi-row INSERTs of the same rows.
-#[divan::bench(args = dialects(), sample_count = 10, sample_size = 1)]
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
 fn hand_insert_baseline(b: Bencher, dialect: &str) {
     let f = fixture(dialect);
     b.with_inputs(|| RT.block_on(f.reset()))

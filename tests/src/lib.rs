@@ -236,3 +236,140 @@ pub mod service {
         Link::new(g, Databases::single(db.clone()))
     }
 }
+
+/// The generated Rust module of every codegen fixture
+/// (`tests/fixtures/<case>/out/links.rs`, kept fresh by `tests/codegen.rs`).
+/// Compiled here so that `tests/compile_fixtures.rs` can use them and the
+/// examples of their generated docs run as doctests (`fixture_docs`).
+pub mod fixtures {
+    pub use super::fixture_custom_pk as custom_pk;
+    pub use super::fixture_long_names as long_names;
+    pub use super::fixture_many_to_many_extras as many_to_many_extras;
+    pub use super::fixture_one_to_many as one_to_many;
+    pub use super::fixture_one_to_one as one_to_one;
+    pub use super::fixture_read_only as read_only;
+    pub use super::fixture_same_pair_aliases as same_pair_aliases;
+    pub use super::fixture_seed as seed;
+    pub use super::fixture_self_link as self_link;
+}
+
+// `#[rustfmt::skip]`: `cargo fmt` must not rewrite generated files.
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/custom_pk/out/links.rs"]
+pub mod fixture_custom_pk;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/long_names/out/links.rs"]
+pub mod fixture_long_names;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/many_to_many_extras/out/links.rs"]
+pub mod fixture_many_to_many_extras;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/one_to_many/out/links.rs"]
+pub mod fixture_one_to_many;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/one_to_one/out/links.rs"]
+pub mod fixture_one_to_one;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/read_only/out/links.rs"]
+pub mod fixture_read_only;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/same_pair_aliases/out/links.rs"]
+pub mod fixture_same_pair_aliases;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/seed/out/links.rs"]
+pub mod fixture_seed;
+#[doc(hidden)]
+#[rustfmt::skip]
+#[path = "../fixtures/self_link/out/links.rs"]
+pub mod fixture_self_link;
+
+/// The codegen fixtures' generated docs: their Rust examples compile as
+/// doctests against `fixtures` (every page must be listed here; checked by
+/// `tests/compile_fixtures.rs`).
+#[cfg(doctest)]
+pub mod fixture_docs {
+    pub mod custom_pk {
+        #[doc = include_str!("../fixtures/custom_pk/out/docs/currency.md")]
+        pub mod currency {}
+        #[doc = include_str!("../fixtures/custom_pk/out/docs/region.md")]
+        pub mod region {}
+        #[doc = include_str!("../fixtures/custom_pk/out/docs/store.md")]
+        pub mod store {}
+    }
+    pub mod long_names {
+        #[doc = include_str!("../fixtures/long_names/out/docs/customer_relationship_management.md")]
+        pub mod customer_relationship_management {}
+        #[doc = include_str!("../fixtures/long_names/out/docs/fulfillment_orchestration_provider.md")]
+        pub mod fulfillment_orchestration_provider {}
+        #[doc = include_str!("../fixtures/long_names/out/docs/product.md")]
+        pub mod product {}
+    }
+    pub mod many_to_many_extras {
+        #[doc = include_str!("../fixtures/many_to_many_extras/out/docs/cart.md")]
+        pub mod cart {}
+        #[doc = include_str!("../fixtures/many_to_many_extras/out/docs/product.md")]
+        pub mod product {}
+    }
+    pub mod one_to_many {
+        #[doc = include_str!("../fixtures/one_to_many/out/docs/brand.md")]
+        pub mod brand {}
+        #[doc = include_str!("../fixtures/one_to_many/out/docs/fulfillment.md")]
+        pub mod fulfillment {}
+        #[doc = include_str!("../fixtures/one_to_many/out/docs/order.md")]
+        pub mod order {}
+        #[doc = include_str!("../fixtures/one_to_many/out/docs/product.md")]
+        pub mod product {}
+    }
+    pub mod one_to_one {
+        #[doc = include_str!("../fixtures/one_to_one/out/docs/cart.md")]
+        pub mod cart {}
+        #[doc = include_str!("../fixtures/one_to_one/out/docs/customer.md")]
+        pub mod customer {}
+        #[doc = include_str!("../fixtures/one_to_one/out/docs/order.md")]
+        pub mod order {}
+        #[doc = include_str!("../fixtures/one_to_one/out/docs/payment.md")]
+        pub mod payment {}
+    }
+    pub mod read_only {
+        #[doc = include_str!("../fixtures/read_only/out/docs/cart.md")]
+        pub mod cart {}
+        #[doc = include_str!("../fixtures/read_only/out/docs/customer.md")]
+        pub mod customer {}
+        #[doc = include_str!("../fixtures/read_only/out/docs/order.md")]
+        pub mod order {}
+        #[doc = include_str!("../fixtures/read_only/out/docs/product.md")]
+        pub mod product {}
+    }
+    pub mod same_pair_aliases {
+        #[doc = include_str!("../fixtures/same_pair_aliases/out/docs/customer.md")]
+        pub mod customer {}
+        #[doc = include_str!("../fixtures/same_pair_aliases/out/docs/product.md")]
+        pub mod product {}
+    }
+    pub mod seed {
+        #[doc = include_str!("../fixtures/seed/out/docs/api_key.md")]
+        pub mod api_key {}
+        #[doc = include_str!("../fixtures/seed/out/docs/cart.md")]
+        pub mod cart {}
+        #[doc = include_str!("../fixtures/seed/out/docs/order.md")]
+        pub mod order {}
+        #[doc = include_str!("../fixtures/seed/out/docs/product.md")]
+        pub mod product {}
+        #[doc = include_str!("../fixtures/seed/out/docs/sales_channel.md")]
+        pub mod sales_channel {}
+        #[doc = include_str!("../fixtures/seed/out/docs/stock_location.md")]
+        pub mod stock_location {}
+    }
+    pub mod self_link {
+        #[doc = include_str!("../fixtures/self_link/out/docs/product.md")]
+        pub mod product {}
+    }
+}

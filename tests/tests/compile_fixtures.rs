@@ -1,39 +1,17 @@
 //! The generated Rust module of every fixture compiles (warning-free under
 //! `cargo clippy -- -D warnings`) against the real runtime, and its static
 //! graph equals the graph codegen validated. The modules are the files
-//! committed under `tests/fixtures/<case>/out/`, kept fresh by
-//! `codegen.rs::committed_fixture_outputs_are_fresh`. `#[rustfmt::skip]`
-//! keeps `cargo fmt` from reformatting them (which would make them stale).
+//! committed under `tests/fixtures/<case>/out/` (kept fresh by
+//! `codegen.rs::committed_fixture_outputs_are_fresh`), compiled as
+//! `link_tests::fixtures::<case>` (`tests/src/lib.rs`), where the examples of
+//! their generated docs also compile as doctests.
 
 use std::path::Path;
 
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/custom_pk/out/links.rs"]
-mod custom_pk;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/long_names/out/links.rs"]
-mod long_names;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/many_to_many_extras/out/links.rs"]
-mod many_to_many_extras;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/one_to_many/out/links.rs"]
-mod one_to_many;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/one_to_one/out/links.rs"]
-mod one_to_one;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/read_only/out/links.rs"]
-mod read_only;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/same_pair_aliases/out/links.rs"]
-mod same_pair_aliases;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/seed/out/links.rs"]
-mod seed;
-#[rustfmt::skip] // generated: must stay byte-identical to codegen output
-#[path = "../fixtures/self_link/out/links.rs"]
-mod self_link;
+use link_tests::fixtures::{
+    custom_pk, long_names, many_to_many_extras, one_to_many, one_to_one, read_only,
+    same_pair_aliases, seed, self_link,
+};
 
 fn validated_graph(case: &str) -> link_model::LinkGraph {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -67,7 +45,7 @@ fn static_graphs_equal_the_validated_graphs() {
 #[test]
 fn typed_link_values_carry_their_extra_columns() {
     use link_runtime::__private::TypedLink;
-    use many_to_many_extras::{CartId, ProductId, links::CartProduct};
+    use many_to_many_extras::{CartId, ProductId, values::CartProduct};
 
     let value = CartProduct::new(CartId::from("cart_1"), ProductId::from("prod_1"))
         .with_quantity(3)
@@ -104,4 +82,36 @@ fn entities_deserialise_keyword_fields_by_their_names() {
     let back = serde_json::to_value(&row).unwrap();
     assert_eq!(back["self"], "me");
     assert_eq!(back["type"], "gift");
+}
+
+/// Every fixture module and every generated docs page is wired into
+/// `tests/src/lib.rs` (modules, and doctests of the docs' examples).
+#[test]
+fn every_fixture_and_docs_page_is_compiled() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(root.join("fixtures")).unwrap() {
+        let dir = e.unwrap().path();
+        let case = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if !dir.join("out/links.rs").is_file() {
+            continue;
+        }
+        let module = format!("\"../fixtures/{case}/out/links.rs\"");
+        if !lib.contains(&module) {
+            missing.push(module);
+        }
+        for page in std::fs::read_dir(dir.join("out/docs")).unwrap() {
+            let name = page.unwrap().file_name().to_string_lossy().into_owned();
+            let include = format!("\"../fixtures/{case}/out/docs/{name}\"");
+            if name != "README.md" && !lib.contains(&include) {
+                missing.push(include);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add to tests/src/lib.rs (`fixtures` / `fixture_docs`):\n{}",
+        missing.join("\n")
+    );
 }

@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod create_cases;
+pub mod query_cases;
+
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
 
@@ -23,6 +26,15 @@ pub static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 /// The databases benchmarked: SQLite always, Postgres when
 /// `LINK_TEST_PG_URL` is set.
 pub const DIALECTS: &[&str] = &["sqlite", "postgres"];
+
+/// The databases benchmarked (Postgres only when configured).
+pub fn dialects() -> Vec<&'static str> {
+    DIALECTS
+        .iter()
+        .copied()
+        .filter(|d| *d != "postgres" || pg_url().is_some())
+        .collect()
+}
 
 pub fn pg_url() -> Option<String> {
     std::env::var("LINK_TEST_PG_URL")
