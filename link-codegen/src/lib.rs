@@ -10,7 +10,8 @@ pub mod emit;
 pub mod generate;
 pub mod migrations;
 pub mod parse;
-pub mod schema;
+/// The link-table schema as a value (in `link-model`, shared with the runtime).
+pub use link_model::schema;
 pub mod validate;
 
 use std::ops::Range;

@@ -12,6 +12,8 @@
 use std::borrow::Cow;
 
 pub mod naming;
+pub mod schema;
+pub mod sql;
 
 /// A string that is either `'static` (generated code) or owned (parser).
 pub type Str = Cow<'static, str>;

@@ -15,21 +15,7 @@ use link_model::ScalarType;
 
 use crate::DateTime;
 
-/// SQL dialect of a database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => "sqlite",
-            Dialect::Postgres => "postgres",
-        }
-    }
-}
+pub use link_model::sql::Dialect;
 
 /// A database error.
 #[derive(Debug, thiserror::Error)]

@@ -2,4 +2,5 @@
 
 pub mod docs;
 pub mod rust;
-pub mod sql;
+/// SQL of link tables per dialect (in `link-model`, shared with the runtime).
+pub use link_model::sql;

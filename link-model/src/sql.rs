@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use link_model::{DefaultValue, ScalarType};
+use crate::{DefaultValue, ScalarType};
 
 use crate::schema::{ColumnState, TableState};
 

@@ -2,12 +2,11 @@
 //! per migration in the committed lock file, and diffed to produce the next
 //! migration.
 
-use serde::{Deserialize, Serialize};
-
-use link_model::{DefaultValue, LinkGraph, ScalarType};
+use crate::{DefaultValue, LinkGraph, ScalarType};
 
 /// One link table as migrations leave it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TableState {
     /// Identity of the link across renames: `module.model.key <> module.model.key`.
     pub link: String,
@@ -20,23 +19,27 @@ pub struct TableState {
     pub right_model: String,
     pub right_key: String,
     /// Key columns unique among live rows (cardinality).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub unique: Vec<String>,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub extra_columns: Vec<ColumnState>,
 }
 
 /// An extra column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ColumnState {
     pub name: String,
-    #[serde(with = "scalar_serde")]
+    #[cfg_attr(feature = "serde", serde(with = "scalar_serde"))]
     pub ty: ScalarType,
     pub nullable: bool,
-    #[serde(
-        default,
-        with = "default_serde",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            with = "default_serde",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub default: Option<DefaultValue>,
 }
@@ -364,8 +367,9 @@ pub fn diff(before: &[TableState], after: &[TableState], allow_destructive: bool
     }
 }
 
+#[cfg(feature = "serde")]
 mod scalar_serde {
-    use link_model::ScalarType;
+    use crate::ScalarType;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(t: &ScalarType, s: S) -> Result<S::Ok, S::Error> {
@@ -379,12 +383,13 @@ mod scalar_serde {
     }
 }
 
+#[cfg(feature = "serde")]
 mod default_serde {
-    use link_model::{DefaultValue, s};
+    use crate::{DefaultValue, s};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     #[derive(Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
+    #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
     enum Repr {
         Bool(bool),
         Int(i64),
