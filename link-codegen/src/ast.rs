@@ -118,3 +118,113 @@ pub enum DefaultAst {
     /// Array or table, serialised as JSON.
     Json(String),
 }
+
+// ---------------------------------------------------------------- span mapping
+//
+// The `#[define_link]` front end validates its link together with the models
+// (and links) of `links.toml`, so the two documents' spans are mapped into one
+// span type first.
+
+impl<T, S> Sp<T, S> {
+    pub fn map_span<U>(self, f: &impl Fn(S) -> U) -> Sp<T, U> {
+        Sp {
+            value: self.value,
+            span: f(self.span),
+        }
+    }
+}
+
+fn opt<T, S, U>(v: Option<Sp<T, S>>, f: &impl Fn(S) -> U) -> Option<Sp<T, U>> {
+    v.map(|s| s.map_span(f))
+}
+
+impl<S> Document<S> {
+    /// The same document with every span mapped through `f`.
+    pub fn map_span<U>(self, f: &impl Fn(S) -> U) -> Document<U> {
+        Document {
+            codegen: self.codegen.map(|c| CodegenAst {
+                rust: opt(c.rust, f),
+                module: opt(c.module, f),
+                migrations: opt(c.migrations, f),
+                docs: opt(c.docs, f),
+                lock: opt(c.lock, f),
+            }),
+            modules: self.modules.into_iter().map(|m| m.map_span(f)).collect(),
+            links: self.links.into_iter().map(|l| l.map_span(f)).collect(),
+        }
+    }
+}
+
+impl<S> ModuleAst<S> {
+    pub fn map_span<U>(self, f: &impl Fn(S) -> U) -> ModuleAst<U> {
+        ModuleAst {
+            name: self.name.map_span(f),
+            data_source: opt(self.data_source, f),
+            models: self
+                .models
+                .into_iter()
+                .map(|m| ModelAst {
+                    name: m.name.map_span(f),
+                    table: opt(m.table, f),
+                    primary_key: opt(m.primary_key, f),
+                    linkable_keys: m.linkable_keys.map(|keys| {
+                        keys.into_iter()
+                            .map(|k| LinkableKeyAst {
+                                name: k.name.map_span(f),
+                                column: opt(k.column, f),
+                            })
+                            .collect()
+                    }),
+                    fields: m
+                        .fields
+                        .into_iter()
+                        .map(|x| FieldAst {
+                            name: x.name.map_span(f),
+                            ty: x.ty.map_span(f),
+                            nullable: opt(x.nullable, f),
+                        })
+                        .collect(),
+                    soft_delete: opt(m.soft_delete, f),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<S> SideAst<S> {
+    pub fn map_span<U>(self, f: &impl Fn(S) -> U) -> SideAst<U> {
+        SideAst {
+            span: f(self.span),
+            model: opt(self.model, f),
+            key: opt(self.key, f),
+            alias: opt(self.alias, f),
+            relation: opt(self.relation, f),
+            is_list: opt(self.is_list, f),
+            delete_cascade: opt(self.delete_cascade, f),
+        }
+    }
+}
+
+impl<S> LinkAst<S> {
+    pub fn map_span<U>(self, f: &impl Fn(S) -> U) -> LinkAst<U> {
+        LinkAst {
+            span: f(self.span),
+            left: self.left.map(|s| s.map_span(f)),
+            right: self.right.map(|s| s.map_span(f)),
+            read_only: opt(self.read_only, f),
+            field: opt(self.field, f),
+            table: opt(self.table, f),
+            id_prefix: opt(self.id_prefix, f),
+            extra_columns: self
+                .extra_columns
+                .into_iter()
+                .map(|c| ExtraColumnAst {
+                    name: c.name.map_span(f),
+                    ty: opt(c.ty, f),
+                    nullable: opt(c.nullable, f),
+                    default: opt(c.default, f),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,3 +1,4 @@
 //! Front ends: each turns its input into the spanned [`crate::ast::Document`].
 
+pub mod attr;
 pub mod toml;
