@@ -144,3 +144,49 @@ fn clamp(span: &Range<usize>, source: &str) -> Range<usize> {
     }
     start..end
 }
+
+/// Renders diagnostics located in several files (`(file index, byte range)`),
+/// followed by a count line.
+pub fn render_files(
+    files: &[(String, String)],
+    diagnostics: &[Diagnostic<(usize, Range<usize>)>],
+) -> String {
+    let mut db = SimpleFiles::new();
+    let ids: Vec<usize> = files
+        .iter()
+        .map(|(n, s)| db.add(n.clone(), s.clone()))
+        .collect();
+    let config = term::Config::default();
+    let mut out = String::new();
+    let label = |(f, r): &(usize, Range<usize>)| -> Option<(usize, Range<usize>)> {
+        let (_, src) = files.get(*f)?;
+        Some((ids[*f], clamp(r, src)))
+    };
+    for d in diagnostics {
+        let mut labels = Vec::new();
+        if let Some((id, r)) = d.span.as_ref().and_then(label) {
+            labels.push(Label::primary(id, r).with_message(&d.label));
+        }
+        for (span, msg) in &d.secondary {
+            if let Some((id, r)) = label(span) {
+                labels.push(Label::secondary(id, r).with_message(msg));
+            }
+        }
+        let mut cs = CsDiagnostic::error()
+            .with_message(&d.message)
+            .with_labels(labels);
+        if let Some(help) = &d.help {
+            cs = cs.with_notes(vec![format!("help: {help}")]);
+        }
+        match term::emit_into_string(&config, &db, &cs) {
+            Ok(text) => out.push_str(&text),
+            Err(e) => out.push_str(&format!("error: {} ({e})\n", d.message)),
+        }
+    }
+    let n = diagnostics.len();
+    out.push_str(&format!(
+        "error: {n} problem{} in the link definitions\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    out
+}

@@ -313,3 +313,89 @@ fn byte_range(source: &str, span: Span) -> Range<usize> {
     let (a, b) = (offset(span.start()), offset(span.end()));
     a..b.max(a)
 }
+
+/// `links.toml` validated together with every `#[define_link]` of `sources`
+/// (`(display name, text)`). On success returns the graph and the names of
+/// the macro-declared links (whose items the macro, not the generated file,
+/// provides).
+pub fn check_sources(
+    links_name: &str,
+    links_source: &str,
+    sources: &[(String, String)],
+) -> Result<(Validated, Vec<String>), crate::CheckError> {
+    let mut toml_diags = Diagnostics::default();
+    let doc = crate::parse::toml::parse(links_source, &mut toml_diags);
+    let mut diags: Diagnostics<Loc> = Diagnostics::default();
+    diags.list.extend(toml_diags.list.into_iter().map(|d| Diagnostic {
+        message: d.message,
+        span: d.span.map(|r| (0, r)),
+        label: d.label,
+        help: d.help,
+        secondary: d.secondary.into_iter().map(|(r, l)| ((0, r), l)).collect(),
+    }));
+    let mut doc: Document<Loc> = doc.map_span(&|r| (0, r));
+    let first_macro = doc.links.len();
+    let found = scan(sources, 1, &mut diags);
+    doc.links.extend(found.into_iter().map(|(l, _)| l));
+    let validated = validate::validate(&doc, &mut diags);
+    match validated {
+        Some(v) if diags.is_empty() => {
+            let names = v.graph.links[first_macro..].iter().map(|l| l.name.to_string()).collect();
+            Ok((v, names))
+        }
+        _ => {
+            let mut files = vec![(links_name.to_string(), links_source.to_string())];
+            files.extend(sources.iter().cloned());
+            let rendered = crate::diagnostic::render_files(&files, &diags.list);
+            let diagnostics = diags
+                .list
+                .into_iter()
+                .filter(|d| d.span.as_ref().is_some_and(|(f, _)| *f == 0))
+                .map(|d| Diagnostic {
+                    message: d.message,
+                    span: d.span.map(|(_, r)| r),
+                    label: d.label,
+                    help: d.help,
+                    secondary: d.secondary.into_iter().filter(|((f, _), _)| *f == 0).map(|((_, r), l)| (r, l)).collect(),
+                })
+                .collect();
+            Err(crate::CheckError { diagnostics, rendered })
+        }
+    }
+}
+
+/// Every `.rs` file under the `src/` folder of each workspace member listed
+/// in `root/Cargo.toml`, as `(path relative to root, text)`, sorted.
+pub fn workspace_sources(root: &Path) -> std::io::Result<Vec<(String, String)>> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let members: Vec<String> = toml::from_str::<toml::Table>(&manifest)
+        .ok()
+        .and_then(|t| t.get("workspace")?.get("members")?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m.as_str().map(str::to_string))
+        .collect();
+    let mut out = Vec::new();
+    for m in members {
+        let src = root.join(&m).join("src");
+        let mut stack = vec![src];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p)?;
+                    // Only files that mention the attribute need parsing.
+                    if text.contains("define_link") {
+                        let rel = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+                        out.push((rel, text));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

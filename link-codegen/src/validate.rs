@@ -13,6 +13,7 @@ use link_model::{
 
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, Diagnostics, one_of, suggest};
+use crate::emit::rust::type_name;
 
 /// Where generated files go, relative to the definition file's folder.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -52,6 +53,7 @@ pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Opti
         .map(|c| v.codegen(c))
         .unwrap_or_default();
     let modules = v.modules(&doc.modules);
+    let model_names = v.check_model_names(&modules);
     let mut links = Vec::new();
     let mut link_spans = Vec::new();
     for l in &doc.links {
@@ -61,6 +63,7 @@ pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Opti
         }
     }
     let duplicate = v.check_link_uniqueness(&links, &link_spans, &doc.links);
+    v.check_link_names(model_names, &links, &link_spans, &duplicate);
     v.check_relations(&modules, &links, &link_spans, &duplicate);
     if diags.list.len() > before {
         return None;
@@ -74,6 +77,8 @@ pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Opti
 /// The spans a validated link's names came from, for later checks.
 struct LinkSpans<S> {
     table: S,
+    /// Whether the link sets `table` (else `table` is the whole link's span).
+    has_table: bool,
     /// Span naming each side's relation on the other model (relation, alias or model).
     relation: [S; 2],
     /// Span naming each side's alias.
@@ -636,13 +641,6 @@ impl<S: Clone> Validator<'_, S> {
                 .or_else(|| side.model.as_ref().map(|m| m.span.clone()))
                 .unwrap_or_else(|| side.span.clone())
         };
-        let alias_span = |side: &SideAst<S>| {
-            side.alias
-                .as_ref()
-                .map(|a| a.span.clone())
-                .or_else(|| side.model.as_ref().map(|m| m.span.clone()))
-                .unwrap_or_else(|| side.span.clone())
-        };
         if left.module == right.module && left.model == right.model && left.alias == right.alias {
             self.err(
                 Diagnostic::new(
@@ -660,8 +658,12 @@ impl<S: Clone> Validator<'_, S> {
             );
             return None;
         }
+        if !read_only && !self.pivot_keys([lside, rside], [&left, &right], [lmodel, rmodel]) {
+            return None;
+        }
         let spans = LinkSpans {
             table: l.table.as_ref().map_or(&l.span, |t| &t.span).clone(),
+            has_table: l.table.is_some(),
             relation: [relation_span(lside), relation_span(rside)],
             alias: [alias_span(lside), alias_span(rside)],
             has_relation: [lside.relation.is_some(), rside.relation.is_some()],
@@ -751,6 +753,9 @@ impl<S: Clone> Validator<'_, S> {
                 None => "link".to_string(),
             };
             let extra_columns = self.extra_columns(&l.extra_columns, &left, &right)?;
+            if !self.aliases_fit_link_entity(&table, [lside, rside], [&left, &right]) {
+                return None;
+            }
             Link {
                 name: s(table.clone()),
                 left,
@@ -771,6 +776,181 @@ impl<S: Clone> Validator<'_, S> {
             return self.ident(t, "table name");
         }
         true
+    }
+
+    /// A stored link's table has one column per side named after the side's
+    /// key, next to `id` and the timestamps: the two keys must differ from
+    /// each other and from those columns. Reports the problems; returns
+    /// whether there is none.
+    fn pivot_keys(
+        &mut self,
+        asts: [&SideAst<S>; 2],
+        sides: [&LinkSide; 2],
+        models: [&Model; 2],
+    ) -> bool {
+        let mut ok = true;
+        for ((ast, side), (model, which)) in asts
+            .into_iter()
+            .zip(sides)
+            .zip(models.into_iter().zip(["left", "right"]))
+        {
+            if !RESERVED_LINK_COLUMNS.contains(&&*side.key) {
+                continue;
+            }
+            ok = false;
+            let column = key_column(model, &side.key);
+            let new_key = format!("{}_id", model.name);
+            let label = if ast.key.is_some() {
+                "reserved column name".to_string()
+            } else {
+                format!("its key defaults to `{}`, a reserved column name", side.key)
+            };
+            self.err(
+                Diagnostic::new(
+                    key_span(ast),
+                    format!(
+                        "key `{}` of the {which} side clashes with a column every link table has",
+                        side.key
+                    ),
+                    label,
+                )
+                .help(format!(
+                    "the link table names a column after each side's key, next to `id`, \
+                     `created_at`, `updated_at` and `deleted_at`; declare a linkable key such as \
+                     `linkable_keys = [{}]` on `{}.{}` and use it as this side's `key`",
+                    key_literal(model, &new_key, column),
+                    side.module,
+                    side.model
+                )),
+            );
+        }
+        let [left, right] = sides;
+        if !ok || left.key != right.key {
+            return ok;
+        }
+        let [last, rast] = asts;
+        let model = models[1];
+        let self_link = left.module == right.module && left.model == right.model;
+        let other_key = model
+            .linkable_keys
+            .iter()
+            .map(|k| &*k.name)
+            .find(|k| *k != &*right.key);
+        let fix = match other_key {
+            Some(other) => format!("set `key = \"{other}\"` on this side"),
+            None => {
+                let column = key_column(model, &right.key);
+                let new_key = [
+                    format!("{}_id", right.alias),
+                    format!("related_{}", right.key),
+                ]
+                .into_iter()
+                .find(|k| *k != *right.key)
+                .unwrap_or_default();
+                let keys: Vec<String> = model
+                    .linkable_keys
+                    .iter()
+                    .map(|k| key_literal(model, &k.name, &k.column))
+                    .chain([key_literal(model, &new_key, column)])
+                    .collect();
+                format!(
+                    "declare `linkable_keys = [{}]` on `{}.{}` (two keys may name the same \
+                     column) and set `key = \"{new_key}\"` on this side",
+                    keys.join(", "),
+                    right.module,
+                    right.model
+                )
+            }
+        };
+        let (message, help) = if self_link {
+            (
+                format!(
+                    "self-link on `{}.{}` uses the key `{}` on both sides",
+                    right.module, right.model, right.key
+                ),
+                format!(
+                    "a self-link needs two distinct linkable keys, one per link-table column; {fix}"
+                ),
+            )
+        } else {
+            (
+                format!("both sides of the link use the key `{}`", right.key),
+                format!("the link table names a column after each side's key; {fix}"),
+            )
+        };
+        let label = if rast.key.is_some() {
+            format!("the link table would have two `{}` columns", right.key)
+        } else {
+            format!(
+                "its key defaults to `{}`: the link table would have two such columns",
+                right.key
+            )
+        };
+        self.err(
+            Diagnostic::new(key_span(rast), message, label)
+                .secondary(
+                    key_span(last),
+                    if last.key.is_some() {
+                        "the left side's key".to_string()
+                    } else {
+                        format!("the left side's key defaults to `{}`", left.key)
+                    },
+                )
+                .help(help),
+        );
+        false
+    }
+
+    /// A stored link is queried as an entity (under the link's name) with
+    /// the table's columns and a relation to each side named after the
+    /// side's alias: an alias must not be one of those columns. (Extra
+    /// columns named like an alias are reported on the column.)
+    fn aliases_fit_link_entity(
+        &mut self,
+        link: &str,
+        asts: [&SideAst<S>; 2],
+        sides: [&LinkSide; 2],
+    ) -> bool {
+        let [left, right] = sides;
+        let columns = [
+            &*left.key,
+            &*right.key,
+            "id",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+        ];
+        let mut ok = true;
+        for ((ast, side), which) in asts.into_iter().zip(sides).zip(["left", "right"]) {
+            if !columns.contains(&&*side.alias) {
+                continue;
+            }
+            ok = false;
+            let label = if ast.alias.is_some() {
+                "also a column of the link's rows".to_string()
+            } else {
+                format!(
+                    "the alias defaults to the model name `{}`, also a column of the link's rows",
+                    side.alias
+                )
+            };
+            self.err(
+                Diagnostic::new(
+                    alias_span(ast),
+                    format!(
+                        "alias `{}` of the {which} side clashes with a column of link `{link}`",
+                        side.alias
+                    ),
+                    label,
+                )
+                .help(format!(
+                    "link `{link}` is queried as an entity with the columns {} and a relation \
+                     to each side named after its alias; set another `alias` on this side",
+                    all_of(&columns)
+                )),
+            );
+        }
+        ok
     }
 
     fn side(
@@ -911,6 +1091,30 @@ impl<S: Clone> Validator<'_, S> {
                         ])
                     )),
                 );
+            } else if let Some((which, side)) = [("left", left), ("right", right)]
+                .into_iter()
+                .find(|(_, side)| *side.alias == c.name.value)
+            {
+                ok = false;
+                self.err(
+                    Diagnostic::new(
+                        c.name.span.clone(),
+                        format!(
+                            "extra column `{}` has the name of the link's relation to its {which} side",
+                            c.name.value
+                        ),
+                        format!(
+                            "also the relation from link rows to `{}.{}`",
+                            side.module, side.model
+                        ),
+                    )
+                    .help(format!(
+                        "link rows reach each side through a relation named after the side's \
+                         alias, and `{}` is the {which} side's alias; rename the column, e.g. \
+                         `{}_note`, or set another `alias` on the {which} side",
+                        side.alias, c.name.value
+                    )),
+                );
             }
             let Some(ty_sp) = &c.ty else {
                 ok = false;
@@ -1018,6 +1222,136 @@ impl<S: Clone> Validator<'_, S> {
             self.err(d);
         }
         duplicate
+    }
+
+    /// Query entities (models and stored links) share one namespace, and
+    /// each gets a generated Rust type named after it (models also an id
+    /// type `<Model>Id`): model names must be unique across modules, and no
+    /// two models may produce the same Rust type. Returns the names taken,
+    /// for [`Self::check_link_names`].
+    fn check_model_names(&mut self, modules: &[ModuleWithSpans<S>]) -> EntityNames<S> {
+        let mut names: EntityNames<S> = EntityNames {
+            models: HashMap::new(),
+            types: HashMap::new(),
+            ids: HashMap::new(),
+        };
+        let EntityNames { models, types, ids } = &mut names;
+        for (module, model_spans) in modules {
+            for (model, span) in module.models.iter().zip(model_spans) {
+                let qualified = format!("{}.{}", module.name, model.name);
+                let ty = type_name(&model.name);
+                if let Some((first, first_span)) = models.get(&*model.name) {
+                    let renamed = format!("{}_{}", module.name, model.name);
+                    let keep = if renamed == *model.table {
+                        String::new()
+                    } else {
+                        format!(" with `table = \"{}\"` to keep its table", model.table)
+                    };
+                    self.err(
+                        Diagnostic::new(
+                            span.clone(),
+                            format!("model name `{}` is declared in two modules", model.name),
+                            format!("`{qualified}` declared here"),
+                        )
+                        .secondary(first_span.clone(), format!("`{first}` declared here"))
+                        .help(format!(
+                            "generated Rust types (`{ty}`) and Query entities are named after the \
+                             model alone, so model names must be unique across modules; rename \
+                             one, e.g. `{renamed}`{keep}"
+                        )),
+                    );
+                    continue;
+                }
+                models.insert(model.name.to_string(), (qualified.clone(), span.clone()));
+                let what = format!("model `{qualified}`");
+                if let Some((first, first_span)) = types.get(&ty) {
+                    self.err(
+                        Diagnostic::new(
+                            span.clone(),
+                            format!("{what} generates the Rust type `{ty}`, like {first}"),
+                            format!("also generates `{ty}`"),
+                        )
+                        .secondary(first_span.clone(), format!("generates `{ty}`"))
+                        .help("generated Rust types are the PascalCase of entity names; rename one of the models"),
+                    );
+                    continue;
+                }
+                ids.insert(
+                    format!("{ty}Id"),
+                    (format!("the id type of {what}"), span.clone()),
+                );
+                types.insert(ty, (what, span.clone()));
+            }
+        }
+        names
+    }
+
+    /// A stored link must not be named like a model (Query entities share one
+    /// namespace), nor produce the Rust type of a model, of a model's id or
+    /// of another link. Links whose name repeats an earlier one (`duplicate`,
+    /// already reported) are skipped.
+    fn check_link_names(
+        &mut self,
+        names: EntityNames<S>,
+        links: &[Link],
+        spans: &[LinkSpans<S>],
+        duplicate: &[bool],
+    ) {
+        let EntityNames {
+            models,
+            mut types,
+            ids,
+        } = names;
+        for (i, link) in links.iter().enumerate() {
+            if duplicate[i] || link.is_read_only() {
+                continue;
+            }
+            let span = spans[i].table.clone();
+            let example = format!("{}_{}", link.left.alias, link.right.alias);
+            let rename = if example != *link.name && !models.contains_key(example.as_str()) {
+                format!("set another `table` on the link, e.g. `{example}`")
+            } else {
+                "set another `table` on the link".to_string()
+            };
+            if let Some((model, model_span)) = models.get(&*link.name) {
+                self.err(
+                    Diagnostic::new(
+                        span,
+                        format!("link `{}` has the name of model `{model}`", link.name),
+                        if spans[i].has_table {
+                            "link table named like a model".to_string()
+                        } else {
+                            format!("its table defaults to `{}`", link.name)
+                        },
+                    )
+                    .secondary(model_span.clone(), "model declared here")
+                    .help(format!(
+                        "Query entities share one namespace: model names and stored links' \
+                         names (their tables); {rename}"
+                    )),
+                );
+                continue;
+            }
+            let ty = type_name(&link.name);
+            if let Some((first, first_span)) = types.get(&ty).or_else(|| ids.get(&ty)) {
+                self.err(
+                    Diagnostic::new(
+                        span,
+                        format!(
+                            "link `{}` generates the Rust type `{ty}`, like {first}",
+                            link.name
+                        ),
+                        format!("also generates `{ty}`"),
+                    )
+                    .secondary(first_span.clone(), format!("generates `{ty}`"))
+                    .help(format!(
+                        "generated Rust types are the PascalCase of entity names; {rename}"
+                    )),
+                );
+                continue;
+            }
+            types.insert(ty, (format!("link `{}`", link.name), span));
+        }
     }
 
     /// Every relation name must be unique on its owner and distinct from the
@@ -1146,6 +1480,64 @@ impl<S: Clone> Validator<'_, S> {
                 );
             }
         }
+    }
+}
+
+/// Entity names and generated Rust types taken by models.
+struct EntityNames<S> {
+    /// Model name -> (`module.model`, span).
+    models: HashMap<String, (String, S)>,
+    /// Rust type of a model -> (description of the model, span).
+    types: HashMap<String, (String, S)>,
+    /// Id type of a model -> (description, span). Id types live in another
+    /// generated module than entities, but the link records' modules import
+    /// them.
+    ids: HashMap<String, (String, S)>,
+}
+
+/// `a`, `b` and `c`.
+fn all_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Where a side's key was written, or the side's model when it is defaulted.
+fn key_span<S: Clone>(side: &SideAst<S>) -> S {
+    side.key
+        .as_ref()
+        .map(|k| k.span.clone())
+        .or_else(|| side.model.as_ref().map(|m| m.span.clone()))
+        .unwrap_or_else(|| side.span.clone())
+}
+
+/// Where a side's alias was written, or the side's model when it is defaulted.
+fn alias_span<S: Clone>(side: &SideAst<S>) -> S {
+    side.alias
+        .as_ref()
+        .map(|a| a.span.clone())
+        .or_else(|| side.model.as_ref().map(|m| m.span.clone()))
+        .unwrap_or_else(|| side.span.clone())
+}
+
+/// The column a model's linkable key stands for.
+fn key_column<'m>(model: &'m Model, key: &str) -> &'m str {
+    model
+        .linkable_keys
+        .iter()
+        .find(|k| k.name == key)
+        .map_or(&*model.primary_key, |k| &*k.column)
+}
+
+/// A linkable key as written in `linkable_keys`.
+fn key_literal(model: &Model, name: &str, column: &str) -> String {
+    if column == &*model.primary_key {
+        format!("\"{name}\"")
+    } else {
+        format!("{{ name = \"{name}\", column = \"{column}\" }}")
     }
 }
 

@@ -61,12 +61,17 @@ pub async fn sqlite_file() -> (Db, std::path::PathBuf) {
 }
 
 /// A fresh Postgres schema, when `LINK_TEST_PG_URL` is set.
+///
+/// Schemas are named `lt_<pid>_<n>`; each call first drops those left by
+/// test processes that are gone (finished or killed), so the test database
+/// does not fill up.
 pub async fn postgres() -> Option<Db> {
     let url = pg_url()?;
     let schema = unique("lt");
     let admin = sqlx::PgPool::connect(&url)
         .await
         .expect("LINK_TEST_PG_URL must point at a running server");
+    drop_stale_schemas(&admin).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
         .execute(&admin)
         .await
@@ -80,6 +85,43 @@ pub async fn postgres() -> Option<Db> {
         .await
         .expect("connect to test schema");
     Some(Db::from_postgres(pool))
+}
+
+/// Drops (CASCADE) every `lt_<pid>_<n>` schema whose process is not alive
+/// (no `/proc/<pid>`). One catalog query; a drop only when there is a stale
+/// schema. Failures (e.g. another test process dropping the same schema at
+/// the same time) are only reported: cleanup never fails a test.
+async fn drop_stale_schemas(admin: &sqlx::PgPool) {
+    // One cleanup at a time in this process: tests starting together would
+    // otherwise all drop the same schemas at once.
+    static CLEANUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _guard = CLEANUP.lock().await;
+    let names: Vec<String> = match sqlx::query_scalar(
+        r"SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'lt\_%'",
+    )
+    .fetch_all(admin)
+    .await
+    {
+        Ok(names) => names,
+        Err(e) => {
+            eprintln!("listing stale test schemas failed: {e}");
+            return;
+        }
+    };
+    for name in names {
+        let Some((pid, n)) = name.strip_prefix("lt_").and_then(|r| r.split_once('_')) else {
+            continue;
+        };
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(pid) || !digits(n) || std::path::Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        // `name` is `lt_<digits>_<digits>`: safe to quote into the statement.
+        let drop = format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(admin).await {
+            eprintln!("dropping stale test schema {name} failed: {e}");
+        }
+    }
 }
 
 /// The databases a runtime test runs on: SQLite always, Postgres when set.
