@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod diagnostic;
 pub mod emit;
+pub mod expand;
 pub mod generate;
 pub mod migrations;
 pub mod parse;
