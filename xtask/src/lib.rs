@@ -20,7 +20,7 @@ pub fn load(path: &Path) -> Result<Validated, String> {
     link_codegen::check_toml(&display_name(path), &source).map_err(|e| e.rendered)
 }
 
-fn display_name(path: &Path) -> String {
+pub fn display_name(path: &Path) -> String {
     let root = project_root();
     path.strip_prefix(&root)
         .unwrap_or(path)

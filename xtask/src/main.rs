@@ -72,7 +72,7 @@ fn check(path: &Path) -> ExitCode {
             let models = v.graph.models().count();
             println!(
                 "{}: ok: {} modules, {} models, {} links ({} stored, {} read-only), {} relations",
-                path.display(),
+                xtask::display_name(path),
                 v.graph.modules.len(),
                 models,
                 v.graph.links.len(),
