@@ -279,6 +279,8 @@ pub struct Query {
 struct EntityInfo {
     name: String,
     table: String,
+    /// Primary key column (`id` for link rows).
+    pk: String,
     data_source: String,
     fields: Vec<Field>,
     soft_delete: Option<String>,
@@ -358,6 +360,7 @@ impl Query {
                 Some(EntityInfo {
                     name: model.name.to_string(),
                     table: model.table.to_string(),
+                    pk: model.primary_key.to_string(),
                     data_source: m.data_source.to_string(),
                     fields: model.fields.to_vec(),
                     soft_delete: model.soft_delete.as_ref().map(|s| s.to_string()),
@@ -398,6 +401,7 @@ impl Query {
                 Some(EntityInfo {
                     name: l.name.to_string(),
                     table: st.table.to_string(),
+                    pk: "id".to_string(),
                     data_source: "default".to_string(),
                     fields,
                     soft_delete: Some("deleted_at".to_string()),
@@ -1501,15 +1505,7 @@ fn root_req<'a>(src: &Source<'a>) -> &'a Graph {
 }
 
 fn primary(level: &Level) -> String {
-    match &level.info.entity {
-        EntityRef::Link { .. } => "id".to_string(),
-        EntityRef::Model { .. } => level
-            .info
-            .fields
-            .first()
-            .map(|f| f.name.to_string())
-            .unwrap_or_else(|| "id".to_string()),
-    }
+    level.info.pk.clone()
 }
 
 fn push_values(sql: &mut Sql, values: &[String]) {

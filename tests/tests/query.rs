@@ -537,3 +537,71 @@ async fn nested_arguments_need_a_requested_relation() {
     })
     .await;
 }
+
+const READ_ONLY_LINKS: &str = r#"
+[modules.product.models.product]
+fields = { id = "text", title = "text" }
+
+[modules.product.models.variant]
+fields = { id = "text", sku = "text", product_id = "text" }
+
+[modules.cart.models.line_item]
+fields = { id = "text", variant_id = "text?", quantity = "integer" }
+
+# Inside one module, declared in both directions: variant.product and product.variants.
+[[links]]
+left = { model = "product.variant", is_list = true, relation = "variants" }
+right = { model = "product.product" }
+read_only = true
+field = "product_id"
+
+# Across modules: line_item.variant.
+[[links]]
+left = { model = "cart.line_item" }
+right = { model = "product.variant" }
+read_only = true
+field = "variant_id"
+"#;
+
+#[tokio::test]
+async fn read_only_links_inside_one_module_and_has_many() {
+    for db in databases().await {
+        let g = Arc::new(graph(READ_ONLY_LINKS));
+        db.execute_script(
+            r#"CREATE TABLE "product" ("id" text PRIMARY KEY, "title" text NOT NULL);
+               CREATE TABLE "variant" ("id" text PRIMARY KEY, "sku" text NOT NULL, "product_id" text NOT NULL);
+               CREATE TABLE "line_item" ("id" text PRIMARY KEY, "variant_id" text NULL, "quantity" integer NOT NULL);
+               INSERT INTO "product" VALUES ('p1', 'Shirt'), ('p2', 'Pants'), ('p3', 'Socks');
+               INSERT INTO "variant" VALUES ('v1', 'SHIRT-S', 'p1'), ('v2', 'SHIRT-M', 'p1'), ('v3', 'PANTS-L', 'p2');
+               INSERT INTO "line_item" VALUES ('li1', 'v2', 2), ('li2', NULL, 1);"#,
+        )
+        .await
+        .unwrap();
+        let q = Query::new(g, Databases::single(db.clone()));
+        // has-many direction, declared with is_list on the left side
+        let d = data(&q, json!({"entity": "product", "fields": ["id", "variants.sku"]})).await;
+        assert_eq!(
+            d,
+            json!([
+                {"id": "p1", "variants": [{"sku": "SHIRT-S"}, {"sku": "SHIRT-M"}]},
+                {"id": "p2", "variants": [{"sku": "PANTS-L"}]},
+                {"id": "p3", "variants": []}
+            ])
+        );
+        // has-one inside the module, then across modules, two hops
+        let d = data(&q, json!({"entity": "line_item", "fields": ["id", "quantity", "variant.sku", "variant.product.title"]})).await;
+        assert_eq!(
+            d,
+            json!([
+                {"id": "li1", "quantity": 2, "variant": {"sku": "SHIRT-M", "product": {"title": "Shirt"}}},
+                {"id": "li2", "quantity": 1, "variant": null}
+            ])
+        );
+        // filters through read-only links narrow the root
+        let d = data(&q, json!({"entity": "product", "fields": ["id"], "filters": {"variants": {"sku": {"$like": "SHIRT%"}}}})).await;
+        assert_eq!(ids(&d), ["p1"]);
+        // a per-parent limit on the has-many side
+        let d = data(&q, json!({"entity": "product", "fields": ["id", "variants.sku"], "filters": {"id": "p1"}, "nested": {"variants": {"take": 1, "order": {"sku": "ASC"}}}})).await;
+        assert_eq!(d, json!([{"id": "p1", "variants": [{"sku": "SHIRT-M"}]}]));
+    }
+}
