@@ -48,3 +48,32 @@ async fn storefront_runs_on_postgres_with_the_same_output() {
     db.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+/// The typed form: generated paths build the request, generated entity
+/// structs receive the rows.
+#[tokio::test]
+async fn typed_paths_and_generated_entities() {
+    use link_runtime::{Databases, Graph, Query};
+    use std::sync::Arc;
+    use storefront::links::{entities, paths};
+
+    let (db, path) = link_tests::sqlite_file().await;
+    storefront::app::run_on(db.clone()).await.unwrap();
+    let q = Query::new(Arc::new(storefront::links::GRAPH.clone()), Databases::single(db.clone()));
+    let p = paths::SalesChannel::root();
+    let req = Graph::of::<paths::SalesChannel>()
+        .fields([p.id(), p.products().title(), p.stock_locations().name()])
+        .filters(serde_json::json!({"id": "sc_123"}));
+    let r = q.graph_as::<entities::SalesChannel>(req).await.unwrap();
+    assert_eq!(r.data.len(), 1);
+    let sc = &r.data[0];
+    assert_eq!(sc.id.as_deref(), Some("sc_123"));
+    assert_eq!(sc.name, None, "only requested fields are filled");
+    let titles: Vec<_> = sc.products.as_ref().unwrap().iter().map(|p| p.title.clone().unwrap()).collect();
+    assert_eq!(titles, ["Medusa T-Shirt", "Medusa Sweatpants"]);
+    let locations: Vec<_> = sc.stock_locations.as_ref().unwrap().iter().map(|l| l.name.clone().unwrap()).collect();
+    assert_eq!(locations, ["European Warehouse"]);
+    assert_eq!(p.products().sales_channels().name().as_str(), "products.sales_channels.name");
+    db.close().await;
+    let _ = std::fs::remove_file(path);
+}
