@@ -8,7 +8,9 @@
 //! - `check_toml`: parse + validate;
 //! - `check_and_plan`: parse + validate + emit every output (`plan_for` into
 //!   a fresh, empty temporary folder, so nothing is read back or written);
-//! - `plan_only`: the emit part alone, to tell the two apart.
+//! - `plan_only`: the emit part alone, to tell the two apart;
+//! - `emit_rust`: the Rust module alone (`emit::rust::emit`), the largest
+//!   output.
 //!
 //! Target: under 0.5 s for `check_and_plan`. Peak memory is measured by
 //! `examples/codegen_peak.rs`.
@@ -123,4 +125,11 @@ fn plan_only(bencher: Bencher) {
     bencher
         .with_inputs(TempDir::new)
         .bench_local_refs(|dir| plan(divan::black_box(v), dir.path()));
+}
+
+/// The Rust module alone from a validated graph.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn emit_rust(bencher: Bencher) {
+    let v = &*VALIDATED;
+    bencher.bench(|| link_codegen::emit::rust::emit(divan::black_box(&v.graph)));
 }

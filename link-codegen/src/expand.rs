@@ -56,7 +56,9 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
     let whole = MacroSpan::Token(module.ident.span());
     let parsed = attr::to_link(&nodes, whole, &MacroSpan::Token, &mut diags);
     let ty_hint = parsed.link.table.as_ref().map(|t| t.value.clone());
-    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let path = match &parsed.links_path {
         Some(p) => manifest_dir.join(&p.value),
         None => match find_links_toml(&manifest_dir) {
@@ -76,7 +78,10 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
     let source = match std::fs::read_to_string(&path) {
         Ok(s) => s,
         Err(e) => {
-            let e = syn::Error::new(module.ident.span(), format!("cannot read {}: {e}", path.display()));
+            let e = syn::Error::new(
+                module.ident.span(),
+                format!("cannot read {}: {e}", path.display()),
+            );
             return with_stub(&module, ty_hint.as_deref(), e.to_compile_error());
         }
     };
@@ -87,7 +92,11 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
             let items: TokenStream = match items_text.parse() {
                 Ok(t) => t,
                 Err(e) => {
-                    return syn::Error::new(Span::call_site(), format!("internal error: generated items do not parse: {e}")).to_compile_error();
+                    return syn::Error::new(
+                        Span::call_site(),
+                        format!("internal error: generated items do not parse: {e}"),
+                    )
+                    .to_compile_error();
                 }
             };
             let ids_path = ids_path(&v);
@@ -136,7 +145,11 @@ fn expand_with(
         diags.push(
             Diagnostic::new(
                 MacroSpan::Token(Span::call_site()),
-                format!("{} has {n} problem{}", path.display(), if n == 1 { "" } else { "s" }),
+                format!(
+                    "{} has {n} problem{}",
+                    path.display(),
+                    if n == 1 { "" } else { "s" }
+                ),
                 "",
             )
             .help("run `cargo xtask check` to see them"),
@@ -182,7 +195,10 @@ pub fn find_links_toml(dir: &Path) -> Option<PathBuf> {
 
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
-    let before = &source[..(0..=offset).rev().find(|&i| source.is_char_boundary(i)).unwrap_or(0)];
+    let before = &source[..(0..=offset)
+        .rev()
+        .find(|&i| source.is_char_boundary(i))
+        .unwrap_or(0)];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
@@ -205,7 +221,10 @@ fn to_syn_error(d: &Diagnostic<MacroSpan>, file: &str, source: &str) -> syn::Err
     };
     for (s, label) in &d.secondary {
         match s {
-            MacroSpan::File(r) => msg.push_str(&format!("\n  = note: {label}: {}", location(file, source, r))),
+            MacroSpan::File(r) => msg.push_str(&format!(
+                "\n  = note: {label}: {}",
+                location(file, source, r)
+            )),
             MacroSpan::Token(_) => msg.push_str(&format!("\n  = note: {label} in this attribute")),
         }
     }
@@ -218,7 +237,9 @@ fn to_syn_error(d: &Diagnostic<MacroSpan>, file: &str, source: &str) -> syn::Err
 /// The module with compile errors and stand-in items, so a mistake in the
 /// attribute gives one error rather than a cascade at every use.
 fn with_stub(module: &syn::ItemMod, table: Option<&str>, errors: TokenStream) -> TokenStream {
-    let name = table.map(str::to_string).unwrap_or_else(|| module.ident.to_string());
+    let name = table
+        .map(str::to_string)
+        .unwrap_or_else(|| module.ident.to_string());
     let ty = format_ident!("{}", crate::emit::rust::type_name(&name));
     let record = format_ident!("{}Record", crate::emit::rust::type_name(&name));
     let attrs = &module.attrs;
@@ -255,7 +276,11 @@ pub type Loc = (usize, Range<usize>);
 
 /// Every `#[define_link(...)]` of the given Rust sources, as links with file
 /// locations; syntax errors of an attribute become diagnostics.
-pub fn scan(files: &[(String, String)], first_file: usize, diags: &mut Diagnostics<Loc>) -> Vec<(LinkAst<Loc>, String)> {
+pub fn scan(
+    files: &[(String, String)],
+    first_file: usize,
+    diags: &mut Diagnostics<Loc>,
+) -> Vec<(LinkAst<Loc>, String)> {
     let mut out = Vec::new();
     for (i, (_, source)) in files.iter().enumerate() {
         let file_id = first_file + i;
@@ -263,14 +288,29 @@ pub fn scan(files: &[(String, String)], first_file: usize, diags: &mut Diagnosti
             // Not our business: rustc reports it.
             continue;
         };
-        let mut stack: Vec<&syn::Item> = parsed.items.iter().collect();
-        while let Some(item) = stack.pop() {
+        let file_module = module_of_file(&files[i].0);
+        let mut stack: Vec<(&syn::Item, String)> = parsed
+            .items
+            .iter()
+            .map(|it| (it, file_module.clone()))
+            .collect();
+        while let Some((item, prefix)) = stack.pop() {
             if let syn::Item::Mod(m) = item {
+                let path = if prefix.is_empty() {
+                    m.ident.to_string()
+                } else {
+                    format!("{prefix}::{}", m.ident)
+                };
                 if let Some((_, items)) = &m.content {
-                    stack.extend(items.iter());
+                    stack.extend(items.iter().map(|it| (it, path.clone())));
                 }
                 for a in &m.attrs {
-                    if !a.path().segments.last().is_some_and(|s| s.ident == "define_link") {
+                    let is_define_link = a
+                        .path()
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "define_link");
+                    if !is_define_link {
                         continue;
                     }
                     let to_loc = |s: Span| (file_id, byte_range(source, s));
@@ -280,12 +320,16 @@ pub fn scan(files: &[(String, String)], first_file: usize, diags: &mut Diagnosti
                     };
                     match attr::parse_args(tokens) {
                         Ok(nodes) => {
-                            let parsed = attr::to_link(&nodes, to_loc(m.ident.span()), &to_loc, diags);
+                            let parsed =
+                                attr::to_link(&nodes, to_loc(m.ident.span()), &to_loc, diags);
                             out.push((parsed.link, m.ident.to_string()));
                         }
                         Err(e) => {
                             for e in e {
-                                diags.push(Diagnostic::new(to_loc(e.span()), e.to_string(), "here").help("see `#[define_link]`'s syntax in ARCHITECTURE.md"));
+                                diags.push(
+                                    Diagnostic::new(to_loc(e.span()), e.to_string(), "here")
+                                        .help("see `#[define_link]`'s syntax in ARCHITECTURE.md"),
+                                );
                             }
                         }
                     }
@@ -294,6 +338,18 @@ pub fn scan(files: &[(String, String)], first_file: usize, diags: &mut Diagnosti
         }
     }
     out
+}
+
+/// Module path of a source file inside its crate: `src/lib.rs` -> ``,
+/// `src/a/b.rs` or `src/a/b/mod.rs` -> `a::b`.
+fn module_of_file(path: &str) -> String {
+    let after = path.rsplit_once("src/").map_or(path, |(_, a)| a);
+    let trimmed = after.strip_suffix(".rs").unwrap_or(after);
+    let mut parts: Vec<&str> = trimmed.split('/').collect();
+    if matches!(parts.last(), Some(&"mod") | Some(&"lib") | Some(&"main")) {
+        parts.pop();
+    }
+    parts.join("::")
 }
 
 /// Byte range of a span in `source` (spans of `syn::parse_file` carry line
@@ -326,21 +382,41 @@ pub fn check_sources(
     let mut toml_diags = Diagnostics::default();
     let doc = crate::parse::toml::parse(links_source, &mut toml_diags);
     let mut diags: Diagnostics<Loc> = Diagnostics::default();
-    diags.list.extend(toml_diags.list.into_iter().map(|d| Diagnostic {
-        message: d.message,
-        span: d.span.map(|r| (0, r)),
-        label: d.label,
-        help: d.help,
-        secondary: d.secondary.into_iter().map(|(r, l)| ((0, r), l)).collect(),
-    }));
+    diags
+        .list
+        .extend(toml_diags.list.into_iter().map(|d| Diagnostic {
+            message: d.message,
+            span: d.span.map(|r| (0, r)),
+            label: d.label,
+            help: d.help,
+            secondary: d.secondary.into_iter().map(|(r, l)| ((0, r), l)).collect(),
+        }));
     let mut doc: Document<Loc> = doc.map_span(&|r| (0, r));
     let first_macro = doc.links.len();
     let found = scan(sources, 1, &mut diags);
+    let paths: Vec<String> = found.iter().map(|(_, p)| p.clone()).collect();
     doc.links.extend(found.into_iter().map(|(l, _)| l));
     let validated = validate::validate(&doc, &mut diags);
     match validated {
-        Some(v) if diags.is_empty() => {
-            let names = v.graph.links[first_macro..].iter().map(|l| l.name.to_string()).collect();
+        Some(mut v) if diags.is_empty() => {
+            let names: Vec<String> = v.graph.links[first_macro..]
+                .iter()
+                .map(|l| l.name.to_string())
+                .collect();
+            // The items live in the crate that holds the generated module.
+            let krate = v
+                .codegen
+                .module
+                .as_deref()
+                .and_then(|m| m.split("::").next())
+                .unwrap_or("crate")
+                .to_string();
+            v.macro_links = names.clone();
+            v.macro_items = names
+                .iter()
+                .zip(&paths)
+                .map(|(n, p)| (n.clone(), format!("{krate}::{p}")))
+                .collect();
             Ok((v, names))
         }
         _ => {
@@ -356,10 +432,18 @@ pub fn check_sources(
                     span: d.span.map(|(_, r)| r),
                     label: d.label,
                     help: d.help,
-                    secondary: d.secondary.into_iter().filter(|((f, _), _)| *f == 0).map(|((_, r), l)| (r, l)).collect(),
+                    secondary: d
+                        .secondary
+                        .into_iter()
+                        .filter(|((f, _), _)| *f == 0)
+                        .map(|((_, r), l)| (r, l))
+                        .collect(),
                 })
                 .collect();
-            Err(crate::CheckError { diagnostics, rendered })
+            Err(crate::CheckError {
+                diagnostics,
+                rendered,
+            })
         }
     }
 }
@@ -380,7 +464,9 @@ pub fn workspace_sources(root: &Path) -> std::io::Result<Vec<(String, String)>> 
         let src = root.join(&m).join("src");
         let mut stack = vec![src];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let p = e.path();
                 if p.is_dir() {

@@ -109,7 +109,23 @@ impl Codegen {
             || self.links.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        crate::check_toml(&name, &source).map_err(CodegenError::Invalid)
+        // Links declared with `#[define_link]` in the workspace's sources
+        // (when the definition file sits at a workspace root).
+        let root = self.links.parent().unwrap_or(Path::new("."));
+        let sources = if root.join("Cargo.toml").is_file() {
+            crate::expand::workspace_sources(root).map_err(|error| CodegenError::Io {
+                path: root.to_path_buf(),
+                error,
+            })?
+        } else {
+            Vec::new()
+        };
+        if sources.is_empty() {
+            return crate::check_toml(&name, &source).map_err(CodegenError::Invalid);
+        }
+        crate::expand::check_sources(&name, &source, &sources)
+            .map(|(v, _)| v)
+            .map_err(CodegenError::Invalid)
     }
 
     /// Computes every output without writing anything.
@@ -205,25 +221,31 @@ pub fn plan_for(v: &Validated, root: &Path, allow_destructive: bool) -> Result<P
         });
     }
     if let Some(rust) = &cfg.rust {
-        let contents = match (&cfg.migrations, &embedded) {
-            (Some(dir), Some(list)) => emit::rust::emit_with_migrations(
-                &v.graph,
-                &emit::rust::EmbeddedMigrations {
-                    dir: relative_dir(rust, dir),
-                    list: list.clone(),
-                },
-            ),
-            _ => emit::rust::emit(&v.graph),
+        let migrations = match (&cfg.migrations, embedded) {
+            (Some(dir), Some(list)) => Some(emit::rust::EmbeddedMigrations {
+                dir: relative_dir(rust, dir),
+                list,
+            }),
+            _ => None,
         };
+        let contents = emit::rust::emit_with(
+            &v.graph,
+            &emit::rust::RustOptions {
+                migrations,
+                skip_link_items: v.macro_links.clone(),
+            },
+        );
         files.push(OutputFile {
             path: root.join(rust),
             contents,
         });
     }
     if let Some(docs) = &cfg.docs {
-        for (name, text) in
-            emit::docs::emit(&v.graph, cfg.module.as_deref().unwrap_or("crate::links"))
-        {
+        for (name, text) in emit::docs::emit_with(
+            &v.graph,
+            cfg.module.as_deref().unwrap_or("crate::links"),
+            &v.macro_items,
+        ) {
             files.push(OutputFile {
                 path: root.join(docs).join(name),
                 contents: text,

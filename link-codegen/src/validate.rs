@@ -31,6 +31,12 @@ pub struct CodegenConfig {
 pub struct Validated {
     pub graph: LinkGraph,
     pub codegen: CodegenConfig,
+    /// Links declared with `#[define_link]`: the macro provides their typed
+    /// items, the generated file everything else.
+    pub macro_links: Vec<String>,
+    /// `(link name, Rust path of the module holding its items)` of the
+    /// macro-declared links, for doc examples.
+    pub macro_items: Vec<(String, String)>,
 }
 
 /// Columns every stored link table has besides its two keys.
@@ -71,6 +77,8 @@ pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Opti
     Some(Validated {
         graph: LinkGraph::new(modules.into_iter().map(|(m, _)| m).collect(), links),
         codegen,
+        macro_links: Vec::new(),
+        macro_items: Vec::new(),
     })
 }
 

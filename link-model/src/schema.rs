@@ -60,6 +60,32 @@ impl TableState {
         v
     }
 
+    /// Every index of the table as it is created, in creation order:
+    /// Medusa's four (`id`, both keys partial on live rows, `deleted_at`),
+    /// then the cardinality indexes (partial unique). Names as in
+    /// [`TableState::index_names`].
+    pub fn indexes(&self) -> Vec<IndexSpec> {
+        let plain = |col: &str, partial: bool| IndexSpec {
+            name: format!("IDX_{col}_{}", self.index_hash),
+            columns: vec![col.to_string()],
+            unique: false,
+            partial,
+        };
+        let mut v = vec![
+            plain("id", false),
+            plain(&self.left_key, true),
+            plain(&self.right_key, true),
+            plain("deleted_at", false),
+        ];
+        v.extend(self.unique.iter().map(|k| IndexSpec {
+            name: self.unique_index_name(k),
+            columns: vec![k.clone()],
+            unique: true,
+            partial: true,
+        }));
+        v
+    }
+
     /// Name of the cardinality (partial unique) index on `key`:
     /// `IDX_<key>_<hash>_unique`, with the key cut so the name fits
     /// PostgreSQL's 63-byte identifiers. Uncut, a long name would be truncated
@@ -76,6 +102,34 @@ impl TableState {
         }
         format!("IDX_{}{suffix}", &key[..cut])
     }
+}
+
+/// An index of a link table. Partial indexes cover live rows only
+/// (`WHERE "deleted_at" IS NULL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub partial: bool,
+}
+
+/// Whether changing a column from `from` to `to` may lose or refuse data
+/// (a text that is not a number, a double that does not fit a real, …).
+/// Widening (integer to bigint, float to double, numbers to decimal, date to
+/// timestamp, anything to text) keeps every value.
+pub fn is_narrowing(from: ScalarType, to: ScalarType) -> bool {
+    use ScalarType as T;
+    let widening = from == to
+        || to == T::Text
+        || matches!(
+            (from, to),
+            (T::Integer, T::BigInt | T::Double | T::Decimal)
+                | (T::BigInt | T::Float | T::Double, T::Decimal)
+                | (T::Float, T::Double)
+                | (T::Date, T::Timestamp)
+        );
+    !widening
 }
 
 /// The link tables the graph wants, in declaration order.

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use crate::{DefaultValue, ScalarType};
 
-use crate::schema::{ColumnState, TableState};
+use crate::schema::{Change, ColumnState, IndexSpec, TableState};
 
 /// SQL dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,49 +158,46 @@ fn table_definition(t: &TableState, table: &str, d: Dialect) -> String {
 }
 
 /// The indexes of a link table (Medusa's four, plus cardinality).
-pub fn create_indexes(t: &TableState, d: Dialect) -> String {
-    let mut out = String::new();
-    let q = quote(&t.table);
-    let idx = |col: &str| quote(&format!("IDX_{col}_{}", t.index_hash));
-    writeln!(
-        out,
-        "CREATE INDEX IF NOT EXISTS {} ON {q} (\"id\");",
-        idx("id")
-    )
-    .unwrap();
-    for key in [&t.left_key, &t.right_key] {
-        writeln!(
-            out,
-            "CREATE INDEX IF NOT EXISTS {} ON {q} ({}) WHERE \"deleted_at\" IS NULL;",
-            idx(key),
-            quote(key)
-        )
-        .unwrap();
-    }
-    writeln!(
-        out,
-        "CREATE INDEX IF NOT EXISTS {} ON {q} (\"deleted_at\");",
-        idx("deleted_at")
-    )
-    .unwrap();
-    out.push_str(&cardinality_indexes(t, d));
-    out
+pub fn create_indexes(t: &TableState, _d: Dialect) -> String {
+    t.indexes()
+        .iter()
+        .map(|ix| create_index(&t.table, ix))
+        .collect()
 }
 
 /// Partial unique indexes enforcing one-to-one / one-to-many on live rows.
 pub fn cardinality_indexes(t: &TableState, _d: Dialect) -> String {
-    let mut out = String::new();
-    for key in t.unique_keys() {
-        writeln!(
-            out,
-            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({}) WHERE \"deleted_at\" IS NULL;",
-            quote(&unique_index_name(t, key)),
-            quote(&t.table),
-            quote(key)
-        )
-        .unwrap();
-    }
-    out
+    t.indexes()
+        .iter()
+        .filter(|ix| ix.unique)
+        .map(|ix| create_index(&t.table, ix))
+        .collect()
+}
+
+/// `CREATE [UNIQUE] INDEX IF NOT EXISTS` of one index of `table`.
+pub fn create_index(table: &str, ix: &IndexSpec) -> String {
+    let columns = ix
+        .columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "CREATE {}INDEX IF NOT EXISTS {} ON {} ({columns}){};\n",
+        if ix.unique { "UNIQUE " } else { "" },
+        quote(&ix.name),
+        quote(table),
+        if ix.partial {
+            " WHERE \"deleted_at\" IS NULL"
+        } else {
+            ""
+        }
+    )
+}
+
+/// `DROP INDEX`.
+pub fn drop_index(name: &str) -> String {
+    format!("DROP INDEX IF EXISTS {};\n", quote(name))
 }
 
 /// Name of the cardinality index on `key` (see [`TableState::unique_index_name`]).
@@ -450,4 +447,116 @@ pub fn rebuild_table(before: &TableState, after: &TableState) -> String {
     .unwrap();
     out.push_str(&create_indexes(after, d));
     out
+}
+
+/// The SQL of one [`Change`] (what a versioned migration or a links sync
+/// runs for it).
+pub fn change_sql(c: &Change, d: Dialect) -> String {
+    match c {
+        Change::CreateTable(t) => create_table(t, d),
+        Change::DropTable(t) => drop_table(&t.table),
+        Change::RenameTable { from, to } => rename_table(from, to, d),
+        Change::AddColumn { table, column } => add_column(table, column, d),
+        Change::DropColumn { table, column } => drop_column(&table.table, column),
+        Change::AlterColumn {
+            before,
+            after,
+            column,
+        } => alter_column(before, after, column, d),
+        Change::SetUnique { before, after } => {
+            let mut out = String::new();
+            for k in before.unique.iter().filter(|k| !after.unique.contains(k)) {
+                out.push_str(&drop_index(&unique_index_name(before, k)));
+            }
+            let added = TableState {
+                unique: after
+                    .unique
+                    .iter()
+                    .filter(|k| !before.unique.contains(k))
+                    .cloned()
+                    .collect(),
+                ..after.clone()
+            };
+            out.push_str(&cardinality_indexes(&added, d));
+            out
+        }
+    }
+}
+
+/// A column of a link table as the database catalog reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnSpec {
+    pub name: String,
+    /// The type in the catalog's spelling (see [`catalog_type`]).
+    pub ty: String,
+    pub nullable: bool,
+}
+
+/// The columns of a link table in `CREATE TABLE` order, with their types as
+/// the catalog reports them (`format_type` on Postgres, the declared type on
+/// SQLite).
+pub fn columns(t: &TableState, d: Dialect) -> Vec<ColumnSpec> {
+    let col = |name: &str, ty: &str, nullable: bool| ColumnSpec {
+        name: name.to_string(),
+        ty: catalog_type(ty, d),
+        nullable,
+    };
+    let mut v = vec![
+        col(&t.left_key, key_type(d), false),
+        col(&t.right_key, key_type(d), false),
+        col("id", key_type(d), false),
+    ];
+    v.extend(
+        t.extra_columns
+            .iter()
+            .map(|c| col(&c.name, scalar_type(c.ty, d), c.nullable)),
+    );
+    let ts = timestamp_type(d);
+    v.push(col("created_at", ts, false));
+    v.push(col("updated_at", ts, false));
+    v.push(col("deleted_at", ts, true));
+    v
+}
+
+/// A column type in the catalog's spelling, so that declared and
+/// introspected types compare equal: on Postgres `format_type`'s names
+/// (`timestamptz` is `timestamp with time zone`; a timestamp's precision is
+/// ignored, as Medusa 2.0 declared `timestamptz(0)`), on SQLite the declared
+/// type in upper case.
+pub fn catalog_type(ty: &str, d: Dialect) -> String {
+    match d {
+        Dialect::Sqlite => ty.trim().to_ascii_uppercase(),
+        Dialect::Postgres => {
+            let t = ty.trim().to_ascii_lowercase();
+            let t = match t.as_str() {
+                "timestamptz" => "timestamp with time zone".to_string(),
+                "timestamp" => "timestamp without time zone".to_string(),
+                "varchar" => "character varying".to_string(),
+                "int" | "int4" => "integer".to_string(),
+                "int8" => "bigint".to_string(),
+                "float4" => "real".to_string(),
+                "float8" => "double precision".to_string(),
+                "bool" => "boolean".to_string(),
+                "decimal" => "numeric".to_string(),
+                _ => t,
+            };
+            match t.strip_prefix("timestamp(") {
+                Some(rest) => match rest.split_once(')') {
+                    Some((_, tail)) => format!("timestamp{tail}"),
+                    None => t,
+                },
+                None => t,
+            }
+        }
+    }
+}
+
+/// The scalar type an extra column of catalog type `ty` was declared with,
+/// if any (the first in [`ScalarType::ALL`] when several share a catalog type,
+/// as on SQLite).
+pub fn scalar_of_catalog_type(ty: &str, d: Dialect) -> Option<ScalarType> {
+    let ty = catalog_type(ty, d);
+    ScalarType::ALL
+        .into_iter()
+        .find(|t| catalog_type(scalar_type(*t, d), d) == ty)
 }

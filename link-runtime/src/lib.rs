@@ -3,7 +3,8 @@
 //! feature).
 //!
 //! - [`Link`]: create, dismiss, delete (cascade), restore, list, purge;
-//! - [`migrate`]: the generated migrations through sqlx's `Migrator`.
+//! - [`migrate`]: the generated migrations through sqlx's `Migrator`;
+//! - [`sync`]: `migrate`, `status` and `sync-links` on a live database.
 
 pub mod db;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod link;
 pub mod migrate;
 pub mod path;
 pub mod query;
+pub mod sync;
 pub mod value;
 pub mod workflow;
 
@@ -21,10 +23,13 @@ pub use error::{CardinalityViolation, Error};
 pub use id::{Entity, Id};
 pub use input::IntoLinkValues;
 pub use link::{Action, CascadeReport, Databases, Link, LinkEvent, LinkRow, ListFilter, Selection};
+#[cfg(feature = "macros")]
+pub use link_macros::define_link;
 pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
 pub use query::{Dir, Graph, GraphResult, Metadata, Nested, Query};
+pub use sync::{MigrateReport, SyncPlan, SyncReport};
 pub use value::{LinkValue, TypedLink};
 
 /// Timestamps of link rows and models.

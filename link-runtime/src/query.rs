@@ -1749,7 +1749,31 @@ fn write_in(
 
 // ---------------------------------------------------------------- execution
 
-type Row = Map<String, Value>;
+/// A fetched row: column values in [`columns_of`] order, the parent key it
+/// belongs to (child levels) and one slot per child relation, filled by
+/// `fill_children`.
+#[derive(Debug, Clone)]
+struct Row {
+    vals: Vec<Value>,
+    parent: Value,
+    rels: Vec<Value>,
+}
+
+impl Row {
+    fn new(level: &Level, vals: Vec<Value>, parent: Value) -> Row {
+        Row {
+            vals,
+            parent,
+            rels: vec![Value::Null; level.children.len()],
+        }
+    }
+
+    /// A child row: the parent key is the last column.
+    fn with_parent(level: &Level, mut vals: Vec<Value>) -> Row {
+        let parent = vals.pop().unwrap_or(Value::Null);
+        Row::new(level, vals, parent)
+    }
+}
 
 impl Query {
     /// Runs a graph request; rows are JSON objects holding exactly the
@@ -1770,14 +1794,16 @@ impl Query {
             req: &req,
             resolved: &resolved,
         };
-        let keys = needed_keys(&plan);
-        let cols = columns_of(&plan, &keys);
+        let cols = columns_of(&plan);
         let mut sql = Sql::new();
         let select = |a: &str| select_list(d, a, &cols);
         self.write_rows(&mut sql, d, &src, &select, true)?;
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         let raw = db.fetch(&sql, &types).await?;
-        let mut rows: Vec<Row> = raw.into_iter().map(|r| to_row(&cols, r)).collect();
+        let mut rows: Vec<Row> = raw
+            .into_iter()
+            .map(|r| Row::new(&plan, r, Value::Null))
+            .collect();
         let metadata = if req.skip.is_some() || req.take.is_some() {
             let mut count = Sql::new();
             let unpaged = Graph {
@@ -1868,31 +1894,23 @@ impl Query {
         inline: bool,
     ) -> BoxFut<'a, Result<(), Error>> {
         Box::pin(async move {
-            for child in &level.children {
+            for (ci, child) in level.children.iter().enumerate() {
                 let child_db = self.dbs.get(&child.level.info.data_source).clone();
                 let same_db = inline
                     && self.same_db(&child.level.info.data_source, &level.info.data_source)
                     && (matches!(child.hop, Hop::Direct { .. })
                         || self.same_db("default", &child.level.info.data_source));
-                let keys = needed_keys(&child.level);
-                let cols = columns_of(&child.level, &keys);
+                let cols = columns_of(&child.level);
+                let kpos = key_index(level, child.hop.parent_col());
                 let mut child_rows: Vec<Row> = Vec::new();
                 let mut local_resolved = Resolved::default();
                 let res_ref: &Resolved = match src {
                     Source::Root { resolved, .. } | Source::Child { resolved, .. } => resolved,
                 };
-                let parent_values: Vec<String> = {
-                    let pk = format!("__k_{}", child.hop.parent_col());
-                    let mut v: Vec<String> = rows
-                        .iter()
-                        .filter_map(|r| r.get(&pk))
-                        .filter_map(value_key)
-                        .collect();
-                    v.sort();
-                    v.dedup();
-                    v
-                };
-                if parent_values.is_empty() {
+                let has_parent = rows
+                    .iter()
+                    .any(|r| r.vals.get(kpos).and_then(key_of).is_some());
+                if !has_parent {
                     // No parent: nothing to fetch.
                 } else if same_db {
                     let csrc = Source::Child {
@@ -1916,11 +1934,21 @@ impl Query {
                     self.write_rows(&mut sql, d, &csrc, &select, true)?;
                     let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
                     types.push(ScalarType::Text);
-                    for r in child_db.fetch(&sql, &types).await? {
-                        child_rows.push(to_row_with_parent(&cols, r));
-                    }
+                    child_rows = child_db
+                        .fetch(&sql, &types)
+                        .await?
+                        .into_iter()
+                        .map(|r| Row::with_parent(&child.level, r))
+                        .collect();
                 } else {
                     // Another database: batches of parent keys.
+                    let mut parent_values: Vec<String> = rows
+                        .iter()
+                        .filter_map(|r| r.vals.get(kpos).and_then(key_of))
+                        .map(|k| k.into_owned())
+                        .collect();
+                    parent_values.sort();
+                    parent_values.dedup();
                     for chunk in parent_values.chunks(1000) {
                         local_resolved.in_lists.clear();
                         local_resolved
@@ -1945,32 +1973,7 @@ impl Query {
                     self.fill_children(&csrc_for_children, &child.level, &mut child_rows, same_db)
                         .await?;
                 }
-                // Stitch.
-                let mut by_parent: HashMap<String, Vec<Value>> = HashMap::new();
-                for mut r in child_rows {
-                    let p = r
-                        .remove("__p")
-                        .and_then(|v| value_key(&v))
-                        .unwrap_or_default();
-                    by_parent
-                        .entry(p)
-                        .or_default()
-                        .push(Value::Object(shape(&child.level, r)));
-                }
-                let pk = format!("__k_{}", child.hop.parent_col());
-                for row in rows.iter_mut() {
-                    let key = row.get(&pk).and_then(value_key);
-                    let found = key
-                        .and_then(|k| by_parent.get(&k))
-                        .cloned()
-                        .unwrap_or_default();
-                    let v = if child.is_list {
-                        Value::Array(found)
-                    } else {
-                        found.into_iter().next().unwrap_or(Value::Null)
-                    };
-                    row.insert(format!("__r_{}", child.name), v);
-                }
+                stitch(rows, ci, kpos, child, child_rows);
             }
             Ok(())
         })
@@ -2033,7 +2036,7 @@ impl Query {
                 // 2. targets in their database, by key, with nested filters.
                 let d = target_db.dialect();
                 let a = "t";
-                let mut rows_by_key: HashMap<String, Row> = HashMap::new();
+                let mut rows_by_key: HashMap<String, Vec<Value>> = HashMap::new();
                 for chunk in targets.chunks(1000) {
                     let mut sql = Sql::new();
                     let mut list = select_list(d, a, cols);
@@ -2071,11 +2074,10 @@ impl Query {
                     }
                     let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
                     types.push(ScalarType::Text);
-                    for r in target_db.fetch(&sql, &types).await? {
-                        let mut row = to_row(cols, r.clone());
-                        let t = r.last().and_then(value_key).unwrap_or_default();
-                        row.remove("__t");
-                        rows_by_key.insert(t, row);
+                    for mut r in target_db.fetch(&sql, &types).await? {
+                        let t = r.pop().as_ref().and_then(value_key).unwrap_or_default();
+                        r.truncate(cols.len());
+                        rows_by_key.insert(t, r);
                     }
                 }
                 let mut out = Vec::new();
@@ -2094,9 +2096,7 @@ impl Query {
                             }
                             *n += 1;
                         }
-                        let mut row = row.clone();
-                        row.insert("__p".into(), Value::String(parent));
-                        out.push(row);
+                        out.push(Row::new(&child.level, row.clone(), Value::String(parent)));
                     }
                 }
                 Ok(out)
@@ -2127,7 +2127,7 @@ impl Query {
                     .fetch(&sql, &types)
                     .await?
                     .into_iter()
-                    .map(|r| to_row_with_parent(cols, r))
+                    .map(|r| Row::with_parent(&child.level, r))
                     .collect())
             }
         }
@@ -2152,7 +2152,7 @@ fn needed_keys(level: &Level) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for c in &level.children {
         let k = c.hop.parent_col().to_string();
-        if !v.contains(&k) {
+        if !v.contains(&k) && !level.scalars.contains(&k) {
             v.push(k);
         }
     }
@@ -2160,8 +2160,9 @@ fn needed_keys(level: &Level) -> Vec<String> {
 }
 
 /// `(output name, type)` of the columns a level reads: requested scalars,
-/// then internal key columns (`__k_<col>`).
-fn columns_of(level: &Level, keys: &[String]) -> Vec<(String, ScalarType)> {
+/// then key columns its children join on that are not requested
+/// (`__k_<col>`; a requested one is read once).
+fn columns_of(level: &Level) -> Vec<(String, ScalarType)> {
     let ty = |name: &str| {
         level
             .info
@@ -2172,8 +2173,26 @@ fn columns_of(level: &Level, keys: &[String]) -> Vec<(String, ScalarType)> {
     };
     let mut cols: Vec<(String, ScalarType)> =
         level.scalars.iter().map(|s| (s.clone(), ty(s))).collect();
-    cols.extend(keys.iter().map(|k| (format!("__k_{k}"), ty(k))));
+    cols.extend(
+        needed_keys(level)
+            .iter()
+            .map(|k| (format!("__k_{k}"), ty(k))),
+    );
     cols
+}
+
+/// Where [`columns_of`] puts the value of key column `col`.
+fn key_index(level: &Level, col: &str) -> usize {
+    match level.scalars.iter().position(|s| s == col) {
+        Some(i) => i,
+        None => {
+            level.scalars.len()
+                + needed_keys(level)
+                    .iter()
+                    .position(|k| k == col)
+                    .unwrap_or(usize::MAX - level.scalars.len())
+        }
+    }
 }
 
 fn select_list(d: Dialect, a: &str, cols: &[(String, ScalarType)]) -> String {
@@ -2189,39 +2208,96 @@ fn select_list(d: Dialect, a: &str, cols: &[(String, ScalarType)]) -> String {
         .join(", ")
 }
 
-fn to_row(cols: &[(String, ScalarType)], values: Vec<Value>) -> Row {
-    cols.iter().map(|(n, _)| n.clone()).zip(values).collect()
-}
-
-fn to_row_with_parent(cols: &[(String, ScalarType)], mut values: Vec<Value>) -> Row {
-    let parent = values.pop().unwrap_or(Value::Null);
-    let mut row = to_row(cols, values);
-    row.insert("__p".into(), parent);
-    row
-}
-
 /// A key value as a map key.
 fn value_key(v: &Value) -> Option<String> {
+    key_of(v).map(|k| k.into_owned())
+}
+
+/// A key value as a map key, borrowed when it is a string.
+fn key_of(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
         _ => None,
     }
 }
 
 /// The output object of a row: requested fields and relations only.
-fn shape(level: &Level, mut row: Row) -> Row {
+fn shape(level: &Level, mut row: Row) -> Map<String, Value> {
     let mut out = Map::new();
-    for s in &level.scalars {
-        if let Some(v) = row.remove(s) {
-            out.insert(s.clone(), v);
-        }
+    for (s, v) in level.scalars.iter().zip(row.vals.iter_mut()) {
+        out.insert(s.clone(), std::mem::take(v));
     }
-    for c in &level.children {
-        if let Some(v) = row.remove(&format!("__r_{}", c.name)) {
-            out.insert(c.name.clone(), v);
-        }
+    for (c, v) in level.children.iter().zip(row.rels) {
+        out.insert(c.name.clone(), v);
     }
     out
+}
+
+/// Puts each parent's child objects (shaped) into relation slot `ci` of
+/// `rows`: a list, or the first child (or null) of a to-one relation.
+/// Parents are matched on the value at `kpos`.
+fn stitch(rows: &mut [Row], ci: usize, kpos: usize, child: &Child, child_rows: Vec<Row>) {
+    // Child objects by parent key; a run of rows of one parent (the usual
+    // order) is collected before touching the map. The count is how many
+    // parent rows take the list: the last one takes it, earlier ones a copy.
+    let mut by_parent: HashMap<String, (Vec<Value>, usize)> = HashMap::new();
+    let mut run: Option<(String, Vec<Value>)> = None;
+    for mut r in child_rows {
+        let p = match std::mem::take(&mut r.parent) {
+            Value::String(s) => s,
+            other => value_key(&other).unwrap_or_default(),
+        };
+        let obj = Value::Object(shape(&child.level, r));
+        match &mut run {
+            Some((k, objs)) if *k == p => objs.push(obj),
+            _ => {
+                if let Some((k, objs)) = run.replace((p, vec![obj])) {
+                    add_run(&mut by_parent, k, objs);
+                }
+            }
+        }
+    }
+    if let Some((k, objs)) = run {
+        add_run(&mut by_parent, k, objs);
+    }
+    for row in rows.iter() {
+        if let Some(k) = row.vals.get(kpos).and_then(key_of)
+            && let Some(e) = by_parent.get_mut(k.as_ref())
+        {
+            e.1 += 1;
+        }
+    }
+    for row in rows.iter_mut() {
+        let found = match row.vals.get(kpos).and_then(key_of) {
+            Some(k) => match by_parent.get_mut(k.as_ref()) {
+                Some(e) if e.1 > 1 => {
+                    e.1 -= 1;
+                    e.0.clone()
+                }
+                Some(_) => by_parent
+                    .remove(k.as_ref())
+                    .map(|e| e.0)
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        row.rels[ci] = if child.is_list {
+            Value::Array(found)
+        } else {
+            found.into_iter().next().unwrap_or(Value::Null)
+        };
+    }
+}
+
+fn add_run(by_parent: &mut HashMap<String, (Vec<Value>, usize)>, k: String, objs: Vec<Value>) {
+    match by_parent.entry(k) {
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().0.extend(objs),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert((objs, 0));
+        }
+    }
 }

@@ -33,7 +33,24 @@ const CASES: &[&str] = &[
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
-        child(&args[i + 1], &args[i + 2], &args[i + 3]);
+        // Profiling: `--repeat N` runs the call N times.
+        let repeat = args
+            .iter()
+            .position(|a| a == "--repeat")
+            .and_then(|r| args.get(r + 1)?.parse().ok())
+            .unwrap_or(1);
+        child(&args[i + 1], &args[i + 2], &args[i + 3], repeat);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--prepare") {
+        // Profiling: prepare the databases in a directory and print them.
+        let dir = std::path::PathBuf::from(&args[i + 1]);
+        std::fs::create_dir_all(&dir).expect("dir");
+        for dialect in common::dialects() {
+            let w = prepare_write(dialect, &dir);
+            let r = prepare_read(dialect, &dir);
+            println!("{dialect} write={w} read={r}");
+        }
         return;
     }
     // `cargo bench` passes `--bench`; a filter selects cases by substring.
@@ -137,13 +154,25 @@ fn prepare_read(dialect: &str, dir: &std::path::Path) -> String {
 }
 
 /// Runs one case once and prints `<peak KiB> <RSS before the call KiB>`.
-fn child(case: &str, dialect: &str, loc: &str) {
+fn child(case: &str, dialect: &str, loc: &str, repeat: usize) {
     RT.block_on(async {
         let f = connect(dialect, loc).await;
-        let graph = common::seed_graph();
-        let pairs = common::create_cases::pairs();
         // Warm the pool so connection set-up is not counted as the call.
         common::raw_execute(&f.raw, "SELECT 1").await;
+        let mut before = 0;
+        for _ in 0..repeat {
+            before = run_case(case, &f).await;
+        }
+        let (peak, _) = common::rss_kib();
+        println!("{peak} {before}");
+    });
+}
+
+/// Runs one case; returns the RSS before the call (KiB).
+async fn run_case(case: &str, f: &Fresh) -> u64 {
+    let graph = common::seed_graph();
+    let pairs = common::create_cases::pairs();
+    {
         let before = match case {
             "create_values" => {
                 let link = Link::new(graph, Databases::single(f.db.clone()));
@@ -190,11 +219,35 @@ fn child(case: &str, dialect: &str, loc: &str) {
                 assert_eq!(data.len(), common::query_cases::PRODUCTS);
                 before
             }
+            // Profiling only: the other query cases.
+            "query_b_graph" | "query_c_graph" | "query_d_graph" => {
+                use common::query_cases::{req_b, req_c, req_d};
+                let q = link_runtime::Query::new(graph, Databases::single(f.db.clone()));
+                let req = match case {
+                    "query_b_graph" => req_b(),
+                    "query_c_graph" => req_c(),
+                    _ => req_d(),
+                };
+                let before = start();
+                q.graph(req).await.expect("graph");
+                before
+            }
+            "query_b_hand" | "query_c_hand" | "query_d_hand" => {
+                use common::query_cases::{b_join_sql, c_hand_join, d_hand};
+                let before = start();
+                match case {
+                    "query_b_hand" => {
+                        drop(common::query_cases::b_hand_join(&f.raw, &b_join_sql()).await)
+                    }
+                    "query_c_hand" => drop(c_hand_join(&f.raw).await),
+                    _ => drop(d_hand(&f.raw).await),
+                }
+                before
+            }
             other => panic!("unknown case {other}"),
         };
-        let (peak, _) = common::rss_kib();
-        println!("{peak} {before}");
-    });
+        before
+    }
 }
 
 /// Resets the peak to the current RSS (when the kernel allows) and returns

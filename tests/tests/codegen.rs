@@ -290,3 +290,173 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Pretty-printed items, to compare generated code whatever its layout.
+fn unparse(items: Vec<syn::Item>) -> String {
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        frontmatter: None,
+        attrs: Vec::new(),
+        items,
+    })
+}
+
+/// The last identifier of a type path (`X` of `super::X`).
+fn type_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The items of `module` that belong to the stored link whose value type is
+/// `ty`: the structs `ty` and `<ty>Record` and the impls for them.
+fn items_of_link(module: &syn::ItemMod, ty: &str) -> Vec<syn::Item> {
+    let record = format!("{ty}Record");
+    let ours = |name: &str| name == ty || name == record;
+    module
+        .content
+        .as_ref()
+        .expect("an inline module")
+        .1
+        .iter()
+        .filter(|item| match item {
+            syn::Item::Struct(s) => ours(&s.ident.to_string()),
+            syn::Item::Impl(i) => type_ident(&i.self_ty).is_some_and(|n| ours(&n)),
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
+fn module<'f>(file: &'f syn::File, name: &str) -> &'f syn::ItemMod {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == name => Some(m),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no module `{name}`"))
+}
+
+/// `text` with every non-empty line indented by four spaces.
+fn indented(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("    {l}\n")
+            }
+        })
+        .collect()
+}
+
+/// What `#[define_link]` expands to for a stored link (`link_items`) is
+/// exactly what the generated file holds for it in `values`: for every
+/// fixture and every stored link, the text parses as a file and its items
+/// equal, after formatting, that link's items in the `values` module of the
+/// generated file; the text is even there verbatim (indented).
+#[test]
+fn link_items_are_the_links_items_in_the_generated_values_module() {
+    let mut checked = 0;
+    for links in fixtures() {
+        let case = case_name(&links);
+        let v = validate(&links);
+        let (_root, plan) = plan_fresh(&v);
+        let generated = &plan
+            .files
+            .iter()
+            .find(|f| f.path.extension().is_some_and(|e| e == "rs"))
+            .expect("a Rust module")
+            .contents;
+        let file = syn::parse_file(generated)
+            .unwrap_or_else(|e| panic!("{case}: the generated module does not parse: {e}"));
+        let values = module(&file, "values");
+        let mut in_values = 0;
+        for (link, _) in v.graph.stored_links() {
+            let text = link_codegen::emit::rust::link_items(&v.graph, link);
+            let parsed = syn::parse_file(&text).unwrap_or_else(|e| {
+                panic!(
+                    "{case}: link_items of `{}` does not parse: {e}\n{text}",
+                    link.name
+                )
+            });
+            assert!(parsed.attrs.is_empty(), "{case}: {}", link.name);
+            let ty = link_codegen::emit::rust::type_name(&link.name);
+            let expected = items_of_link(values, &ty);
+            in_values += expected.len();
+            assert_eq!(
+                parsed.items.len(),
+                6,
+                "{case}: `{}`: value, impl, TypedLink impl, record, FromRow impl, From impl",
+                link.name
+            );
+            assert_eq!(
+                unparse(parsed.items),
+                unparse(expected),
+                "{case}: `{}`: link_items differ from the generated `values` items",
+                link.name
+            );
+            assert!(
+                generated.contains(&indented(&text)),
+                "{case}: `{}`: link_items is not verbatim in the generated file",
+                link.name
+            );
+            checked += 1;
+        }
+        // Nothing else in `values` but its two `use` lines.
+        let total = values.content.as_ref().unwrap().1.len();
+        assert_eq!(total, 2 + in_values, "{case}: stray items in `values`");
+    }
+    assert!(checked >= 10, "only {checked} stored links checked");
+}
+
+/// `link_items` is empty for a read-only link.
+#[test]
+fn link_items_of_a_read_only_link_is_empty() {
+    let v = validate(&fixtures_dir().join("read_only/links.toml"));
+    let mut read_only = 0;
+    for link in v.graph.links.iter().filter(|l| l.is_read_only()) {
+        assert_eq!(link_codegen::emit::rust::link_items(&v.graph, link), "");
+        read_only += 1;
+    }
+    assert!(read_only > 0);
+}
+
+/// `skip_link_items` leaves a link's `values` items out (the macro emits
+/// them) and nothing else: its id, entity, paths and graph entry stay.
+#[test]
+fn skipped_link_items_are_left_out_of_values_only() {
+    use link_codegen::emit::rust::{RustOptions, emit_with, link_items, type_name};
+    let v = validate(&fixtures_dir().join("seed/links.toml"));
+    let skipped = v
+        .graph
+        .stored_links()
+        .map(|(l, _)| l)
+        .nth(1)
+        .expect("two stored links");
+    let full = emit_with(&v.graph, &RustOptions::default());
+    let partial = emit_with(
+        &v.graph,
+        &RustOptions {
+            migrations: None,
+            skip_link_items: vec![skipped.name.to_string()],
+        },
+    );
+    let items = format!("\n{}", indented(&link_items(&v.graph, skipped)));
+    assert!(full.contains(&items));
+    assert_eq!(partial, full.replacen(&items, "", 1));
+    let file = syn::parse_file(&partial).unwrap();
+    let ty = type_name(&skipped.name);
+    assert!(items_of_link(module(&file, "values"), &ty).is_empty());
+    for kept in ["entities", "paths"] {
+        let m = module(&file, kept);
+        let has = m.content.as_ref().unwrap().1.iter().any(|item| match item {
+            syn::Item::Struct(s) => s.ident == ty,
+            _ => false,
+        });
+        assert!(has, "`{kept}::{ty}` is missing");
+    }
+    assert!(partial.contains(&format!("name: B({:?}),", &*skipped.name)));
+}

@@ -115,3 +115,35 @@ fn every_fixture_and_docs_page_is_compiled() {
         missing.join("\n")
     );
 }
+
+/// A link table row (`values::XRecord`) deserialises by column names and
+/// converts into the link value `values::X` with every extra column set.
+#[test]
+fn records_convert_into_link_values() {
+    use link_runtime::__private::TypedLink;
+    use self_link::ProductId;
+    use self_link::values::{ProductRelatedProduct, ProductRelatedProductRecord};
+
+    let json = serde_json::json!({
+        "product_id": "prod_1",
+        "related_product_id": "prod_2",
+        "id": "prodrel_01",
+        "rank": 3,
+        "created_at": "2024-01-31T10:00:00Z",
+        "updated_at": "2024-01-31T10:00:00Z",
+        "deleted_at": null,
+    });
+    let row: ProductRelatedProductRecord = serde_json::from_value(json).unwrap();
+    assert_eq!(row.rank, 3);
+    let value = ProductRelatedProduct::from(row.clone());
+    assert_eq!(
+        value,
+        ProductRelatedProduct::new(ProductId::from("prod_1"), ProductId::from("prod_2"))
+            .with_rank(3)
+    );
+    assert_eq!(value.into_value().data["rank"], 3);
+    assert_eq!(
+        serde_json::to_value(&row).unwrap()["related_product_id"],
+        "prod_2"
+    );
+}

@@ -28,7 +28,9 @@ fn expansion_of_a_stored_link_with_extra_columns() {
             id_prefix = "ordloc",
             extra_columns(priority(type = "integer", default = 0), note = "text?"),
         ),
-        quote!(pub mod order_fulfillment_location {}),
+        quote!(
+            pub mod order_fulfillment_location {}
+        ),
     );
     insta::assert_snapshot!(out.replace(env!("CARGO_MANIFEST_DIR"), "<tests>"));
 }
@@ -36,15 +38,26 @@ fn expansion_of_a_stored_link_with_extra_columns() {
 #[test]
 fn expansion_with_errors_is_compile_errors_plus_stubs() {
     let out = expand(
-        quote!(left = "prodcut.product", right(model = "sales_channel.sales_channel", key = "sc_id"), is_lsit),
-        quote!(pub mod product_channel {}),
+        quote!(
+            left = "prodcut.product",
+            right(model = "sales_channel.sales_channel", key = "sc_id"),
+            is_lsit
+        ),
+        quote!(
+            pub mod product_channel {}
+        ),
     );
     insta::assert_snapshot!(out);
 }
 
 #[test]
 fn expansion_on_something_else_than_an_empty_module() {
-    let out = link_codegen::expand::define_link(quote!(left = "a.b", right = "c.d"), quote!(struct X;));
+    let out = link_codegen::expand::define_link(
+        quote!(left = "a.b", right = "c.d"),
+        quote!(
+            struct X;
+        ),
+    );
     assert!(out.to_string().contains("goes on an empty module"), "{out}");
 }
 
@@ -70,7 +83,9 @@ fn args_of(link: &link_model::Link, table: Option<&str>) -> TokenStream {
         t
     };
     let (l, r) = (side(&link.left), side(&link.right));
-    let link_model::LinkKind::Stored(st) = &link.kind else { unreachable!() };
+    let link_model::LinkKind::Stored(st) = &link.kind else {
+        unreachable!()
+    };
     let prefix = st.id_prefix.as_ref();
     let cols = st.extra_columns.iter().map(|c| {
         let name = syn::Ident::new_raw(&c.name, proc_macro2::Span::call_site());
@@ -82,7 +97,9 @@ fn args_of(link: &link_model::Link, table: Option<&str>) -> TokenStream {
         if let Some(d) = &c.default {
             let lit: TokenStream = match d {
                 link_model::DefaultValue::Bool(b) => quote!(#b),
-                link_model::DefaultValue::Int(i) => proc_macro2::Literal::i64_unsuffixed(*i).into_token_stream(),
+                link_model::DefaultValue::Int(i) => {
+                    proc_macro2::Literal::i64_unsuffixed(*i).into_token_stream()
+                }
                 link_model::DefaultValue::Float(f) => f.parse().unwrap(),
                 link_model::DefaultValue::Text(s) => quote!(#s),
                 link_model::DefaultValue::Json(j) => quote!(#j),
@@ -105,12 +122,20 @@ use quote::ToTokens;
 fn macro_and_links_toml_give_identical_items() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut checked = 0;
-    let mut names: Vec<_> = std::fs::read_dir(&fixtures).unwrap().flatten().map(|e| e.path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     names.sort();
     for dir in names {
         let toml_path = dir.join("links.toml");
-        let Ok(text) = std::fs::read_to_string(&toml_path) else { continue };
-        let Ok(v) = link_codegen::check_toml("links.toml", &text) else { continue };
+        let Ok(text) = std::fs::read_to_string(&toml_path) else {
+            continue;
+        };
+        let Ok(v) = link_codegen::check_toml("links.toml", &text) else {
+            continue;
+        };
         let (head, blocks) = split_links(&text);
         let links: Vec<&link_model::Link> = v.graph.links.iter().collect();
         if blocks.len() != links.len() {
@@ -127,24 +152,58 @@ fn macro_and_links_toml_give_identical_items() {
                     without.push_str(b);
                 }
             }
-            let tmp = std::env::temp_dir().join(format!("macro_eq_{}_{}_{i}.toml", std::process::id(), checked));
+            let tmp = std::env::temp_dir().join(format!(
+                "macro_eq_{}_{}_{i}.toml",
+                std::process::id(),
+                checked
+            ));
             std::fs::write(&tmp, &without).unwrap();
             let path = tmp.display().to_string();
             // The table as written (a defaulted one is derived the same way).
-            let table = blocks[i].lines().find_map(|l| l.trim().strip_prefix("table = ")).map(|v| v.trim().trim_matches('"').to_string());
+            let table = blocks[i]
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("table = "))
+                .map(|v| v.trim().trim_matches('"').to_string());
             let mut args = args_of(link, table.as_deref());
             args.extend(quote!(, links = #path));
             let module = syn::Ident::new("the_link", proc_macro2::Span::call_site());
             let expanded = link_codegen::expand::define_link(args, quote!(pub mod #module {}));
-            let file: syn::File = syn::parse2(expanded.clone()).unwrap_or_else(|e| panic!("{}: {e}\n{expanded}", dir.display()));
+            let file: syn::File = syn::parse2(expanded.clone())
+                .unwrap_or_else(|e| panic!("{}: {e}\n{expanded}", dir.display()));
             // The module's items after its two `use` lines.
-            let syn::Item::Mod(m) = &file.items[0] else { panic!("{}: expected a module\n{expanded}", dir.display()) };
-            let items: Vec<syn::Item> = m.content.as_ref().unwrap().1.iter().skip(2).cloned().collect();
-            assert!(!items.is_empty(), "{}: macro gave no items\n{}", dir.display(), pretty(expanded));
-            let from_macro = prettyplease::unparse(&syn::File { shebang: None, frontmatter: None, attrs: vec![], items });
+            let syn::Item::Mod(m) = &file.items[0] else {
+                panic!("{}: expected a module\n{expanded}", dir.display())
+            };
+            let items: Vec<syn::Item> = m
+                .content
+                .as_ref()
+                .unwrap()
+                .1
+                .iter()
+                .skip(2)
+                .cloned()
+                .collect();
+            assert!(
+                !items.is_empty(),
+                "{}: macro gave no items\n{}",
+                dir.display(),
+                pretty(expanded)
+            );
+            let from_macro = prettyplease::unparse(&syn::File {
+                shebang: None,
+                frontmatter: None,
+                attrs: vec![],
+                items,
+            });
             let codegen_text = link_codegen::emit::rust::link_items(&v.graph, link);
             let from_toml = prettyplease::unparse(&syn::parse_file(&codegen_text).unwrap());
-            assert_eq!(from_macro, from_toml, "{} link {}", dir.display(), link.name);
+            assert_eq!(
+                from_macro,
+                from_toml,
+                "{} link {}",
+                dir.display(),
+                link.name
+            );
             let _ = std::fs::remove_file(tmp);
             checked += 1;
         }

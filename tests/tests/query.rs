@@ -579,7 +579,11 @@ async fn read_only_links_inside_one_module_and_has_many() {
         .unwrap();
         let q = Query::new(g, Databases::single(db.clone()));
         // has-many direction, declared with is_list on the left side
-        let d = data(&q, json!({"entity": "product", "fields": ["id", "variants.sku"]})).await;
+        let d = data(
+            &q,
+            json!({"entity": "product", "fields": ["id", "variants.sku"]}),
+        )
+        .await;
         assert_eq!(
             d,
             json!([

@@ -59,7 +59,10 @@ async fn typed_paths_and_generated_entities() {
 
     let (db, path) = link_tests::sqlite_file().await;
     storefront::app::run_on(db.clone()).await.unwrap();
-    let q = Query::new(Arc::new(storefront::links::GRAPH.clone()), Databases::single(db.clone()));
+    let q = Query::new(
+        Arc::new(storefront::links::GRAPH.clone()),
+        Databases::single(db.clone()),
+    );
     let p = paths::SalesChannel::root();
     let req = Graph::of::<paths::SalesChannel>()
         .fields([p.id(), p.products().title(), p.stock_locations().name()])
@@ -69,11 +72,26 @@ async fn typed_paths_and_generated_entities() {
     let sc = &r.data[0];
     assert_eq!(sc.id.as_deref(), Some("sc_123"));
     assert_eq!(sc.name, None, "only requested fields are filled");
-    let titles: Vec<_> = sc.products.as_ref().unwrap().iter().map(|p| p.title.clone().unwrap()).collect();
+    let titles: Vec<_> = sc
+        .products
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|p| p.title.clone().unwrap())
+        .collect();
     assert_eq!(titles, ["Medusa T-Shirt", "Medusa Sweatpants"]);
-    let locations: Vec<_> = sc.stock_locations.as_ref().unwrap().iter().map(|l| l.name.clone().unwrap()).collect();
+    let locations: Vec<_> = sc
+        .stock_locations
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|l| l.name.clone().unwrap())
+        .collect();
     assert_eq!(locations, ["European Warehouse"]);
-    assert_eq!(p.products().sales_channels().name().as_str(), "products.sales_channels.name");
+    assert_eq!(
+        p.products().sales_channels().name().as_str(),
+        "products.sales_channels.name"
+    );
     db.close().await;
     let _ = std::fs::remove_file(path);
 }

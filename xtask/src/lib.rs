@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use link_codegen::{Codegen, Validated};
 
+pub mod db;
+
 /// The workspace root (the folder above `xtask/`).
 pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,7 +19,21 @@ pub fn project_root() -> PathBuf {
 pub fn load(path: &Path) -> Result<Validated, String> {
     let source = std::fs::read_to_string(path)
         .map_err(|e| format!("error: cannot read {}: {e}\n", path.display()))?;
-    link_codegen::check_toml(&display_name(path), &source).map_err(|e| e.rendered)
+    // With the `#[define_link]`s of the workspace when the file sits at a
+    // workspace root, as codegen sees it.
+    let root = path.parent().unwrap_or(Path::new("."));
+    let sources = if root.join("Cargo.toml").is_file() {
+        link_codegen::expand::workspace_sources(root)
+            .map_err(|e| format!("error: cannot read sources: {e}\n"))?
+    } else {
+        Vec::new()
+    };
+    if sources.is_empty() {
+        return link_codegen::check_toml(&display_name(path), &source).map_err(|e| e.rendered);
+    }
+    link_codegen::expand::check_sources(&display_name(path), &source, &sources)
+        .map(|(v, _)| v)
+        .map_err(|e| e.rendered)
 }
 
 pub fn display_name(path: &Path) -> String {

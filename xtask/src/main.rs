@@ -3,11 +3,14 @@
 //! - `cargo xtask check [--links PATH]`: parse and validate a definition file.
 //! - `cargo xtask codegen [--check] [--links PATH] [--out DIR]`: regenerate
 //!   every generated file (or, with `--check`, fail when one is stale).
+//! - `cargo xtask db <migrate|status|sync-links> [--database-url URL]
+//!   [--links PATH] [--allow-destructive] [--dry-run]`: the link tables of a
+//!   live database (default: the workspace's `storefront.db`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Tasks of the module-links workspace")]
@@ -40,6 +43,43 @@ enum Command {
         #[arg(long)]
         allow_destructive: bool,
     },
+    /// Link tables of a live database: migrate, status, sync-links.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Apply the pending link migrations, in order, each in a transaction.
+    Migrate(DbOpts),
+    /// Applied/pending migrations and drift of link tables; exit 1 when not in sync.
+    Status(DbOpts),
+    /// Bring link tables in line with links.toml in one transaction; exit 2
+    /// when destructive steps were skipped.
+    SyncLinks {
+        #[command(flatten)]
+        opts: DbOpts,
+        /// Also run destructive steps (drop tables or columns, narrow types,
+        /// NOT NULL on columns holding NULLs).
+        #[arg(long)]
+        allow_destructive: bool,
+        /// Print the SQL only.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Args)]
+struct DbOpts {
+    /// `sqlite:<file>` or `postgres://…` (default: the workspace's
+    /// embedded SQLite database `storefront.db`).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The definition file (default: the workspace's links.toml).
+    #[arg(long)]
+    links: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -57,7 +97,35 @@ fn main() -> ExitCode {
             check,
             allow_destructive,
         ),
+        Command::Db { command } => db(command),
     }
+}
+
+fn db(command: DbCommand) -> ExitCode {
+    let (command, opts, allow_destructive, dry_run) = match command {
+        DbCommand::Migrate(o) => (xtask::db::DbCommand::Migrate, o, false, false),
+        DbCommand::Status(o) => (xtask::db::DbCommand::Status, o, false, false),
+        DbCommand::SyncLinks {
+            opts,
+            allow_destructive,
+            dry_run,
+        } => (
+            xtask::db::DbCommand::SyncLinks,
+            opts,
+            allow_destructive,
+            dry_run,
+        ),
+    };
+    let out = xtask::db::run_blocking(&xtask::db::DbArgs {
+        command,
+        database_url: opts.database_url,
+        links: opts.links.unwrap_or_else(default_links),
+        allow_destructive,
+        dry_run,
+    });
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    ExitCode::from(out.code)
 }
 
 fn default_links() -> PathBuf {

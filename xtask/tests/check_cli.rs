@@ -4,7 +4,10 @@
 use std::process::Command;
 
 fn xtask(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("run xtask");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("run xtask");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -13,7 +16,10 @@ fn xtask(args: &[&str]) -> (i32, String, String) {
 }
 
 fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 #[test]
@@ -22,14 +28,16 @@ fn check_accepts_the_workspace_links_toml() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout,
-        "links.toml: ok: 6 modules, 6 models, 5 links (3 stored, 2 read-only), 20 relations\n"
+        "links.toml: ok: 6 modules, 6 models, 6 links (4 stored, 2 read-only), 26 relations\n"
     );
 }
 
 #[test]
 fn check_reports_every_problem_and_writes_nothing() {
     let path = root().join("tests/fixtures/invalid/several_errors.toml");
-    let before = std::fs::read_dir(root().join("tests/fixtures/invalid")).unwrap().count();
+    let before = std::fs::read_dir(root().join("tests/fixtures/invalid"))
+        .unwrap()
+        .count();
     let (code, stdout, stderr) = xtask(&["check", "--links", path.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(stdout.is_empty(), "{stdout}");
@@ -41,7 +49,12 @@ fn check_reports_every_problem_and_writes_nothing() {
     .rendered;
     assert_eq!(stderr, expected);
     assert!(stderr.contains("has 5 problems"), "{stderr}");
-    assert_eq!(std::fs::read_dir(root().join("tests/fixtures/invalid")).unwrap().count(), before);
+    assert_eq!(
+        std::fs::read_dir(root().join("tests/fixtures/invalid"))
+            .unwrap()
+            .count(),
+        before
+    );
 }
 
 #[test]
@@ -49,7 +62,11 @@ fn codegen_refuses_an_invalid_file_and_writes_nothing() {
     let dir = std::env::temp_dir().join(format!("xtask_cli_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let links = dir.join("links.toml");
-    std::fs::write(&links, "[codegen]\nrust = \"out.rs\"\n\n[modules.a.models.a]\nfields = { id = \"txet\" }\n").unwrap();
+    std::fs::write(
+        &links,
+        "[codegen]\nrust = \"out.rs\"\n\n[modules.a.models.a]\nfields = { id = \"txet\" }\n",
+    )
+    .unwrap();
     let (code, _, stderr) = xtask(&["codegen", "--links", links.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(stderr.contains("unknown type `txet`"), "{stderr}");

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use link_runtime::{Databases, Db, Error, Graph, Link, Query};
 use serde_json::json;
 
-use crate::links::{self, ApiKeyId, ProductId, SalesChannelId, StockLocationId};
+use crate::links::{self, ApiKeyId, OrderId, ProductId, SalesChannelId, StockLocationId};
 use crate::modules;
+use crate::order_fulfillment_location::OrderFulfillmentLocation;
 
 /// The seed document's queries: entity and fields.
 pub const QUERIES: [(&str, &[&str]); 5] = [
@@ -84,6 +85,18 @@ pub async fn run_on(db: Db) -> Result<String, Error> {
     .await?;
     writeln!(out, "# links: product_sales_channel, publishable_api_key_sales_channel, sales_channel_stock_location created").unwrap();
 
+    // A link declared in Rust with `#[define_link]` (see `lib.rs`).
+    link.create(
+        OrderFulfillmentLocation::new(OrderId::from("order_1"), StockLocationId::from("sloc_123"))
+            .with_priority(1),
+    )
+    .await?;
+    writeln!(
+        out,
+        "# links: order_fulfillment_location (declared with #[define_link]) created"
+    )
+    .unwrap();
+
     // 4. The seed document's stock-location example as written (with
     //    `sales_channel_id` under stock_location) is a typed error here.
     let wrong = json!({
@@ -121,5 +134,23 @@ pub async fn run_on(db: Db) -> Result<String, Error> {
         )
         .unwrap();
     }
+    // 6. The link declared in Rust, queried like any other.
+    let fields = [
+        "id",
+        "fulfillment_location.name",
+        "fulfillment_location_link.priority",
+    ];
+    let result = query.graph(Graph::new("order").fields(fields)).await?;
+    writeln!(
+        out,
+        "\n## query.graph({{ entity: \"order\", fields: {fields:?} }})"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&result.data).expect("JSON values serialise")
+    )
+    .unwrap();
     Ok(out)
 }

@@ -27,3 +27,20 @@ pub mod docs {
     #[doc = include_str!("../../../docs/links/stock_location.md")]
     pub mod stock_location {}
 }
+
+/// Orders are fulfilled from one stock location: a link declared in Rust
+/// rather than in `links.toml`. The macro fills the module with the typed
+/// link value and row record; `cargo xtask codegen` adds its table to the
+/// migrations and its relations to the graph (`order.fulfillment_location`,
+/// `stock_location.orders`).
+#[link_runtime::define_link(
+    left(model = "order.order", is_list),
+    right(
+        model = "stock_location.stock_location",
+        alias = "fulfillment_location"
+    ),
+    table = "order_fulfillment_location",
+    id_prefix = "ordloc",
+    extra_columns(priority(type = "integer", default = 0))
+)]
+pub mod order_fulfillment_location {}

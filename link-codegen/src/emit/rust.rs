@@ -5,15 +5,24 @@
 //!   fit where a sales-channel id belongs);
 //! - `entities`: serde structs to deserialise graph results into (every field
 //!   optional: only requested fields appear), also the models' marker types;
-//! - `records`: one struct per stored link table row (`sqlx::FromRow`, serde);
-//! - `links`: typed link values the runtime's Link service accepts;
+//! - `values`: per stored link, the typed link value the runtime's Link
+//!   service accepts (`X`) and the row of its link table (`XRecord`,
+//!   `sqlx::FromRow`, serde); [`link_items`] emits these items for one link,
+//!   which is also what `#[define_link]` expands to;
 //! - `paths`: typed field paths for Query (`paths::Product::root().sales_channels().name()`);
 //! - `GRAPH`: the link graph as static data, which the runtime plans with.
 //!
-//! Generated code reaches the runtime only through `::link_runtime::__private`.
+//! Generated code reaches the runtime only through `::link_runtime::__private`
+//! (imported as `__rt`).
+//!
+//! The text is written directly, in rustfmt's layout where it matters for
+//! reading (100 columns, 4-space indent, one item per block); the top-level
+//! items carry `#[rustfmt::skip]` so that the host's `cargo fmt` never
+//! rewrites the file (the freshness check would then find it stale).
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Write as _};
 
 use link_model::naming::pascal_case;
 use link_model::{
@@ -34,159 +43,432 @@ pub struct EmbeddedMigrations {
     pub list: Vec<(u32, String)>,
 }
 
-/// The generated Rust module, formatted.
+/// What to emit besides the graph itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RustOptions {
+    /// Embed these migrations as `MIGRATIONS`.
+    pub migrations: Option<EmbeddedMigrations>,
+    /// Stored links whose `values` items ([`link_items`]) are not emitted,
+    /// because `#[define_link]` emits them where the link is declared. Their
+    /// ids, entities, paths and graph entries are emitted all the same.
+    pub skip_link_items: Vec<String>,
+}
+
+/// The generated Rust module.
 pub fn emit(graph: &LinkGraph) -> String {
-    format_file(tokens(graph))
+    emit_with(graph, &RustOptions::default())
 }
 
 /// The generated Rust module with the migrations embedded as `MIGRATIONS`.
 pub fn emit_with_migrations(graph: &LinkGraph, migrations: &EmbeddedMigrations) -> String {
-    let mut t = tokens(graph);
-    t.extend(migrations_static(migrations));
-    format_file(t)
+    emit_with(
+        graph,
+        &RustOptions {
+            migrations: Some(migrations.clone()),
+            skip_link_items: Vec::new(),
+        },
+    )
 }
 
-fn migrations_static(m: &EmbeddedMigrations) -> TokenStream {
-    let list = |dialect: &str| {
-        let items = m.list.iter().map(|(version, description)| {
-            let path = format!("{}/{dialect}/{version:04}_{description}.sql", m.dir);
-            let version = proc_macro2::Literal::i64_unsuffixed(i64::from(*version));
-            quote! {
-                __rt::MigrationSource {
-                    version: #version,
-                    description: #description,
-                    sql: include_str!(#path),
-                }
-            }
-        });
-        quote!(&[#(#items),*])
-    };
-    let (sqlite, postgres) = (list("sqlite"), list("postgres"));
-    quote! {
-        /// The generated link-table migrations, for `link_runtime::migrate::run`.
-        pub static MIGRATIONS: __rt::Migrations = __rt::Migrations {
-            sqlite: #sqlite,
-            postgres: #postgres,
-        };
+/// The generated Rust module, with options.
+pub fn emit_with(graph: &LinkGraph, options: &RustOptions) -> String {
+    let relations = Relations::of(graph);
+    let mut w = Writer::with_capacity(size_estimate(graph));
+    w.out.push_str(HEADER);
+    w.line("//! Typed link API generated from links.toml: ids, entities, link");
+    w.line("//! values and records, query paths and the link graph.");
+    w.blank();
+    w.line("#![allow(dead_code, unused_imports)]");
+    w.blank();
+    w.line("#[rustfmt::skip]");
+    w.line("use ::link_runtime::__private as __rt;");
+    w.blank();
+    w.line("#[rustfmt::skip]");
+    w.line("pub use ids::*;");
+
+    w.blank();
+    w.line("/// Typed ids, one per linkable model.");
+    w.line("#[rustfmt::skip]");
+    w.open("pub mod ids {");
+    for (module, model) in graph.models() {
+        id_alias(&mut w, module, model);
     }
+    w.close("}");
+
+    w.blank();
+    w.line("/// Graph query results, one struct per entity; every field is");
+    w.line("/// optional because only requested fields are returned.");
+    w.line("#[rustfmt::skip]");
+    w.open("pub mod entities {");
+    w.line("use super::__rt;");
+    for (module, model) in graph.models() {
+        w.blank();
+        model_entity(&mut w, &relations, module, model);
+    }
+    for (link, _) in graph.stored_links() {
+        w.blank();
+        link_entity(&mut w, &relations, link);
+    }
+    w.close("}");
+
+    w.blank();
+    w.line("/// Typed link values for the Link service (`X`) and rows of the");
+    w.line("/// stored link tables (`XRecord`), per stored link.");
+    w.line("#[rustfmt::skip]");
+    w.open("pub mod values {");
+    w.line("use super::__rt;");
+    w.line("use super::ids::*;");
+    let skipped: HashSet<&str> = options.skip_link_items.iter().map(String::as_str).collect();
+    for (link, _) in graph.stored_links() {
+        if skipped.contains(&*link.name) {
+            continue;
+        }
+        w.blank();
+        write_link_items(&mut w, link);
+    }
+    w.close("}");
+
+    w.blank();
+    w.line("/// Typed field paths for Query: a typo in an entity, relation or");
+    w.line("/// field name does not compile.");
+    w.line("#[rustfmt::skip]");
+    w.open("pub mod paths {");
+    w.line("use super::__rt;");
+    for (module, model) in graph.models() {
+        w.blank();
+        model_path(&mut w, &relations, module, model);
+    }
+    for (link, _) in graph.stored_links() {
+        w.blank();
+        link_path(&mut w, &relations, link);
+    }
+    w.close("}");
+
+    w.blank();
+    write_graph(&mut w, graph);
+    if let Some(m) = &options.migrations {
+        w.blank();
+        migrations_static(&mut w, m);
+    }
+    w.out
 }
 
-/// Pretty-prints tokens as a file with the `@generated` header.
+/// Roughly the length of the generated module, to allocate it once: per
+/// field, its entity member, path method and graph entry; per relation, the
+/// same; per stored link, its `values` items and the columns of its entity
+/// and paths.
+fn size_estimate(graph: &LinkGraph) -> usize {
+    let fields: usize = graph.models().map(|(_, m)| m.fields.len()).sum();
+    let stored: usize = graph
+        .stored_links()
+        .map(|(_, st)| 3500 + 1000 * st.extra_columns.len())
+        .sum();
+    4096 + graph.models().count() * 1500 + fields * 400 + graph.relations.len() * 800 + stored * 2
+}
+
+/// The items one stored link contributes to the `values` module, as a
+/// standalone text (no indentation): the link value `X` with its `impl X`
+/// (`new`, `with_<column>`) and `impl __rt::TypedLink for X`, then the row
+/// `XRecord` with its `sqlx::FromRow` impl and `impl From<XRecord> for X`.
 ///
-/// Every top-level item is marked `#[rustfmt::skip]`: the host's
-/// `cargo fmt` would otherwise reformat the file (rustfmt and prettyplease
-/// disagree on details) and the freshness check would then find it stale.
-pub fn format_file(tokens: TokenStream) -> String {
-    let mut file: syn::File = match syn::parse2(tokens.clone()) {
-        Ok(f) => f,
-        // Unreachable for our own output; keep the raw tokens visible if it happens.
-        Err(e) => return format!("{HEADER}// failed to parse generated code: {e}\n{tokens}\n"),
-    };
-    for item in &mut file.items {
-        if let Some(attrs) = item_attrs(item) {
-            attrs.push(syn::parse_quote!(#[rustfmt::skip]));
+/// The items name ids by their bare type names (`ProductId`) and the runtime
+/// only as `__rt::`, so they compile in any module that has
+/// `use ::link_runtime::__private as __rt;` and the ids in scope: the
+/// generated file's `values` module, or the module `#[define_link]` wraps
+/// them in. Empty for a read-only link.
+pub fn link_items(_graph: &LinkGraph, link: &Link) -> String {
+    // Laid out as inside `values` (one level deep), so that the generated
+    // file's `values` module is exactly these texts, indented.
+    let mut w = Writer::with_capacity(8192);
+    w.depth = 1;
+    write_link_items(&mut w, link);
+    let mut out = String::with_capacity(w.out.len());
+    for line in w.out.lines() {
+        out.push_str(line.strip_prefix("    ").unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+// ---------------------------------------------------------------- writer
+
+/// rustfmt's default `max_width`.
+const MAX_WIDTH: usize = 100;
+/// rustfmt's default `fn_call_width`: the widest arguments of a one-line call.
+const FN_CALL_WIDTH: usize = 60;
+/// rustfmt's default `chain_width`: the widest one-line method chain.
+const CHAIN_WIDTH: usize = 60;
+/// rustfmt's default `struct_lit_width`: the widest one-line struct literal body.
+const STRUCT_LIT_WIDTH: usize = 18;
+
+/// A `String` with an indentation depth; every line is written whole.
+struct Writer {
+    out: String,
+    depth: usize,
+}
+
+impl Writer {
+    fn with_capacity(n: usize) -> Writer {
+        Writer {
+            out: String::with_capacity(n),
+            depth: 0,
         }
     }
-    format!("{HEADER}{}", prettyplease::unparse(&file))
-}
 
-fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
-    use syn::Item;
-    Some(match item {
-        Item::Const(i) => &mut i.attrs,
-        Item::Enum(i) => &mut i.attrs,
-        Item::Fn(i) => &mut i.attrs,
-        Item::Impl(i) => &mut i.attrs,
-        Item::Macro(i) => &mut i.attrs,
-        Item::Mod(i) => &mut i.attrs,
-        Item::Static(i) => &mut i.attrs,
-        Item::Struct(i) => &mut i.attrs,
-        Item::Trait(i) => &mut i.attrs,
-        Item::Type(i) => &mut i.attrs,
-        Item::Use(i) => &mut i.attrs,
-        _ => return None,
-    })
-}
-
-/// The generated module as tokens.
-pub fn tokens(graph: &LinkGraph) -> TokenStream {
-    let ids = graph.models().map(|(m, model)| id_alias(m, model));
-    let entities = graph
-        .models()
-        .map(|(m, model)| model_entity(graph, m, model));
-    let link_entities = graph.stored_links().map(|(l, _)| link_entity(graph, l));
-    let records = graph.stored_links().map(|(l, _)| record(l));
-    let links = graph.stored_links().map(|(l, _)| link_value(l));
-    let model_paths = graph.models().map(|(m, model)| model_path(graph, m, model));
-    let link_paths = graph.stored_links().map(|(l, _)| link_path(graph, l));
-    let static_graph = graph_static(graph);
-    quote! {
-        //! Typed link API generated from links.toml: ids, entities, link
-        //! records and values, query paths and the link graph.
-        #![allow(dead_code, unused_imports)]
-
-        use ::link_runtime::__private as __rt;
-
-        pub use ids::*;
-
-        /// Typed ids, one per linkable model.
-        pub mod ids {
-            #(#ids)*
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
         }
+    }
 
-        /// Graph query results, one struct per entity; every field is
-        /// optional because only requested fields are returned.
-        pub mod entities {
-            use super::__rt;
-            #(#entities)*
-            #(#link_entities)*
+    /// Columns taken by the indentation.
+    fn column(&self) -> usize {
+        self.depth * 4
+    }
+
+    /// Whether a line of `len` characters fits at the current depth.
+    fn fits(&self, len: usize) -> bool {
+        self.column() + len <= MAX_WIDTH
+    }
+
+    fn line(&mut self, text: &str) {
+        self.indent();
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn line_fmt(&mut self, args: fmt::Arguments<'_>) {
+        self.indent();
+        // Writing into a `String` cannot fail.
+        let _ = self.out.write_fmt(args);
+        self.out.push('\n');
+    }
+
+    fn blank(&mut self) {
+        self.out.push('\n');
+    }
+
+    /// A line that opens a block: the following lines are indented.
+    fn open(&mut self, text: &str) {
+        self.line(text);
+        self.depth += 1;
+    }
+
+    fn open_fmt(&mut self, args: fmt::Arguments<'_>) {
+        self.line_fmt(args);
+        self.depth += 1;
+    }
+
+    /// A line that closes the innermost block.
+    fn close(&mut self, text: &str) {
+        self.depth -= 1;
+        self.line(text);
+    }
+
+    /// A doc comment line (`///`), or a `#[doc]` attribute for text that
+    /// a line comment cannot hold.
+    fn doc(&mut self, text: &str) {
+        if text.contains(['\n', '\r']) {
+            self.line_fmt(format_args!("#[doc = {}]", Lit(&format!(" {text}"))));
+        } else {
+            self.line_fmt(format_args!("/// {text}"));
         }
+    }
 
-        /// Rows of stored link tables.
-        pub mod records {
-            use super::__rt;
-            use super::ids::*;
-            #(#records)*
+    /// `head item, item, ...tail` on one line if it fits (and the items
+    /// take at most `items_width` columns), else rustfmt's vertical layout:
+    /// `head`, one `item,` per line, then `tail` (which starts with the
+    /// closing delimiter).
+    fn list(&mut self, head: &str, items: &[String], tail: &str, items_width: usize) {
+        let inline = (items.iter().map(|i| i.len() + 2).sum::<usize>()).saturating_sub(2);
+        if inline <= items_width && self.fits(head.len() + inline + tail.len()) {
+            self.indent();
+            self.out.push_str(head);
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    self.out.push_str(", ");
+                }
+                self.out.push_str(item);
+            }
+            self.out.push_str(tail);
+            self.out.push('\n');
+        } else {
+            self.open(head);
+            for item in items {
+                self.line_fmt(format_args!("{item},"));
+            }
+            self.close(tail);
         }
+    }
 
-        /// Typed link values for the Link service.
-        pub mod values {
-            use super::__rt;
-            use super::ids::*;
-            #(#links)*
+    /// A call `head(args)tail` (rustfmt's `fn_call_width`).
+    fn call(&mut self, head: &str, args: &[String], tail: &str) {
+        self.list(head, args, tail, FN_CALL_WIDTH);
+    }
+
+    /// A function signature `head(params)tail {` that opens its body.
+    fn signature(&mut self, head: &str, params: &[String], tail: &str) {
+        self.list(head, params, tail, usize::MAX);
+        self.depth += 1;
+    }
+
+    /// A struct literal `head fields }tail` (rustfmt's `struct_lit_width`);
+    /// `head` ends with `{`.
+    fn struct_lit(&mut self, head: &str, fields: &[String], tail: &str) {
+        let inline = (fields.iter().map(|i| i.len() + 2).sum::<usize>()).saturating_sub(2);
+        if inline <= STRUCT_LIT_WIDTH && self.fits(head.len() + inline + tail.len() + 3) {
+            self.line_fmt(format_args!("{head} {} }}{tail}", fields.join(", ")));
+        } else {
+            self.open(head);
+            for f in fields {
+                self.line_fmt(format_args!("{f},"));
+            }
+            self.close(&format!("}}{tail}"));
         }
+    }
 
-        /// Typed field paths for Query: a typo in an entity, relation or
-        /// field name does not compile.
-        pub mod paths {
-            use super::__rt;
-            #(#model_paths)*
-            #(#link_paths)*
+    /// `first second` on one line if it fits, else `second` on the next
+    /// line, indented (a long type after `name:`, a long value after `=`).
+    fn split(&mut self, first: &str, second: &str) {
+        if self.fits(first.len() + 1 + second.len()) {
+            self.line_fmt(format_args!("{first} {second}"));
+        } else {
+            self.line(first);
+            self.depth += 1;
+            self.line(second);
+            self.depth -= 1;
         }
+    }
 
-        /// The link graph the runtime plans queries and writes with.
-        pub static GRAPH: __rt::LinkGraph = #static_graph;
+    /// `prefix root.segment suffix`, the chain `root.segment` broken before
+    /// its `.` when it is longer than rustfmt's `chain_width` or the line
+    /// does not fit.
+    fn chain(&mut self, prefix: &str, root: &str, segment: &str, suffix: &str) {
+        let chain = root.len() + segment.len();
+        if chain <= CHAIN_WIDTH && self.fits(prefix.len() + chain + suffix.len()) {
+            self.line_fmt(format_args!("{prefix}{root}{segment}{suffix}"));
+        } else {
+            self.line_fmt(format_args!("{prefix}{root}"));
+            self.depth += 1;
+            self.line_fmt(format_args!("{segment}{suffix}"));
+            self.depth -= 1;
+        }
+    }
+
+    /// A call `head(root.segment)tail` of one chain argument.
+    fn call_chain(&mut self, head: &str, root: &str, segment: &str, tail: &str) {
+        let arg = root.len() + segment.len();
+        if arg <= FN_CALL_WIDTH && self.fits(head.len() + arg + tail.len()) {
+            self.line_fmt(format_args!("{head}{root}{segment}{tail}"));
+        } else {
+            self.open(head);
+            self.chain("", root, segment, ",");
+            self.close(tail);
+        }
+    }
+
+    /// `name: B(&[` opening a static slice, or `name: B(&[]),` if empty.
+    fn open_slice(&mut self, name: &str, empty: bool) {
+        if empty {
+            self.line_fmt(format_args!("{name}: B(&[]),"));
+        } else {
+            self.open_fmt(format_args!("{name}: B(&["));
+        }
+    }
+
+    /// Closes [`Writer::open_slice`].
+    fn close_slice(&mut self, empty: bool) {
+        if !empty {
+            self.close("]),");
+        }
     }
 }
 
-fn ident(name: &str) -> Ident {
-    // Raw identifiers for keywords (`type`, `match`, ...); the keywords that
-    // cannot be raw (`self`, `super`, `crate`, `_`) get a trailing `_`.
+/// A string as a Rust string literal.
+struct Lit<'a>(&'a str);
+
+impl fmt::Display for Lit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `str`'s `Debug` is a valid Rust string literal (escapes `"`, `\`,
+        // control and non-printable characters).
+        write!(f, "{:?}", self.0)
+    }
+}
+
+// ---------------------------------------------------------------- names
+
+/// Keywords that must be written as raw identifiers (`r#type`): syn's list
+/// (strict and reserved keywords) and `gen`, reserved since edition 2024.
+fn is_raw_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
+
+/// The Rust identifier of a field, column or relation name: raw identifiers
+/// for keywords (`type`, `match`, ...); the keywords that cannot be raw
+/// (`self`, `super`, `crate`, `_`) get a trailing `_`.
+fn ident(name: &str) -> Cow<'_, str> {
     match name {
-        "self" | "Self" | "super" | "crate" | "_" => format_ident!("{}_", name),
-        _ => syn::parse_str::<Ident>(name)
-            .unwrap_or_else(|_| Ident::new_raw(name, Span::call_site())),
+        "self" | "Self" | "super" | "crate" | "_" => Cow::Owned(format!("{name}_")),
+        _ if is_raw_keyword(name) => Cow::Owned(format!("r#{name}")),
+        _ => Cow::Borrowed(name),
     }
 }
 
-/// `#[serde(rename = "...")]` when a field's identifier is not its name
-/// (serde already strips `r#` from raw identifiers).
-fn serde_rename(name: &str) -> TokenStream {
-    let id = ident(name).to_string();
-    if id == name || id.strip_prefix("r#") == Some(name) {
-        TokenStream::new()
-    } else {
-        quote!(#[serde(rename = #name)])
+/// Writes `#[serde(rename = "...")]` when a field's identifier is not its
+/// name (serde already strips `r#` from raw identifiers).
+fn serde_rename(w: &mut Writer, name: &str) {
+    if matches!(ident(name), Cow::Owned(id) if !id.starts_with("r#")) {
+        w.line_fmt(format_args!("#[serde(rename = {})]", Lit(name)));
     }
 }
 
@@ -204,92 +486,68 @@ pub fn type_name(name: &str) -> String {
     out
 }
 
-fn type_ident(name: &str) -> Ident {
-    format_ident!("{}", type_name(name))
+fn id_type(model: &str) -> String {
+    let mut t = type_name(model);
+    t.push_str("Id");
+    t
 }
 
-fn model_type(model: &Model) -> Ident {
-    type_ident(&model.name)
+fn record_type(link: &str) -> String {
+    let mut t = type_name(link);
+    t.push_str("Record");
+    t
 }
 
-fn id_type(model: &str) -> Ident {
-    format_ident!("{}Id", type_name(model))
-}
-
-fn id_alias(module: &Module, model: &Model) -> TokenStream {
-    let id = id_type(&model.name);
-    let ty = model_type(model);
-    let doc = format!(" Id of a `{}.{}` record.", module.name, model.name);
-    quote! {
-        #[doc = #doc]
-        pub type #id = super::__rt::Id<super::entities::#ty>;
-    }
+/// The Rust type of an entity (a model or a stored link's rows).
+fn entity_type(e: &EntityRef) -> String {
+    type_name(e.name())
 }
 
 /// Rust type of a scalar in records and link values.
-fn scalar_rust(t: ScalarType) -> TokenStream {
+fn scalar_rust(t: ScalarType) -> &'static str {
     use ScalarType as T;
     match t {
-        T::Text | T::Uuid | T::Decimal => quote!(::std::string::String),
-        T::Integer => quote!(i32),
-        T::BigInt => quote!(i64),
-        T::Float => quote!(f32),
-        T::Double => quote!(f64),
-        T::Boolean => quote!(bool),
-        T::Json => quote!(__rt::serde_json::Value),
-        T::Timestamp => quote!(__rt::DateTime),
-        T::Date => quote!(__rt::Date),
+        T::Text | T::Uuid | T::Decimal => "::std::string::String",
+        T::Integer => "i32",
+        T::BigInt => "i64",
+        T::Float => "f32",
+        T::Double => "f64",
+        T::Boolean => "bool",
+        T::Json => "__rt::serde_json::Value",
+        T::Timestamp => "__rt::DateTime",
+        T::Date => "__rt::Date",
     }
 }
 
-fn serde_attrs() -> TokenStream {
-    quote! {
-        #[derive(Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
-        #[serde(crate = "__rt::serde")]
+/// Rust type of an extra column's value.
+fn extra_rust(c: &ExtraColumn) -> Cow<'static, str> {
+    let ty = scalar_rust(c.ty);
+    if c.nullable {
+        Cow::Owned(format!("Option<{ty}>"))
+    } else {
+        Cow::Borrowed(ty)
     }
 }
 
-fn field_members(fields: &[Field]) -> Vec<TokenStream> {
-    fields
-        .iter()
-        .map(|f| {
-            let name = ident(&f.name);
-            let rename = serde_rename(&f.name);
-            let ty = scalar_rust(f.ty);
-            quote! {
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                #rename
-                pub #name: Option<#ty>,
-            }
-        })
-        .collect()
+// ---------------------------------------------------------------- relations
+
+/// Relations grouped by owner, each group in declaration order.
+struct Relations<'g> {
+    by_owner: HashMap<&'g EntityRef, Vec<&'g Relation>>,
 }
 
-fn relation_members(graph: &LinkGraph, owner: &EntityRef) -> Vec<TokenStream> {
-    graph
-        .relations_of(owner)
-        .map(|r| {
-            let name = ident(&r.name);
-            let rename = serde_rename(&r.name);
-            let target = entity_type(graph, &r.target);
-            let doc = relation_doc(r);
-            if r.is_list {
-                quote! {
-                    #[doc = #doc]
-                    #[serde(default, skip_serializing_if = "Option::is_none")]
-                    #rename
-                    pub #name: Option<Vec<#target>>,
-                }
-            } else {
-                quote! {
-                    #[doc = #doc]
-                    #[serde(default, skip_serializing_if = "Option::is_none")]
-                    #rename
-                    pub #name: Option<Box<#target>>,
-                }
-            }
-        })
-        .collect()
+impl<'g> Relations<'g> {
+    fn of(graph: &'g LinkGraph) -> Relations<'g> {
+        let mut by_owner: HashMap<&EntityRef, Vec<&Relation>> = HashMap::new();
+        for r in graph.relations.iter() {
+            by_owner.entry(&r.owner).or_default().push(r);
+        }
+        Relations { by_owner }
+    }
+
+    fn of_owner(&self, owner: &EntityRef) -> &[&'g Relation] {
+        self.by_owner.get(owner).map_or(&[], Vec::as_slice)
+    }
 }
 
 fn relation_doc(r: &Relation) -> String {
@@ -300,48 +558,101 @@ fn relation_doc(r: &Relation) -> String {
         Via::ForeignKey => "read-only link",
         Via::ReverseForeignKey => "read-only link, has-many direction",
     };
-    format!(" `{}` ({kind}, link `{}`).", r.name, r.link)
+    format!("`{}` ({kind}, link `{}`).", r.name, r.link)
 }
 
-fn entity_type(graph: &LinkGraph, e: &EntityRef) -> Ident {
-    match e {
-        EntityRef::Model { model, .. } => type_ident(model),
-        EntityRef::Link { link } => link_type(graph.link(link).map_or(link.as_ref(), |l| &l.name)),
+// ---------------------------------------------------------------- ids, entities
+
+fn id_alias(w: &mut Writer, module: &Module, model: &Model) {
+    w.doc(&format!("Id of a `{}.{}` record.", module.name, model.name));
+    w.split(
+        &format!("pub type {} =", id_type(&model.name)),
+        &format!(
+            "super::__rt::Id<super::entities::{}>;",
+            type_name(&model.name)
+        ),
+    );
+}
+
+/// `const NAME: &'static str = "value";`
+fn str_const(w: &mut Writer, name: &str, value: &str) {
+    w.split(
+        &format!("const {name}: &'static str ="),
+        &format!("{};", Lit(value)),
+    );
+}
+
+/// `pub name: Type,`
+fn field_decl(w: &mut Writer, name: &str, ty: &str) {
+    w.split(&format!("pub {}:", ident(name)), &format!("{ty},"));
+}
+
+fn entity_derive(w: &mut Writer) {
+    w.line("#[derive(");
+    w.depth += 1;
+    w.line("Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,");
+    w.depth -= 1;
+    w.line(")]");
+    w.line(SERDE_CRATE);
+}
+
+const RECORD_DERIVE: &str =
+    "#[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]";
+const SERDE_CRATE: &str = "#[serde(crate = \"__rt::serde\")]";
+const SKIP_NONE: &str = "#[serde(default, skip_serializing_if = \"Option::is_none\")]";
+
+/// The fields and relations of an entity struct (all optional).
+fn entity_members(w: &mut Writer, fields: &[Field], relations: &[&Relation]) {
+    for f in fields {
+        w.line(SKIP_NONE);
+        serde_rename(w, &f.name);
+        field_decl(w, &f.name, &format!("Option<{}>", scalar_rust(f.ty)));
+    }
+    for r in relations {
+        w.doc(&relation_doc(r));
+        w.line(SKIP_NONE);
+        serde_rename(w, &r.name);
+        let wrapper = if r.is_list { "Vec" } else { "Box" };
+        field_decl(
+            w,
+            &r.name,
+            &format!("Option<{wrapper}<{}>>", entity_type(&r.target)),
+        );
     }
 }
 
-fn link_type(name: &str) -> Ident {
-    type_ident(name)
-}
-
-fn model_entity(graph: &LinkGraph, module: &Module, model: &Model) -> TokenStream {
-    let ty = model_type(model);
-    let fields = field_members(&model.fields);
-    let owner = EntityRef::Model {
+fn model_owner(module: &Module, model: &Model) -> EntityRef {
+    EntityRef::Model {
         module: module.name.clone(),
         model: model.name.clone(),
-    };
-    let relations = relation_members(graph, &owner);
-    let doc = format!(
-        " `{}.{}` (table `{}`, data source `{}`).",
-        module.name, model.name, model.table, module.data_source
-    );
-    let module_name = module.name.as_ref();
-    let model_name = model.name.as_ref();
-    let attrs = serde_attrs();
-    quote! {
-        #[doc = #doc]
-        #attrs
-        pub struct #ty {
-            #(#fields)*
-            #(#relations)*
-        }
-
-        impl __rt::Entity for #ty {
-            const MODULE: &'static str = #module_name;
-            const NAME: &'static str = #model_name;
-        }
     }
+}
+
+fn link_owner(link: &Link) -> EntityRef {
+    EntityRef::Link {
+        link: link.name.clone(),
+    }
+}
+
+fn model_entity(w: &mut Writer, relations: &Relations<'_>, module: &Module, model: &Model) {
+    let ty = type_name(&model.name);
+    w.doc(&format!(
+        "`{}.{}` (table `{}`, data source `{}`).",
+        module.name, model.name, model.table, module.data_source
+    ));
+    entity_derive(w);
+    w.open_fmt(format_args!("pub struct {ty} {{"));
+    entity_members(
+        w,
+        &model.fields,
+        relations.of_owner(&model_owner(module, model)),
+    );
+    w.close("}");
+    w.blank();
+    w.open_fmt(format_args!("impl __rt::Entity for {ty} {{"));
+    str_const(w, "MODULE", &module.name);
+    str_const(w, "NAME", &model.name);
+    w.close("}");
 }
 
 /// Scalar columns of a link table, in table order.
@@ -349,597 +660,636 @@ fn link_columns(link: &Link) -> Vec<Field> {
     let LinkKind::Stored(st) = &link.kind else {
         return Vec::new();
     };
-    let text = |n: &str, nullable| Field {
-        name: n.to_string().into(),
-        ty: ScalarType::Text,
+    let field = |name: &str, ty, nullable| Field {
+        name: name.to_string().into(),
+        ty,
         nullable,
     };
-    let mut cols = vec![
-        text(&link.left.key, false),
-        text(&link.right.key, false),
-        text("id", false),
-    ];
+    let mut cols = Vec::with_capacity(6 + st.extra_columns.len());
+    cols.push(field(&link.left.key, ScalarType::Text, false));
+    cols.push(field(&link.right.key, ScalarType::Text, false));
+    cols.push(field("id", ScalarType::Text, false));
     cols.extend(st.extra_columns.iter().map(|c| Field {
         name: c.name.clone(),
         ty: c.ty,
         nullable: c.nullable,
     }));
-    for (n, nullable) in [
-        ("created_at", false),
-        ("updated_at", false),
-        ("deleted_at", true),
-    ] {
-        cols.push(Field {
-            name: n.into(),
-            ty: ScalarType::Timestamp,
-            nullable,
-        });
-    }
+    cols.push(field("created_at", ScalarType::Timestamp, false));
+    cols.push(field("updated_at", ScalarType::Timestamp, false));
+    cols.push(field("deleted_at", ScalarType::Timestamp, true));
     cols
 }
 
-fn link_entity(graph: &LinkGraph, link: &Link) -> TokenStream {
-    let ty = link_type(&link.name);
-    let fields = field_members(&link_columns(link));
-    let owner = EntityRef::Link {
-        link: link.name.clone(),
-    };
-    let relations = relation_members(graph, &owner);
-    let doc = format!(
-        " Rows of link `{}` between `{}.{}` and `{}.{}`, as graph results.",
+fn link_entity(w: &mut Writer, relations: &Relations<'_>, link: &Link) {
+    w.doc(&format!(
+        "Rows of link `{}` between `{}.{}` and `{}.{}`, as graph results.",
         link.name, link.left.module, link.left.model, link.right.module, link.right.model
+    ));
+    entity_derive(w);
+    w.open_fmt(format_args!("pub struct {} {{", type_name(&link.name)));
+    entity_members(
+        w,
+        &link_columns(link),
+        relations.of_owner(&link_owner(link)),
     );
-    let attrs = serde_attrs();
-    quote! {
-        #[doc = #doc]
-        #attrs
-        pub struct #ty {
-            #(#fields)*
-            #(#relations)*
-        }
-    }
+    w.close("}");
 }
 
-fn side_id_type(side: &LinkSide) -> Ident {
-    id_type(&side.model)
-}
+// ---------------------------------------------------------------- values
 
-fn extra_rust(c: &ExtraColumn) -> TokenStream {
-    let ty = scalar_rust(c.ty);
-    if c.nullable { quote!(Option<#ty>) } else { ty }
-}
-
-fn record(link: &Link) -> TokenStream {
+fn write_link_items(w: &mut Writer, link: &Link) {
     let LinkKind::Stored(st) = &link.kind else {
-        return TokenStream::new();
+        return;
     };
-    let ty = link_type(&link.name);
-    let lk = ident(&link.left.key);
-    let rk = ident(&link.right.key);
-    let (lk_str, rk_str) = (link.left.key.as_ref(), link.right.key.as_ref());
-    let lid = side_id_type(&link.left);
-    let rid = side_id_type(&link.right);
-    let extra_names: Vec<Ident> = st.extra_columns.iter().map(|c| ident(&c.name)).collect();
-    let extra_types: Vec<TokenStream> = st.extra_columns.iter().map(extra_rust).collect();
-    let extra_strs: Vec<&str> = st.extra_columns.iter().map(|c| c.name.as_ref()).collect();
-    let extra_renames: Vec<TokenStream> = st
-        .extra_columns
-        .iter()
-        .map(|c| serde_rename(&c.name))
-        .collect();
-    let (lk_rename, rk_rename) = (serde_rename(&link.left.key), serde_rename(&link.right.key));
-    // Distinct field types for the FromRow bounds.
-    let mut bound_types: Vec<TokenStream> = vec![
-        quote!(::std::string::String),
-        quote!(#lid),
-        quote!(#rid),
-        quote!(__rt::DateTime),
-        quote!(Option<__rt::DateTime>),
-    ];
-    for t in &extra_types {
-        if !bound_types.iter().any(|b| b.to_string() == t.to_string()) {
-            bound_types.push(t.clone());
-        }
-    }
-    let doc = format!(
-        " A row of link table `{}` (`{}.{}` <> `{}.{}`).",
-        st.table, link.left.module, link.left.model, link.right.module, link.right.model
-    );
-    let link_doc = " The link value of this row, e.g. to re-create it.";
-    let extra_into: Vec<TokenStream> = st
-        .extra_columns
-        .iter()
-        .map(|c| {
-            let n = ident(&c.name);
-            quote!(#n: Some(row.#n))
-        })
-        .collect();
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
-        #[serde(crate = "__rt::serde")]
-        pub struct #ty {
-            #lk_rename
-            pub #lk: #lid,
-            #rk_rename
-            pub #rk: #rid,
-            pub id: ::std::string::String,
-            #(#extra_renames pub #extra_names: #extra_types,)*
-            pub created_at: __rt::DateTime,
-            pub updated_at: __rt::DateTime,
-            pub deleted_at: Option<__rt::DateTime>,
-        }
-
-        impl<'r, R: __rt::sqlx::Row> __rt::sqlx::FromRow<'r, R> for #ty
-        where
-            &'r str: __rt::sqlx::ColumnIndex<R>,
-            #(#bound_types: __rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,)*
-        {
-            fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {
-                Ok(Self {
-                    #lk: row.try_get(#lk_str)?,
-                    #rk: row.try_get(#rk_str)?,
-                    id: row.try_get("id")?,
-                    #(#extra_names: row.try_get(#extra_strs)?,)*
-                    created_at: row.try_get("created_at")?,
-                    updated_at: row.try_get("updated_at")?,
-                    deleted_at: row.try_get("deleted_at")?,
-                })
-            }
-        }
-
-        impl From<#ty> for super::values::#ty {
-            #[doc = #link_doc]
-            fn from(row: #ty) -> Self {
-                Self {
-                    #lk: row.#lk,
-                    #rk: row.#rk,
-                    #(#extra_into,)*
-                }
-            }
-        }
-    }
+    let ty = type_name(&link.name);
+    let record = record_type(&link.name);
+    link_value(w, link, &st.extra_columns, &ty);
+    w.blank();
+    link_record(w, link, &st.table, &st.extra_columns, &ty, &record);
 }
 
-/// JSON conversion of an extra-column value of Rust type [`extra_rust`]'s base.
-fn to_json(c: &ExtraColumn, v: TokenStream) -> TokenStream {
+/// JSON conversion of an extra column's `value` (of the type [`extra_rust`]).
+fn to_json(ty: ScalarType) -> &'static str {
     use ScalarType as T;
-    let base = match c.ty {
-        T::Timestamp => quote!(__rt::serde_json::Value::String(#v.to_rfc3339())),
-        T::Date => quote!(__rt::serde_json::Value::String(#v.to_string())),
-        T::Json => quote!(#v),
-        T::Float => quote!(__rt::serde_json::Value::from(f64::from(#v))),
-        _ => quote!(__rt::serde_json::Value::from(#v)),
-    };
-    if c.nullable {
-        quote! {
-            match #v {
-                Some(#v) => #base,
-                None => __rt::serde_json::Value::Null,
-            }
-        }
-    } else {
-        base
+    match ty {
+        T::Timestamp => "__rt::serde_json::Value::String(value.to_rfc3339())",
+        T::Date => "__rt::serde_json::Value::String(value.to_string())",
+        T::Json => "value",
+        T::Float => "__rt::serde_json::Value::from(f64::from(value))",
+        _ => "__rt::serde_json::Value::from(value)",
     }
 }
 
-fn link_value(link: &Link) -> TokenStream {
-    let LinkKind::Stored(st) = &link.kind else {
-        return TokenStream::new();
-    };
-    let ty = link_type(&link.name);
-    let name = link.name.as_ref();
-    let lk = ident(&link.left.key);
-    let rk = ident(&link.right.key);
-    let lid = side_id_type(&link.left);
-    let rid = side_id_type(&link.right);
-    let extras: Vec<TokenStream> = st
-        .extra_columns
-        .iter()
-        .map(|c| {
-            let n = ident(&c.name);
-            let t = extra_rust(c);
-            let doc = format!(
-                " Extra column `{}`: `None` keeps the stored value (or the default on insert).",
-                c.name
-            );
-            quote! {
-                #[doc = #doc]
-                pub #n: Option<#t>,
-            }
-        })
-        .collect();
-    let setters: Vec<TokenStream> = st
-        .extra_columns
-        .iter()
-        .map(|c| {
-            let n = ident(&c.name);
-            let setter = format_ident!("with_{}", c.name.as_ref());
-            let t = extra_rust(c);
-            let doc = format!(" Sets extra column `{}`.", c.name);
-            quote! {
-                #[doc = #doc]
-                pub fn #setter(mut self, value: #t) -> Self {
-                    self.#n = Some(value);
-                    self
-                }
-            }
-        })
-        .collect();
-    let inserts: Vec<TokenStream> = st
-        .extra_columns
-        .iter()
-        .map(|c| {
-            let n = ident(&c.name);
-            let key = c.name.as_ref();
-            let v = format_ident!("value");
-            let conv = to_json(c, quote!(#v));
-            quote! {
-                if let Some(#v) = self.#n {
-                    data.insert(#key.to_string(), #conv);
-                }
-            }
-        })
-        .collect();
-    let none_extras = st.extra_columns.iter().map(|c| {
-        let n = ident(&c.name);
-        quote!(#n: None)
-    });
-    let doc = format!(
-        " A `{name}` link: `{}.{}` ({}) <> `{}.{}` ({}).",
+fn link_value(w: &mut Writer, link: &Link, extras: &[ExtraColumn], ty: &str) {
+    let name = &*link.name;
+    let (lk, rk) = (ident(&link.left.key), ident(&link.right.key));
+    let (lid, rid) = (id_type(&link.left.model), id_type(&link.right.model));
+    w.doc(&format!(
+        "A `{name}` link: `{}.{}` ({}) <> `{}.{}` ({}).",
         link.left.module,
         link.left.model,
         link.left.key,
         link.right.module,
         link.right.model,
         link.right.key
-    );
-    let data_mut = if st.extra_columns.is_empty() {
-        quote!()
-    } else {
-        quote!(mut)
-    };
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct #ty {
-            pub #lk: #lid,
-            pub #rk: #rid,
-            #(#extras)*
-        }
-
-        impl #ty {
-            /// A link between these two records.
-            pub fn new(#lk: #lid, #rk: #rid) -> Self {
-                Self {
-                    #lk,
-                    #rk,
-                    #(#none_extras,)*
-                }
-            }
-
-            #(#setters)*
-        }
-
-        impl __rt::TypedLink for #ty {
-            const LINK: &'static str = #name;
-
-            fn into_value(self) -> __rt::LinkValue {
-                let #data_mut data = __rt::serde_json::Map::new();
-                #(#inserts)*
-                __rt::LinkValue::new(#name, self.#lk.into_string(), self.#rk.into_string(), data)
-            }
-        }
+    ));
+    w.line("#[derive(Debug, Clone, PartialEq)]");
+    w.open_fmt(format_args!("pub struct {ty} {{"));
+    field_decl(w, &link.left.key, &lid);
+    field_decl(w, &link.right.key, &rid);
+    for c in extras {
+        w.doc(&format!(
+            "Extra column `{}`: `None` keeps the stored value (or the default on insert).",
+            c.name
+        ));
+        field_decl(w, &c.name, &format!("Option<{}>", extra_rust(c)));
     }
+    w.close("}");
+
+    w.blank();
+    w.open_fmt(format_args!("impl {ty} {{"));
+    w.line("/// A link between these two records.");
+    w.signature(
+        "pub fn new(",
+        &[format!("{lk}: {lid}"), format!("{rk}: {rid}")],
+        ") -> Self {",
+    );
+    let mut fields = vec![lk.to_string(), rk.to_string()];
+    fields.extend(extras.iter().map(|c| format!("{}: None", ident(&c.name))));
+    w.struct_lit("Self {", &fields, "");
+    w.close("}");
+    for c in extras {
+        w.blank();
+        w.doc(&format!("Sets extra column `{}`.", c.name));
+        w.signature(
+            &format!("pub fn with_{}(", c.name),
+            &["mut self".to_string(), format!("value: {}", extra_rust(c))],
+            ") -> Self {",
+        );
+        w.line_fmt(format_args!("self.{} = Some(value);", ident(&c.name)));
+        w.line("self");
+        w.close("}");
+    }
+    w.close("}");
+
+    w.blank();
+    w.open_fmt(format_args!("impl __rt::TypedLink for {ty} {{"));
+    str_const(w, "LINK", name);
+    w.blank();
+    w.open("fn into_value(self) -> __rt::LinkValue {");
+    let data_mut = if extras.is_empty() { "" } else { "mut " };
+    w.line_fmt(format_args!(
+        "let {data_mut}data = __rt::serde_json::Map::new();"
+    ));
+    for c in extras {
+        w.open_fmt(format_args!(
+            "if let Some(value) = self.{} {{",
+            ident(&c.name)
+        ));
+        let key = format!("{}.to_string()", Lit(&c.name));
+        let conv = to_json(c.ty);
+        if c.nullable {
+            w.open("data.insert(");
+            w.line_fmt(format_args!("{key},"));
+            w.open("match value {");
+            w.line_fmt(format_args!("Some(value) => {conv},"));
+            w.line("None => __rt::serde_json::Value::Null,");
+            w.close("},");
+            w.close(");");
+        } else {
+            w.call("data.insert(", &[key, conv.to_string()], ");");
+        }
+        w.close("}");
+    }
+    let (left, right) = (format!("self.{lk}"), format!("self.{rk}"));
+    let args = [
+        Lit(name).to_string(),
+        format!("{left}.into_string()"),
+        format!("{right}.into_string()"),
+        "data".to_string(),
+    ];
+    let inline = args.iter().map(|a| a.len() + 2).sum::<usize>() - 2;
+    let head = "__rt::LinkValue::new(";
+    if inline <= FN_CALL_WIDTH && w.fits(head.len() + inline + 1) {
+        w.line_fmt(format_args!("{head}{})", args.join(", ")));
+    } else {
+        w.open(head);
+        w.line_fmt(format_args!("{},", args[0]));
+        w.chain("", &left, ".into_string()", ",");
+        w.chain("", &right, ".into_string()", ",");
+        w.line("data,");
+        w.close(")");
+    }
+    w.close("}");
+    w.close("}");
 }
 
+fn link_record(
+    w: &mut Writer,
+    link: &Link,
+    table: &str,
+    extras: &[ExtraColumn],
+    ty: &str,
+    record: &str,
+) {
+    let (lk, rk) = (ident(&link.left.key), ident(&link.right.key));
+    let (lid, rid) = (id_type(&link.left.model), id_type(&link.right.model));
+    w.doc(&format!(
+        "A row of link table `{table}` (`{}.{}` <> `{}.{}`).",
+        link.left.module, link.left.model, link.right.module, link.right.model
+    ));
+    w.line(RECORD_DERIVE);
+    w.line(SERDE_CRATE);
+    w.open_fmt(format_args!("pub struct {record} {{"));
+    serde_rename(w, &link.left.key);
+    field_decl(w, &link.left.key, &lid);
+    serde_rename(w, &link.right.key);
+    field_decl(w, &link.right.key, &rid);
+    w.line("pub id: ::std::string::String,");
+    for c in extras {
+        serde_rename(w, &c.name);
+        field_decl(w, &c.name, &extra_rust(c));
+    }
+    w.line("pub created_at: __rt::DateTime,");
+    w.line("pub updated_at: __rt::DateTime,");
+    w.line("pub deleted_at: Option<__rt::DateTime>,");
+    w.close("}");
+
+    // Distinct field types for the FromRow bounds, in field order (both
+    // sides of a self link share their id type).
+    let mut bound_types: Vec<Cow<'_, str>> = Vec::with_capacity(5 + extras.len());
+    let all = [
+        Cow::Borrowed("::std::string::String"),
+        Cow::Borrowed(lid.as_str()),
+        Cow::Borrowed(rid.as_str()),
+        Cow::Borrowed("__rt::DateTime"),
+        Cow::Borrowed("Option<__rt::DateTime>"),
+    ];
+    let extra_types = extras.iter().map(|c| -> Cow<'_, str> { extra_rust(c) });
+    for t in all.into_iter().chain(extra_types) {
+        if !bound_types.contains(&t) {
+            bound_types.push(t);
+        }
+    }
+    w.blank();
+    // rustfmt keeps this impl header on one line up to 100 columns,
+    // indentation not counted.
+    let head = "impl<'r, R: __rt::sqlx::Row> __rt::sqlx::FromRow<'r, R>";
+    if head.len() + 5 + record.len() <= MAX_WIDTH {
+        w.line_fmt(format_args!("{head} for {record}"));
+    } else {
+        w.line(head);
+        w.depth += 1;
+        w.line_fmt(format_args!("for {record}"));
+        w.depth -= 1;
+    }
+    w.line("where");
+    w.depth += 1;
+    w.line("&'r str: __rt::sqlx::ColumnIndex<R>,");
+    for t in &bound_types {
+        w.split(
+            &format!("{t}:"),
+            "__rt::sqlx::Decode<'r, R::Database> + __rt::sqlx::Type<R::Database>,",
+        );
+    }
+    w.depth -= 1;
+    w.open("{");
+    w.open("fn from_row(row: &'r R) -> Result<Self, __rt::sqlx::Error> {");
+    w.open("Ok(Self {");
+    let get = |w: &mut Writer, name: &str| {
+        w.chain(
+            &format!("{}: ", ident(name)),
+            "row",
+            &format!(".try_get({})?", Lit(name)),
+            ",",
+        );
+    };
+    get(w, &link.left.key);
+    get(w, &link.right.key);
+    get(w, "id");
+    for c in extras {
+        get(w, &c.name);
+    }
+    get(w, "created_at");
+    get(w, "updated_at");
+    get(w, "deleted_at");
+    w.close("})");
+    w.close("}");
+    w.close("}");
+
+    w.blank();
+    // rustfmt keeps `impl Trait for Type {` on one line up to 101 columns,
+    // indentation not counted.
+    let head = format!("impl From<{record}> for {ty} {{");
+    if head.len() <= MAX_WIDTH + 1 {
+        w.open(&head);
+    } else {
+        w.line_fmt(format_args!("impl From<{record}>"));
+        w.depth += 1;
+        w.line_fmt(format_args!("for {ty}"));
+        w.depth -= 1;
+        w.open("{");
+    }
+    w.line("/// The link value of this row, e.g. to re-create it.");
+    w.open_fmt(format_args!("fn from(row: {record}) -> Self {{"));
+    let mut inline: Vec<String> = vec![format!("{lk}: row.{lk}"), format!("{rk}: row.{rk}")];
+    inline.extend(extras.iter().map(|c| {
+        let n = ident(&c.name);
+        format!("{n}: Some(row.{n})")
+    }));
+    let width = inline.iter().map(|f| f.len() + 2).sum::<usize>() - 2;
+    if width <= STRUCT_LIT_WIDTH && w.fits(width + 9) {
+        w.line_fmt(format_args!("Self {{ {} }}", inline.join(", ")));
+    } else {
+        w.open("Self {");
+        w.chain(&format!("{lk}: "), "row", &format!(".{lk}"), ",");
+        w.chain(&format!("{rk}: "), "row", &format!(".{rk}"), ",");
+        for c in extras {
+            let n = ident(&c.name);
+            w.call(&format!("{n}: Some("), &[format!("row.{n}")], "),");
+        }
+        w.close("}");
+    }
+    w.close("}");
+    w.close("}");
+}
+
+// ---------------------------------------------------------------- paths
+
 /// Method name of a field path accessor (avoids the path types' own methods).
-fn field_method(name: &str) -> Ident {
+fn field_method(name: &str) -> Cow<'_, str> {
     match name {
-        "all" | "root" | "path" => format_ident!("{}_field", name),
+        "all" | "root" | "path" => Cow::Owned(format!("{name}_field")),
         _ => ident(name),
     }
 }
 
 /// Method name of a relation path accessor (avoids the path types' own methods).
-fn relation_method(name: &str) -> Ident {
+fn relation_method(name: &str) -> Cow<'_, str> {
     match name {
-        "all" | "root" | "path" => format_ident!("{}_relation", name),
+        "all" | "root" | "path" => Cow::Owned(format!("{name}_relation")),
         _ => ident(name),
     }
 }
 
-fn path_struct(
-    graph: &LinkGraph,
-    ty: &Ident,
-    entity: &str,
-    fields: &[Field],
-    owner: &EntityRef,
-    output: TokenStream,
-) -> TokenStream {
-    let field_fns = fields.iter().map(|f| {
-        let m = field_method(&f.name);
-        let name = f.name.as_ref();
-        let doc = format!(" Field `{name}`.");
-        quote! {
-            #[doc = #doc]
-            pub fn #m(&self) -> __rt::FieldPath {
-                self.0.field(#name)
-            }
-        }
-    });
-    let rel_fns = graph.relations_of(owner).map(|r| {
-        let m = relation_method(&r.name);
-        let name = r.name.as_ref();
-        let target = entity_type(graph, &r.target);
-        let doc = relation_doc(r);
-        quote! {
-            #[doc = #doc]
-            pub fn #m(&self) -> #target {
-                #target(self.0.relation(#name))
-            }
-        }
-    });
-    let doc = format!(" Field paths of `{entity}`.");
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct #ty(__rt::PathPrefix);
-
-        impl #ty {
-            /// Paths from the query's root entity.
-            pub fn root() -> Self {
-                Self(__rt::PathPrefix::root())
-            }
-
-            /// `*`: every scalar field of this level.
-            pub fn all(&self) -> __rt::FieldPath {
-                self.0.field("*")
-            }
-
-            #(#field_fns)*
-            #(#rel_fns)*
-        }
-
-        impl __rt::EntityPath for #ty {
-            const ENTITY: &'static str = #entity;
-            type Output = #output;
-        }
+fn path_struct(w: &mut Writer, entity: &str, fields: &[Field], relations: &[&Relation]) {
+    let ty = type_name(entity);
+    let this = ["&self".to_string()];
+    w.doc(&format!("Field paths of `{entity}`."));
+    w.line("#[derive(Debug, Clone, PartialEq, Eq)]");
+    w.line_fmt(format_args!("pub struct {ty}(__rt::PathPrefix);"));
+    w.blank();
+    w.open_fmt(format_args!("impl {ty} {{"));
+    w.line("/// Paths from the query's root entity.");
+    w.open("pub fn root() -> Self {");
+    w.line("Self(__rt::PathPrefix::root())");
+    w.close("}");
+    w.blank();
+    w.line("/// `*`: every scalar field of this level.");
+    w.open("pub fn all(&self) -> __rt::FieldPath {");
+    w.line("self.0.field(\"*\")");
+    w.close("}");
+    for f in fields {
+        w.blank();
+        w.doc(&format!("Field `{}`.", f.name));
+        w.signature(
+            &format!("pub fn {}(", field_method(&f.name)),
+            &this,
+            ") -> __rt::FieldPath {",
+        );
+        w.chain("", "self.0", &format!(".field({})", Lit(&f.name)), "");
+        w.close("}");
     }
+    for r in relations {
+        let target = entity_type(&r.target);
+        w.blank();
+        w.doc(&relation_doc(r));
+        w.signature(
+            &format!("pub fn {}(", relation_method(&r.name)),
+            &this,
+            &format!(") -> {target} {{"),
+        );
+        w.call_chain(
+            &format!("{target}("),
+            "self.0",
+            &format!(".relation({})", Lit(&r.name)),
+            ")",
+        );
+        w.close("}");
+    }
+    w.close("}");
+    w.blank();
+    w.open_fmt(format_args!("impl __rt::EntityPath for {ty} {{"));
+    str_const(w, "ENTITY", entity);
+    w.split("type Output =", &format!("super::entities::{ty};"));
+    w.close("}");
 }
 
-fn model_path(graph: &LinkGraph, module: &Module, model: &Model) -> TokenStream {
-    let ty = model_type(model);
-    let owner = EntityRef::Model {
-        module: module.name.clone(),
-        model: model.name.clone(),
-    };
+fn model_path(w: &mut Writer, relations: &Relations<'_>, module: &Module, model: &Model) {
     path_struct(
-        graph,
-        &ty,
+        w,
         &model.name,
         &model.fields,
-        &owner,
-        quote!(super::entities::#ty),
-    )
+        relations.of_owner(&model_owner(module, model)),
+    );
 }
 
-fn link_path(graph: &LinkGraph, link: &Link) -> TokenStream {
-    let ty = link_type(&link.name);
-    let owner = EntityRef::Link {
-        link: link.name.clone(),
-    };
+fn link_path(w: &mut Writer, relations: &Relations<'_>, link: &Link) {
     path_struct(
-        graph,
-        &ty,
+        w,
         &link.name,
         &link_columns(link),
-        &owner,
-        quote!(super::entities::#ty),
-    )
+        relations.of_owner(&link_owner(link)),
+    );
 }
 
 // ---------------------------------------------------------------- static graph
 
-fn cow_str(s: &str) -> TokenStream {
-    quote!(__rt::Cow::Borrowed(#s))
+/// `B("text")`: a borrowed `Cow` (`B` is `Cow::Borrowed` in `GRAPH`).
+struct B<'a>(&'a str);
+
+impl fmt::Display for B<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "B({})", Lit(self.0))
+    }
 }
 
-fn cow_list(items: Vec<TokenStream>) -> TokenStream {
-    quote!(__rt::Cow::Borrowed(&[#(#items),*]))
+fn scalar_variant(t: ScalarType) -> &'static str {
+    use ScalarType as T;
+    match t {
+        T::Text => "Text",
+        T::Integer => "Integer",
+        T::BigInt => "BigInt",
+        T::Float => "Float",
+        T::Double => "Double",
+        T::Decimal => "Decimal",
+        T::Boolean => "Boolean",
+        T::Json => "Json",
+        T::Timestamp => "Timestamp",
+        T::Date => "Date",
+        T::Uuid => "Uuid",
+    }
 }
 
-fn opt_str(s: Option<&str>) -> TokenStream {
+fn side_variant(s: Side) -> &'static str {
     match s {
-        Some(s) => {
-            let c = cow_str(s);
-            quote!(Some(#c))
-        }
-        None => quote!(None),
+        Side::Left => "Side::Left",
+        Side::Right => "Side::Right",
     }
 }
 
-fn scalar_tokens(t: ScalarType) -> TokenStream {
-    let v = format_ident!("{}", format!("{t:?}"));
-    quote!(__rt::ScalarType::#v)
-}
+struct DefaultLit<'a>(&'a Option<DefaultValue>);
 
-fn side_tokens(s: Side) -> TokenStream {
-    match s {
-        Side::Left => quote!(__rt::Side::Left),
-        Side::Right => quote!(__rt::Side::Right),
-    }
-}
-
-fn default_tokens(d: &Option<DefaultValue>) -> TokenStream {
-    match d {
-        None => quote!(None),
-        Some(DefaultValue::Bool(b)) => quote!(Some(__rt::DefaultValue::Bool(#b))),
-        Some(DefaultValue::Int(i)) => quote!(Some(__rt::DefaultValue::Int(#i))),
-        Some(DefaultValue::Float(f)) => {
-            let c = cow_str(f);
-            quote!(Some(__rt::DefaultValue::Float(#c)))
-        }
-        Some(DefaultValue::Text(t)) => {
-            let c = cow_str(t);
-            quote!(Some(__rt::DefaultValue::Text(#c)))
-        }
-        Some(DefaultValue::Json(j)) => {
-            let c = cow_str(j);
-            quote!(Some(__rt::DefaultValue::Json(#c)))
-        }
-        Some(DefaultValue::Now) => quote!(Some(__rt::DefaultValue::Now)),
-    }
-}
-
-fn entity_ref_tokens(e: &EntityRef) -> TokenStream {
-    match e {
-        EntityRef::Model { module, model } => {
-            let (m, n) = (cow_str(module), cow_str(model));
-            quote!(__rt::EntityRef::Model { module: #m, model: #n })
-        }
-        EntityRef::Link { link } => {
-            let l = cow_str(link);
-            quote!(__rt::EntityRef::Link { link: #l })
+impl fmt::Display for DefaultLit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("None"),
+            Some(DefaultValue::Bool(b)) => write!(f, "Some(DefaultValue::Bool({b}))"),
+            Some(DefaultValue::Int(i)) => write!(f, "Some(DefaultValue::Int({i}))"),
+            Some(DefaultValue::Float(v)) => write!(f, "Some(DefaultValue::Float({}))", B(v)),
+            Some(DefaultValue::Text(v)) => write!(f, "Some(DefaultValue::Text({}))", B(v)),
+            Some(DefaultValue::Json(v)) => write!(f, "Some(DefaultValue::Json({}))", B(v)),
+            Some(DefaultValue::Now) => f.write_str("Some(DefaultValue::Now)"),
         }
     }
 }
 
-fn link_side_tokens(s: &LinkSide) -> TokenStream {
-    let (module, model, key, alias, relation) = (
-        cow_str(&s.module),
-        cow_str(&s.model),
-        cow_str(&s.key),
-        cow_str(&s.alias),
-        cow_str(&s.relation),
-    );
-    let (is_list, cascade) = (s.is_list, s.delete_cascade);
-    quote! {
-        __rt::LinkSide {
-            module: #module,
-            model: #model,
-            key: #key,
-            alias: #alias,
-            relation: #relation,
-            is_list: #is_list,
-            delete_cascade: #cascade,
+struct EntityRefLit<'a>(&'a EntityRef);
+
+impl fmt::Display for EntityRefLit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            EntityRef::Model { module, model } => write!(
+                f,
+                "EntityRef::Model {{ module: {}, model: {} }}",
+                B(module),
+                B(model)
+            ),
+            EntityRef::Link { link } => write!(f, "EntityRef::Link {{ link: {} }}", B(link)),
         }
     }
 }
 
-/// The graph as a constant expression.
-pub fn graph_static(graph: &LinkGraph) -> TokenStream {
-    let modules = graph.modules.iter().map(|m| {
-        let models = m.models.iter().map(|model| {
-            let keys = model.linkable_keys.iter().map(|k| {
-                let (n, c) = (cow_str(&k.name), cow_str(&k.column));
-                quote!(__rt::LinkableKey { name: #n, column: #c })
-            });
-            let fields = model.fields.iter().map(|f| {
-                let n = cow_str(&f.name);
-                let t = scalar_tokens(f.ty);
-                let nullable = f.nullable;
-                quote!(__rt::Field { name: #n, ty: #t, nullable: #nullable })
-            });
-            let (name, table, pk) = (
-                cow_str(&model.name),
-                cow_str(&model.table),
-                cow_str(&model.primary_key),
-            );
-            let keys = cow_list(keys.collect());
-            let fields = cow_list(fields.collect());
-            let sd = opt_str(model.soft_delete.as_deref());
-            quote! {
-                __rt::Model {
-                    name: #name,
-                    table: #table,
-                    primary_key: #pk,
-                    linkable_keys: #keys,
-                    fields: #fields,
-                    soft_delete: #sd,
-                }
-            }
-        });
-        let (name, ds) = (cow_str(&m.name), cow_str(&m.data_source));
-        let models = cow_list(models.collect());
-        quote!(__rt::Module { name: #name, data_source: #ds, models: #models })
-    });
-    let links = graph.links.iter().map(|l| {
-        let name = cow_str(&l.name);
-        let (left, right) = (link_side_tokens(&l.left), link_side_tokens(&l.right));
-        let kind = match &l.kind {
-            LinkKind::Stored(st) => {
-                let (table, hash, prefix) = (
-                    cow_str(&st.table),
-                    cow_str(&st.index_hash),
-                    cow_str(&st.id_prefix),
-                );
-                let extras = st.extra_columns.iter().map(|c| {
-                    let n = cow_str(&c.name);
-                    let t = scalar_tokens(c.ty);
-                    let nullable = c.nullable;
-                    let d = default_tokens(&c.default);
-                    quote!(__rt::ExtraColumn { name: #n, ty: #t, nullable: #nullable, default: #d })
-                });
-                let extras = cow_list(extras.collect());
-                quote! {
-                    __rt::LinkKind::Stored(__rt::StoredLink {
-                        table: #table,
-                        index_hash: #hash,
-                        id_prefix: #prefix,
-                        extra_columns: #extras,
-                    })
-                }
-            }
-            LinkKind::ReadOnly(ro) => {
-                let f = cow_str(&ro.field);
-                quote!(__rt::LinkKind::ReadOnly(__rt::ReadOnlyLink { field: #f }))
-            }
-        };
-        quote!(__rt::Link { name: #name, left: #left, right: #right, kind: #kind })
-    });
-    let relations = graph.relations.iter().map(|r| {
-        let owner = entity_ref_tokens(&r.owner);
-        let target = entity_ref_tokens(&r.target);
-        let (name, link) = (cow_str(&r.name), cow_str(&r.link));
-        let is_list = r.is_list;
-        let via = match r.via {
+struct LinkSideLit<'a>(&'a LinkSide);
+
+impl fmt::Display for LinkSideLit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(
+            f,
+            "LinkSide {{ module: {}, model: {}, key: {}, alias: {}, relation: {}, is_list: {}, delete_cascade: {} }}",
+            B(&s.module),
+            B(&s.model),
+            B(&s.key),
+            B(&s.alias),
+            B(&s.relation),
+            s.is_list,
+            s.delete_cascade
+        )
+    }
+}
+
+struct ViaLit(Via);
+
+impl fmt::Display for ViaLit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Via::Pivot { owner_side } => {
-                let s = side_tokens(owner_side);
-                quote!(__rt::Via::Pivot { owner_side: #s })
+                write!(
+                    f,
+                    "Via::Pivot {{ owner_side: {} }}",
+                    side_variant(owner_side)
+                )
             }
             Via::LinkRows { owner_side } => {
-                let s = side_tokens(owner_side);
-                quote!(__rt::Via::LinkRows { owner_side: #s })
+                write!(
+                    f,
+                    "Via::LinkRows {{ owner_side: {} }}",
+                    side_variant(owner_side)
+                )
             }
             Via::LinkSide { side } => {
-                let s = side_tokens(side);
-                quote!(__rt::Via::LinkSide { side: #s })
+                write!(f, "Via::LinkSide {{ side: {} }}", side_variant(side))
             }
-            Via::ForeignKey => quote!(__rt::Via::ForeignKey),
-            Via::ReverseForeignKey => quote!(__rt::Via::ReverseForeignKey),
-        };
-        quote! {
-            __rt::Relation {
-                owner: #owner,
-                name: #name,
-                target: #target,
-                is_list: #is_list,
-                link: #link,
-                via: #via,
-            }
-        }
-    });
-    let (modules, links, relations) = (
-        cow_list(modules.collect()),
-        cow_list(links.collect()),
-        cow_list(relations.collect()),
-    );
-    quote! {
-        __rt::LinkGraph {
-            modules: #modules,
-            links: #links,
-            relations: #relations,
+            Via::ForeignKey => f.write_str("Via::ForeignKey"),
+            Via::ReverseForeignKey => f.write_str("Via::ReverseForeignKey"),
         }
     }
+}
+
+/// The `GRAPH` static: the graph as a constant expression, one line per
+/// linkable key, field, extra column, link side and relation.
+pub fn graph_static(graph: &LinkGraph) -> String {
+    let mut w = Writer::with_capacity(1024 + graph.relations.len() * 300);
+    write_graph(&mut w, graph);
+    w.out
+}
+
+fn write_graph(w: &mut Writer, graph: &LinkGraph) {
+    w.line("/// The link graph the runtime plans queries and writes with.");
+    w.line("#[rustfmt::skip]");
+    w.open("pub static GRAPH: __rt::LinkGraph = {");
+    w.line("use __rt::Cow::Borrowed as B;");
+    w.line("use __rt::{");
+    w.depth += 1;
+    w.line("DefaultValue, EntityRef, ExtraColumn, Field, Link, LinkGraph, LinkKind, LinkSide,");
+    w.line(
+        "LinkableKey, Model, Module, ReadOnlyLink, Relation, ScalarType, Side, StoredLink, Via,",
+    );
+    w.depth -= 1;
+    w.line("};");
+    w.open("LinkGraph {");
+
+    w.open_slice("modules", graph.modules.is_empty());
+    for m in graph.modules.iter() {
+        w.open("Module {");
+        w.line_fmt(format_args!("name: {},", B(&m.name)));
+        w.line_fmt(format_args!("data_source: {},", B(&m.data_source)));
+        w.open_slice("models", m.models.is_empty());
+        for model in m.models.iter() {
+            w.open("Model {");
+            w.line_fmt(format_args!("name: {},", B(&model.name)));
+            w.line_fmt(format_args!("table: {},", B(&model.table)));
+            w.line_fmt(format_args!("primary_key: {},", B(&model.primary_key)));
+            w.open_slice("linkable_keys", model.linkable_keys.is_empty());
+            for k in model.linkable_keys.iter() {
+                w.line_fmt(format_args!(
+                    "LinkableKey {{ name: {}, column: {} }},",
+                    B(&k.name),
+                    B(&k.column)
+                ));
+            }
+            w.close_slice(model.linkable_keys.is_empty());
+            w.open_slice("fields", model.fields.is_empty());
+            for f in model.fields.iter() {
+                w.line_fmt(format_args!(
+                    "Field {{ name: {}, ty: ScalarType::{}, nullable: {} }},",
+                    B(&f.name),
+                    scalar_variant(f.ty),
+                    f.nullable
+                ));
+            }
+            w.close_slice(model.fields.is_empty());
+            match &model.soft_delete {
+                Some(sd) => w.line_fmt(format_args!("soft_delete: Some({}),", B(sd))),
+                None => w.line("soft_delete: None,"),
+            }
+            w.close("},");
+        }
+        w.close_slice(m.models.is_empty());
+        w.close("},");
+    }
+    w.close_slice(graph.modules.is_empty());
+
+    w.open_slice("links", graph.links.is_empty());
+    for l in graph.links.iter() {
+        w.open("Link {");
+        w.line_fmt(format_args!("name: {},", B(&l.name)));
+        w.line_fmt(format_args!("left: {},", LinkSideLit(&l.left)));
+        w.line_fmt(format_args!("right: {},", LinkSideLit(&l.right)));
+        match &l.kind {
+            LinkKind::Stored(st) => {
+                w.open("kind: LinkKind::Stored(StoredLink {");
+                w.line_fmt(format_args!("table: {},", B(&st.table)));
+                w.line_fmt(format_args!("index_hash: {},", B(&st.index_hash)));
+                w.line_fmt(format_args!("id_prefix: {},", B(&st.id_prefix)));
+                w.open_slice("extra_columns", st.extra_columns.is_empty());
+                for c in st.extra_columns.iter() {
+                    w.line_fmt(format_args!(
+                            "ExtraColumn {{ name: {}, ty: ScalarType::{}, nullable: {}, default: {} }},",
+                            B(&c.name),
+                            scalar_variant(c.ty),
+                            c.nullable,
+                        DefaultLit(&c.default)
+                    ));
+                }
+                w.close_slice(st.extra_columns.is_empty());
+                w.close("}),");
+            }
+            LinkKind::ReadOnly(ro) => {
+                w.line_fmt(format_args!(
+                    "kind: LinkKind::ReadOnly(ReadOnlyLink {{ field: {} }}),",
+                    B(&ro.field)
+                ));
+            }
+        }
+        w.close("},");
+    }
+    w.close_slice(graph.links.is_empty());
+
+    w.open_slice("relations", graph.relations.is_empty());
+    for r in graph.relations.iter() {
+        w.line_fmt(format_args!(
+            "Relation {{ owner: {}, name: {}, target: {}, is_list: {}, link: {}, via: {} }},",
+            EntityRefLit(&r.owner),
+            B(&r.name),
+            EntityRefLit(&r.target),
+            r.is_list,
+            B(&r.link),
+            ViaLit(r.via)
+        ));
+    }
+    w.close_slice(graph.relations.is_empty());
+
+    w.close("}");
+    w.close("};");
+}
+
+fn migrations_static(w: &mut Writer, m: &EmbeddedMigrations) {
+    w.line("/// The generated link-table migrations, for `link_runtime::migrate::run`.");
+    w.line("#[rustfmt::skip]");
+    w.open("pub static MIGRATIONS: __rt::Migrations = __rt::Migrations {");
+    for dialect in ["sqlite", "postgres"] {
+        w.open_fmt(format_args!("{dialect}: &["));
+        for (version, description) in &m.list {
+            let path = format!("{}/{dialect}/{version:04}_{description}.sql", m.dir);
+            w.open("__rt::MigrationSource {");
+            w.line_fmt(format_args!("version: {version},"));
+            w.line_fmt(format_args!("description: {},", Lit(description)));
+            w.line_fmt(format_args!("sql: include_str!({}),", Lit(&path)));
+            w.close("},");
+        }
+        w.close("],");
+    }
+    w.close("};");
 }

@@ -77,16 +77,27 @@ fn parse_lit(input: ParseStream) -> syn::Result<Lit> {
         (syn::Lit::Str(s), false) => LitValue::Str(s.value()),
         (syn::Lit::Bool(b), false) => LitValue::Bool(b.value),
         (syn::Lit::Int(i), _) => {
-            let text = if negative { format!("-{}", i.base10_digits()) } else { i.base10_digits().to_string() };
+            let text = if negative {
+                format!("-{}", i.base10_digits())
+            } else {
+                i.base10_digits().to_string()
+            };
             match text.parse::<i64>() {
                 Ok(v) => LitValue::Int(v),
                 Err(_) => return Err(syn::Error::new(span, "integer does not fit in 64 bits")),
             }
         }
-        (syn::Lit::Float(f), _) => {
-            LitValue::Float(if negative { format!("-{}", f.base10_digits()) } else { f.base10_digits().to_string() })
+        (syn::Lit::Float(f), _) => LitValue::Float(if negative {
+            format!("-{}", f.base10_digits())
+        } else {
+            f.base10_digits().to_string()
+        }),
+        _ => {
+            return Err(syn::Error::new(
+                span,
+                "expected a string, number or boolean literal",
+            ));
         }
-        _ => return Err(syn::Error::new(span, "expected a string, number or boolean literal")),
     };
     Ok(Lit { value, span })
 }
@@ -132,7 +143,12 @@ pub struct AttrLink<S> {
 
 /// Converts argument nodes to a link, reporting unknown keys and wrong value
 /// kinds. `whole` is the span of the whole attribute.
-pub fn to_link<S: Clone>(nodes: &[Node], whole: S, span: &impl Fn(Span) -> S, diags: &mut Diagnostics<S>) -> AttrLink<S> {
+pub fn to_link<S: Clone>(
+    nodes: &[Node],
+    whole: S,
+    span: &impl Fn(Span) -> S,
+    diags: &mut Diagnostics<S>,
+) -> AttrLink<S> {
     let mut w = Walker { span, diags };
     let top = [
         "left",
@@ -157,7 +173,9 @@ pub fn to_link<S: Clone>(nodes: &[Node], whole: S, span: &impl Fn(Span) -> S, di
     };
     let links_path = w.string(nodes, "links", "`links = \"../links.toml\"`");
     for which in ["left", "right"] {
-        let Some(n) = find(nodes, which) else { continue };
+        let Some(n) = find(nodes, which) else {
+            continue;
+        };
         let side = match &n.kind {
             NodeKind::Value(Lit {
                 value: LitValue::Str(model),
@@ -172,7 +190,18 @@ pub fn to_link<S: Clone>(nodes: &[Node], whole: S, span: &impl Fn(Span) -> S, di
                 delete_cascade: None,
             },
             NodeKind::List(args) => {
-                w.check_keys(args, &format!("`{which}`"), &["model", "key", "alias", "relation", "is_list", "delete_cascade"]);
+                w.check_keys(
+                    args,
+                    &format!("`{which}`"),
+                    &[
+                        "model",
+                        "key",
+                        "alias",
+                        "relation",
+                        "is_list",
+                        "delete_cascade",
+                    ],
+                );
                 SideAst {
                     span: (w.span)(n.name_span),
                     model: w.string(args, "model", "`model = \"product.product\"`"),
@@ -210,12 +239,23 @@ pub fn to_link<S: Clone>(nodes: &[Node], whole: S, span: &impl Fn(Span) -> S, di
                             default: None,
                         }),
                         NodeKind::List(opts) => {
-                            w.check_keys(opts, &format!("extra column `{}`", c.name), &["type", "nullable", "default"]);
+                            w.check_keys(
+                                opts,
+                                &format!("extra column `{}`", c.name),
+                                &["type", "nullable", "default"],
+                            );
                             let ty = w.string(opts, "type", "`type = \"integer\"`");
                             if find(opts, "type").is_none() {
                                 w.diags.push(
-                                    Diagnostic::new((w.span)(c.name_span), format!("extra column `{}` has no `type`", c.name), "missing `type`")
-                                        .help(format!("write it like `{}(type = \"integer\", default = 0)`", c.name)),
+                                    Diagnostic::new(
+                                        (w.span)(c.name_span),
+                                        format!("extra column `{}` has no `type`", c.name),
+                                        "missing `type`",
+                                    )
+                                    .help(format!(
+                                        "write it like `{}(type = \"integer\", default = 0)`",
+                                        c.name
+                                    )),
                                 );
                             }
                             let default = find(opts, "default").and_then(|d| match &d.kind {
@@ -240,11 +280,22 @@ pub fn to_link<S: Clone>(nodes: &[Node], whole: S, span: &impl Fn(Span) -> S, di
                                 default,
                             });
                         }
-                        _ => w.wrong(c, "a type name or a list of column options", &format!("`{0} = \"text\"` or `{0}(type = \"integer\", default = 0)`", c.name)),
+                        _ => w.wrong(
+                            c,
+                            "a type name or a list of column options",
+                            &format!(
+                                "`{0} = \"text\"` or `{0}(type = \"integer\", default = 0)`",
+                                c.name
+                            ),
+                        ),
                     }
                 }
             }
-            _ => w.wrong(n, "a list of columns", "`extra_columns(rank(type = \"integer\", default = 0))`"),
+            _ => w.wrong(
+                n,
+                "a list of columns",
+                "`extra_columns(rank(type = \"integer\", default = 0))`",
+            ),
         }
     }
     AttrLink { link, links_path }
@@ -265,13 +316,21 @@ impl<S: Clone, F: Fn(Span) -> S> Walker<'_, S, F> {
         for n in nodes {
             if !allowed.contains(&n.name.as_str()) {
                 self.diags.push(
-                    Diagnostic::new((self.span)(n.name_span), format!("unknown argument `{}` in {context}", n.name), "unknown argument")
-                        .help_opt(suggest(&n.name, allowed.iter().copied())),
+                    Diagnostic::new(
+                        (self.span)(n.name_span),
+                        format!("unknown argument `{}` in {context}", n.name),
+                        "unknown argument",
+                    )
+                    .help_opt(suggest(&n.name, allowed.iter().copied())),
                 );
             } else if seen.contains(&n.name.as_str()) {
                 self.diags.push(
-                    Diagnostic::new((self.span)(n.name_span), format!("`{}` is given twice in {context}", n.name), "given again here")
-                        .help("keep one of them"),
+                    Diagnostic::new(
+                        (self.span)(n.name_span),
+                        format!("`{}` is given twice in {context}", n.name),
+                        "given again here",
+                    )
+                    .help("keep one of them"),
                 );
             }
             seen.push(&n.name);
@@ -289,8 +348,12 @@ impl<S: Clone, F: Fn(Span) -> S> Walker<'_, S, F> {
             _ => n.name_span,
         };
         self.diags.push(
-            Diagnostic::new((self.span)(span), format!("`{}` must be {expected}, found {found}", n.name), format!("expected {expected}"))
-                .help(format!("write it like {example}")),
+            Diagnostic::new(
+                (self.span)(span),
+                format!("`{}` must be {expected}, found {found}", n.name),
+                format!("expected {expected}"),
+            )
+            .help(format!("write it like {example}")),
         );
     }
 

@@ -1,0 +1,48 @@
+//! Query plans and timings of SQL statements on a SQLite file, with the
+//! SQLite the runtime bundles (a tool for tuning the statements `Query`
+//! writes).
+//!
+//! ```text
+//! cargo run --release -p link-runtime --example sqlite_plan -- <db file> < statements.sql
+//! ```
+//!
+//! Statements on standard input are separated by lines holding only `---`;
+//! each is planned (`EXPLAIN QUERY PLAN`) and run 10 times.
+
+use std::io::Read;
+use std::time::Instant;
+
+use sqlx::{Connection, Row};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: sqlite_plan <db file> < statements")?;
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{path}")).await?;
+    let version: String = sqlx::query_scalar("SELECT sqlite_version()")
+        .fetch_one(&mut c)
+        .await?;
+    println!("SQLite {version}");
+    for stmt in input.split("\n---\n").map(str::trim).filter(|s| !s.is_empty()) {
+        println!("\n{stmt}");
+        let plan = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {stmt}")))
+            .fetch_all(&mut c)
+            .await?;
+        for r in plan {
+            println!("  {}", r.get::<String, _>(3));
+        }
+        let mut rows = 0;
+        let start = Instant::now();
+        for _ in 0..10 {
+            rows = sqlx::query(sqlx::AssertSqlSafe(stmt))
+                .fetch_all(&mut c)
+                .await?
+                .len();
+        }
+        println!("  => {rows} rows, {:.2} ms", start.elapsed().as_secs_f64() * 100.0);
+    }
+    Ok(())
+}
