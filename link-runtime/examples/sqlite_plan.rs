@@ -7,12 +7,14 @@
 //! ```
 //!
 //! Statements on standard input are separated by lines holding only `---`;
-//! each is planned (`EXPLAIN QUERY PLAN`) and run 10 times.
+//! each is planned (`EXPLAIN QUERY PLAN`) and run 15 times (min and median).
 
 use std::io::Read;
 use std::time::Instant;
 
 use sqlx::{Connection, Row};
+
+const RUNS: usize = 15;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +28,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fetch_one(&mut c)
         .await?;
     println!("SQLite {version}");
-    for stmt in input.split("\n---\n").map(str::trim).filter(|s| !s.is_empty()) {
+    for stmt in input
+        .split("\n---\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         println!("\n{stmt}");
         let plan = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {stmt}")))
             .fetch_all(&mut c)
@@ -35,14 +41,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  {}", r.get::<String, _>(3));
         }
         let mut rows = 0;
-        let start = Instant::now();
-        for _ in 0..10 {
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            let start = Instant::now();
             rows = sqlx::query(sqlx::AssertSqlSafe(stmt))
                 .fetch_all(&mut c)
                 .await?
                 .len();
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
         }
-        println!("  => {rows} rows, {:.2} ms", start.elapsed().as_secs_f64() * 100.0);
+        times.sort_by(f64::total_cmp);
+        println!(
+            "  => {rows} rows, min {:.2} ms, median {:.2} ms",
+            times[0],
+            times[RUNS / 2]
+        );
     }
     Ok(())
 }
