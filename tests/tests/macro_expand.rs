@@ -221,3 +221,40 @@ impl JsonDefault for link_model::Link {
         matches!(&self.kind, link_model::LinkKind::Stored(st) if st.extra_columns.iter().any(|c| matches!(c.default, Some(link_model::DefaultValue::Json(_)))))
     }
 }
+
+/// `cargo xtask codegen` merges macro-declared links with links.toml; a
+/// conflict is reported with both locations, every problem at once.
+#[test]
+fn codegen_reports_conflicts_between_macros_and_links_toml_with_both_locations() {
+    let toml =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../links.toml")).unwrap();
+    let source = r#"
+#[link_runtime::define_link(
+    left(model = "product.product", is_list, alias = "item"),
+    right(model = "sales_channel.sales_channel", is_list, alias = "channel"),
+    table = "product_sales_channel",
+)]
+pub mod again {}
+
+#[link_runtime::define_link(left = "order.order", right(model = "stock_location.stock_location", key = "sales_channel_id"))]
+pub mod wrong_key {}
+"#;
+    let err = link_codegen::expand::check_sources(
+        "links.toml",
+        &toml,
+        &[("src/lib.rs".to_string(), source.to_string())],
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(err.rendered);
+    // And a valid pair merges into one graph.
+    let ok = "#[link_runtime::define_link(left = \"cart.cart\", right = \"stock_location.stock_location\", table = \"cart_pickup_location\")]\npub mod pickup {}\n";
+    let (v, names) = link_codegen::expand::check_sources(
+        "links.toml",
+        &toml,
+        &[("src/lib.rs".to_string(), ok.to_string())],
+    )
+    .unwrap();
+    assert_eq!(names, ["cart_pickup_location"]);
+    assert!(v.graph.link("cart_pickup_location").is_some());
+    assert!(v.graph.link("product_sales_channel").is_some());
+}
