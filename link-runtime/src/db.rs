@@ -96,6 +96,20 @@ pub fn sqlite_time(t: &DateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// How a stored timestamp reads back as a JSON value (what `fetch` decodes
+/// a timestamp column into): the text SQLite keeps, RFC 3339 from Postgres.
+pub fn time_value(d: Dialect, t: &DateTime) -> Value {
+    match d {
+        Dialect::Sqlite => Value::String(sqlite_time(t)),
+        Dialect::Postgres => Value::String(pg_time_text(t)),
+    }
+}
+
+/// A Postgres timestamp as `fetch` returns it.
+fn pg_time_text(t: &DateTime) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// The current time at the precision both databases keep (microseconds),
 /// strictly increasing within the process, so a value written and read back
 /// compares equal and two writes never share a timestamp (exact restore
@@ -343,30 +357,6 @@ impl Tx {
     }
 }
 
-/// A decoded row for sqlx's row mapper; a decoding error is kept aside and
-/// stops the stream.
-fn decode_or_stop(
-    row: Result<Vec<Value>, DbError>,
-    failed: &mut Option<DbError>,
-) -> Result<Vec<Value>, sqlx::Error> {
-    row.map_err(|e| {
-        *failed = Some(e);
-        sqlx::Error::RowNotFound
-    })
-}
-
-/// The rows, or the decoding error that stopped them.
-fn collect(
-    result: Result<Vec<Vec<Value>>, sqlx::Error>,
-    failed: Option<DbError>,
-) -> Result<Vec<Vec<Value>>, DbError> {
-    match (result, failed) {
-        (Ok(rows), _) => Ok(rows),
-        (Err(_), Some(e)) => Err(e),
-        (Err(e), None) => Err(e.into()),
-    }
-}
-
 mod sqlite {
     use super::*;
     use sqlx::SqliteConnection;
@@ -380,7 +370,7 @@ mod sqlite {
     /// arguments of a 1,000-row INSERT took ~90% of its time. Anonymous
     /// parameters bind in O(1). Falls back to the text as written when a
     /// placeholder does not name an argument or could be read otherwise.
-    fn positional(sql: &Sql) -> Option<(String, Vec<&Arg>)> {
+    pub(super) fn positional(sql: &Sql) -> Option<(String, Vec<&Arg>)> {
         let text = sql.text.as_str();
         let b = text.as_bytes();
         let mut out = String::with_capacity(text.len());
@@ -439,66 +429,6 @@ mod sqlite {
         Some((out, order))
     }
 
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        fn sql(text: &str, n: usize) -> Sql {
-            Sql {
-                text: text.to_string(),
-                args: (1..=n as i64).map(Arg::Int).collect(),
-            }
-        }
-
-        fn rewrite(s: &Sql) -> Option<(String, Vec<i64>)> {
-            positional(s).map(|(t, a)| {
-                let ints = a
-                    .into_iter()
-                    .map(|x| match x {
-                        Arg::Int(i) => *i,
-                        _ => unreachable!(),
-                    })
-                    .collect();
-                (t, ints)
-            })
-        }
-
-        #[test]
-        fn placeholders_become_anonymous_in_text_order() {
-            let s = sql(
-                r#"SELECT "a$1" FROM t WHERE x = $2 AND y IN ($1, $2) AND z = '$3'"#,
-                3,
-            );
-            assert_eq!(
-                rewrite(&s),
-                Some((
-                    r#"SELECT "a$1" FROM t WHERE x = ? AND y IN (?, ?) AND z = '$3'"#.to_string(),
-                    vec![2, 1, 2]
-                ))
-            );
-            let s = sql("SELECT 'it''s $1', $1 -- $2\n, [$2], /* $2 */ $10", 10);
-            assert_eq!(
-                rewrite(&s),
-                Some((
-                    "SELECT 'it''s $1', ? -- $2\n, [$2], /* $2 */ ?".to_string(),
-                    vec![1, 10]
-                ))
-            );
-        }
-
-        #[test]
-        fn anything_else_keeps_the_text() {
-            assert_eq!(rewrite(&sql("SELECT $3", 2)), None);
-            assert_eq!(rewrite(&sql("SELECT $0", 2)), None);
-            assert_eq!(rewrite(&sql("SELECT $1abc", 2)), None);
-            assert_eq!(rewrite(&sql("SELECT $1::text", 2)), None);
-            assert_eq!(
-                rewrite(&sql("SELECT 1", 0)),
-                Some(("SELECT 1".into(), vec![]))
-            );
-        }
-    }
-
     fn prepare(sql: &Sql) -> Result<(String, SqliteArguments), DbError> {
         match positional(sql) {
             Some((text, order)) => Ok((text, args(order)?)),
@@ -552,12 +482,9 @@ mod sqlite {
         cols: &[ScalarType],
     ) -> Result<Vec<Vec<Value>>, DbError> {
         let (text, args) = prepare(sql)?;
-        // Rows are decoded as they arrive, so raw rows never pile up.
-        let mut failed = None;
-        let q = sqlx::query_with(sqlx::AssertSqlSafe(text), args)
-            .try_map(|r: sqlx::sqlite::SqliteRow| decode_or_stop(decode(&r, cols), &mut failed));
-        let result = q.fetch_all(c).await;
-        collect(result, failed)
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(text), args);
+        let rows = q.fetch_all(c).await?;
+        rows.iter().map(|r| decode(r, cols)).collect()
     }
 
     fn decode(row: &sqlx::sqlite::SqliteRow, cols: &[ScalarType]) -> Result<Vec<Value>, DbError> {
@@ -653,12 +580,9 @@ mod postgres {
         sql: &Sql,
         cols: &[ScalarType],
     ) -> Result<Vec<Vec<Value>>, DbError> {
-        // Rows are decoded as they arrive, so raw rows never pile up.
-        let mut failed = None;
-        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?)
-            .try_map(|r: sqlx::postgres::PgRow| decode_or_stop(decode(&r, cols), &mut failed));
-        let result = q.fetch_all(c).await;
-        collect(result, failed)
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
+        let rows = q.fetch_all(c).await?;
+        rows.iter().map(|r| decode(r, cols)).collect()
     }
 
     fn decode(row: &sqlx::postgres::PgRow, cols: &[ScalarType]) -> Result<Vec<Value>, DbError> {
@@ -702,9 +626,7 @@ mod postgres {
                 T::Timestamp => row
                     .try_get::<Option<DateTime>, _>(i)
                     .map_err(err)?
-                    .map_or(Value::Null, |t| {
-                        Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-                    }),
+                    .map_or(Value::Null, |t| Value::String(pg_time_text(&t))),
                 T::Date => row
                     .try_get::<Option<chrono::NaiveDate>, _>(i)
                     .map_err(err)?
@@ -714,6 +636,57 @@ mod postgres {
         }
         Ok(out)
     }
+}
+
+/// Whether SQLite's JSON carries a value of this type exactly, so a row
+/// packed by `json_array` decodes as the row decoder would (REAL values are
+/// printed with fewer digits than they hold, so floating and decimal types
+/// are not).
+pub(crate) fn json_exact(ty: ScalarType) -> bool {
+    use ScalarType as T;
+    match ty {
+        T::Text | T::Uuid | T::Date | T::Timestamp | T::Integer | T::BigInt | T::Boolean => true,
+        T::Json => true,
+        T::Float | T::Double | T::Decimal => false,
+    }
+}
+
+/// Rows packed by SQLite as `[[v, …], …]` (`json_array` per row), decoded
+/// exactly as `sqlite::decode` decodes the same values from rows: text for
+/// text types (TEXT values only), integers (INTEGER values only), booleans
+/// from integers (non-zero is true), JSON columns parsed from their text.
+/// `None` when any value would not decode the same (another storage class,
+/// which the row decoder rejects): the caller reads the rows instead.
+pub(crate) fn unpack_rows(text: &str, types: &[ScalarType]) -> Option<Vec<Vec<Value>>> {
+    use ScalarType as T;
+    let rows: Vec<Vec<Value>> = serde_json::from_str(text).ok()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        if row.len() != types.len() {
+            return None;
+        }
+        for (v, ty) in row.iter_mut().zip(types) {
+            match (ty, &*v) {
+                (_, Value::Null) => {}
+                (T::Text | T::Uuid | T::Date | T::Timestamp, Value::String(_)) => {}
+                (T::Integer | T::BigInt, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                    let i = n.as_i64()?;
+                    *v = Value::from(i);
+                }
+                (T::Boolean, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                    *v = Value::Bool(n.as_i64()? != 0);
+                }
+                (T::Json, Value::String(s)) => {
+                    if let Ok(parsed) = serde_json::from_str(s) {
+                        *v = parsed;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        out.push(row);
+    }
+    Some(out)
 }
 
 /// The SELECT expression of a column so that it decodes as [`ScalarType`]
@@ -756,5 +729,112 @@ impl Tx {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite::positional;
+    use super::*;
+
+    fn sql(text: &str, n: usize) -> Sql {
+        Sql {
+            text: text.to_string(),
+            args: (1..=n as i64).map(Arg::Int).collect(),
+        }
+    }
+
+    fn rewrite(s: &Sql) -> Option<(String, Vec<i64>)> {
+        positional(s).map(|(t, a)| {
+            let ints = a
+                .into_iter()
+                .map(|x| match x {
+                    Arg::Int(i) => *i,
+                    _ => unreachable!(),
+                })
+                .collect();
+            (t, ints)
+        })
+    }
+
+    #[test]
+    fn placeholders_become_anonymous_in_text_order() {
+        let s = sql(
+            r#"SELECT "a$1" FROM t WHERE x = $2 AND y IN ($1, $2) AND z = '$3'"#,
+            3,
+        );
+        assert_eq!(
+            rewrite(&s),
+            Some((
+                r#"SELECT "a$1" FROM t WHERE x = ? AND y IN (?, ?) AND z = '$3'"#.to_string(),
+                vec![2, 1, 2]
+            ))
+        );
+        let s = sql("SELECT 'it''s $1', $1 -- $2\n, [$2], /* $2 */ $10", 10);
+        assert_eq!(
+            rewrite(&s),
+            Some((
+                "SELECT 'it''s $1', ? -- $2\n, [$2], /* $2 */ ?".to_string(),
+                vec![1, 10]
+            ))
+        );
+    }
+
+    #[test]
+    fn anything_else_keeps_the_text() {
+        assert_eq!(rewrite(&sql("SELECT $3", 2)), None);
+        assert_eq!(rewrite(&sql("SELECT $0", 2)), None);
+        assert_eq!(rewrite(&sql("SELECT $1abc", 2)), None);
+        assert_eq!(rewrite(&sql("SELECT $1::text", 2)), None);
+        assert_eq!(
+            rewrite(&sql("SELECT 1", 0)),
+            Some(("SELECT 1".into(), vec![]))
+        );
+    }
+
+    #[test]
+    fn packed_rows_decode_like_rows_or_not_at_all() {
+        use ScalarType as T;
+        let types = [T::Text, T::Integer, T::Boolean, T::Json, T::Timestamp];
+        let rows = unpack_rows(
+            r#"[["a",7,1,"{\"k\":[1]}","2024-01-01T00:00:00.000Z"],[null,-3,0,"not json",null],["b",null,2,null,"x"]]"#,
+            &types,
+        );
+        assert_eq!(
+            rows,
+            Some(vec![
+                vec![
+                    Value::from("a"),
+                    Value::from(7),
+                    Value::Bool(true),
+                    serde_json::json!({"k": [1]}),
+                    Value::from("2024-01-01T00:00:00.000Z"),
+                ],
+                vec![
+                    Value::Null,
+                    Value::from(-3),
+                    Value::Bool(false),
+                    Value::from("not json"),
+                    Value::Null,
+                ],
+                vec![
+                    Value::from("b"),
+                    Value::Null,
+                    Value::Bool(true),
+                    Value::Null,
+                    Value::from("x"),
+                ],
+            ])
+        );
+        // Values the row decoder rejects (another storage class) are not
+        // decoded here either: the caller reads rows.
+        assert_eq!(unpack_rows(r#"[[1]]"#, &[T::Text]), None);
+        assert_eq!(unpack_rows(r#"[["1"]]"#, &[T::Integer]), None);
+        assert_eq!(unpack_rows(r#"[[1.5]]"#, &[T::Integer]), None);
+        assert_eq!(unpack_rows(r#"[[1.0]]"#, &[T::Boolean]), None);
+        assert_eq!(unpack_rows(r#"[[{"a":1}]]"#, &[T::Json]), None);
+        assert_eq!(unpack_rows(r#"[["a","b"]]"#, &[T::Text]), None);
+        assert_eq!(unpack_rows("[]", &[T::Text]), Some(vec![]));
+        assert!(!json_exact(T::Float) && !json_exact(T::Double) && !json_exact(T::Decimal));
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use link_model::{ExtraColumn, Link as LinkDef, LinkGraph, LinkKind, ScalarType, Side, StoredLink};
 
 use crate::DateTime;
-use crate::db::{Arg, Db, DbError, Dialect, Sql, Tx, now, select_expr};
+use crate::db::{Arg, Db, DbError, Dialect, Sql, Tx, now, select_expr, time_value};
 use crate::error::{Error, one_of};
 use crate::input::IntoLinkValues;
 use crate::value::LinkValue;
@@ -350,10 +350,7 @@ impl Link {
 
     /// Validates values and groups them per link and supplied columns.
     fn prepare(&self, values: Vec<LinkValue>) -> Result<Vec<Group>, Error> {
-        // (link, left, right) -> merged data, in first-seen order.
-        let mut order: Vec<(String, String, String)> = Vec::new();
-        let mut merged: HashMap<(String, String, String), Map<String, Value>> = HashMap::new();
-        for v in values {
+        for v in &values {
             let (link, st) = self.stored(&v.link)?;
             for (k, val) in &v.data {
                 let Some(col) = st.extra_columns.iter().find(|c| c.name == *k) else {
@@ -382,42 +379,62 @@ impl Link {
                     message: format!("link `{}` needs two non-empty keys", link.name),
                 });
             }
-            let key = (v.link, v.left, v.right);
-            match merged.get_mut(&key) {
-                Some(d) => d.extend(v.data),
-                None => {
-                    order.push(key.clone());
-                    merged.insert(key, v.data);
-                }
+        }
+        // Each value's first occurrence of its (link, left, right); a pair
+        // given again merges its data into the first, which keeps its place.
+        let first: Vec<usize> = {
+            let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::with_capacity(values.len());
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    *seen
+                        .entry((v.link.as_str(), v.left.as_str(), v.right.as_str()))
+                        .or_insert(i)
+                })
+                .collect()
+        };
+        let mut unique: Vec<LinkValue> = Vec::with_capacity(values.len());
+        let mut position = vec![0; values.len()];
+        for (i, v) in values.into_iter().enumerate() {
+            if first[i] == i {
+                position[i] = unique.len();
+                unique.push(v);
+            } else {
+                unique[position[first[i]]].data.extend(v.data);
             }
         }
         // In-batch cardinality conflicts.
-        self.check_batch_cardinality(&order)?;
+        self.check_batch_cardinality(&unique)?;
         let mut groups: Vec<Group> = Vec::new();
-        for key in order {
-            let data = merged.remove(&key).unwrap_or_default();
-            let mut cols: Vec<String> = data.keys().cloned().collect();
+        for v in unique {
+            let mut cols: Vec<String> = v.data.keys().cloned().collect();
             cols.sort();
-            let (link, left, right) = key;
             match groups
                 .iter_mut()
-                .find(|g| g.link == link && g.columns == cols)
+                .find(|g| g.link == v.link && g.columns == cols)
             {
-                Some(g) => g.rows.push((left, right, data)),
+                Some(g) => g.rows.push((v.left, v.right, v.data)),
                 None => groups.push(Group {
-                    link,
+                    link: v.link,
                     columns: cols,
-                    rows: vec![(left, right, data)],
+                    rows: vec![(v.left, v.right, v.data)],
                 }),
             }
         }
         Ok(groups)
     }
 
-    fn check_batch_cardinality(&self, pairs: &[(String, String, String)]) -> Result<(), Error> {
+    fn check_batch_cardinality(&self, pairs: &[LinkValue]) -> Result<(), Error> {
         let mut seen: HashMap<(&str, Side, &str), &str> = HashMap::new();
-        for (link, left, right) in pairs {
+        for LinkValue {
+            link, left, right, ..
+        } in pairs
+        {
             let (def, _) = self.stored(link)?;
+            if !is_unique(def, Side::Left) && !is_unique(def, Side::Right) {
+                continue;
+            }
             for (unique_side, key_val, other_val) in unique_sides(def, left, right) {
                 if let Some(prev) = seen.insert((link.as_str(), unique_side, key_val), other_val)
                     && prev != other_val
@@ -459,49 +476,87 @@ impl Link {
         let d = tx.dialect();
         let mut out = Vec::with_capacity(g.rows.len());
         let ts = now();
+        // Without extra columns every value of a new row is known here, so
+        // a chunk is first inserted without RETURNING and its rows are built
+        // in memory; only a chunk that meets existing pairs is upserted with
+        // RETURNING (reading back what is really stored). Rows inserted by
+        // this transaction cannot change under it.
+        let known = st.extra_columns.is_empty();
+        let time = time_value(d, &ts);
         for chunk in g.rows.chunks(CHUNK) {
-            let mut sql = Sql::new();
-            sql.push("INSERT INTO ").ident(&st.table).push(" (");
-            sql.ident(&def.left.key)
-                .push(", ")
-                .ident(&def.right.key)
-                .push(", \"id\"");
-            for c in &cols {
-                sql.push(", ").ident(&c.name);
-            }
-            sql.push(", \"created_at\", \"updated_at\", \"deleted_at\") VALUES ");
-            for (i, (left, right, data)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(");
-                sql.arg(Arg::Text(left.clone())).push(", ");
-                sql.arg(Arg::Text(right.clone())).push(", ");
-                sql.arg(Arg::Text(format!("{}_{}", st.id_prefix, next_ulid())));
-                for c in &cols {
-                    sql.push(", ");
-                    let v = data.get(c.name.as_ref()).unwrap_or(&Value::Null);
-                    let arg = to_arg(&def.name, c, v).map_err(|e| DbError::Decode {
-                        column: 0,
-                        message: e.to_string(),
-                    })?;
-                    sql.arg(arg);
-                    if d == Dialect::Postgres {
-                        sql.push(&format!("::{}", pg_type(c.ty)));
-                    }
-                }
-                sql.push(", ")
-                    .arg(Arg::Time(ts))
+            let ids: Vec<String> = chunk
+                .iter()
+                .map(|_| format!("{}_{}", st.id_prefix, next_ulid()))
+                .collect();
+            let insert = |sql: &mut Sql| -> Result<(), DbError> {
+                sql.push("INSERT INTO ").ident(&st.table).push(" (");
+                sql.ident(&def.left.key)
                     .push(", ")
-                    .arg(Arg::Time(ts))
-                    .push(", NULL)");
+                    .ident(&def.right.key)
+                    .push(", \"id\"");
+                for c in &cols {
+                    sql.push(", ").ident(&c.name);
+                }
+                sql.push(", \"created_at\", \"updated_at\", \"deleted_at\") VALUES ");
+                for (i, ((left, right, data), id)) in chunk.iter().zip(&ids).enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.push("(");
+                    sql.arg(Arg::Text(left.clone())).push(", ");
+                    sql.arg(Arg::Text(right.clone())).push(", ");
+                    sql.arg(Arg::Text(id.clone()));
+                    for c in &cols {
+                        sql.push(", ");
+                        let v = data.get(c.name.as_ref()).unwrap_or(&Value::Null);
+                        let arg = to_arg(&def.name, c, v).map_err(|e| DbError::Decode {
+                            column: 0,
+                            message: e.to_string(),
+                        })?;
+                        sql.arg(arg);
+                        if d == Dialect::Postgres {
+                            sql.push(&format!("::{}", pg_type(c.ty)));
+                        }
+                    }
+                    sql.push(", ")
+                        .arg(Arg::Time(ts))
+                        .push(", ")
+                        .arg(Arg::Time(ts))
+                        .push(", NULL)");
+                }
+                sql.push(" ON CONFLICT (")
+                    .ident(&def.left.key)
+                    .push(", ")
+                    .ident(&def.right.key)
+                    .push(")");
+                Ok(())
+            };
+            if known {
+                let mut sql = Sql::new();
+                insert(&mut sql)?;
+                sql.push(" DO NOTHING");
+                let inserted = tx.execute(&sql).await?;
+                if inserted == chunk.len() as u64 {
+                    out.extend(chunk.iter().zip(ids).map(|((left, right, _), id)| LinkRow {
+                        link: def.name.to_string(),
+                        id,
+                        left: left.clone(),
+                        right: right.clone(),
+                        data: Map::new(),
+                        created_at: time.clone(),
+                        updated_at: time.clone(),
+                        deleted_at: Value::Null,
+                    }));
+                    continue;
+                }
+                // Some pairs exist: the upsert revives or updates them and
+                // returns every row (those just inserted come back as they
+                // are: same id and values).
             }
-            sql.push(" ON CONFLICT (")
-                .ident(&def.left.key)
-                .push(", ")
-                .ident(&def.right.key);
+            let mut sql = Sql::new();
+            insert(&mut sql)?;
             sql.push(
-                ") DO UPDATE SET \"deleted_at\" = NULL, \"updated_at\" = excluded.\"updated_at\"",
+                " DO UPDATE SET \"deleted_at\" = NULL, \"updated_at\" = excluded.\"updated_at\"",
             );
             for c in &cols {
                 sql.push(", ")

@@ -3,9 +3,14 @@
 //! to-one linked fields and per-parent limits on nested lists.
 //!
 //! Execution: one statement per relation hop (plus one for the count), never
-//! one per row. A hop inside one database is a semi-join on the parent
-//! level's key query, so no id lists travel; a hop into another database is
-//! batched by keys with chunked `IN` lists and stitched in memory.
+//! one per row. A hop inside one database takes the parent rows' keys as a
+//! list when there are few (at most 1,000), and is otherwise a
+//! semi-join on the parent level's key query, so no long id lists travel
+//! (the root's semi-joined relations are read while the root's statement
+//! runs, the count alongside the relations); a hop into another database is
+//! batched by keys with chunked `IN` lists and stitched in memory. On SQLite
+//! a level's rows come back packed in one JSON value when their types allow
+//! (see `fetch_rows`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -630,13 +635,19 @@ enum Source<'a> {
 }
 
 /// Values found by pre-queries in other databases, by filter location.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Resolved {
     /// Parent key values, by relation filter (or batched child) identity.
     in_lists: HashMap<usize, Vec<String>>,
     /// Target key values of a relation filter whose link table lives with
     /// the parent but whose target lives elsewhere.
     target_lists: HashMap<usize, Vec<String>>,
+    /// SQLite: write the root level's relation filters through a link table
+    /// as semi-joins (`key IN (SELECT …)`) rather than correlated `EXISTS`,
+    /// so the link table's index drives the query instead of a probe per
+    /// root row. Set when no field condition narrows the root, where the
+    /// probes would be cheaper.
+    root_semi_join: bool,
 }
 
 impl Source<'_> {
@@ -798,15 +809,21 @@ impl Query {
         src: &Source<'_>,
         select: &dyn Fn(&str) -> String,
         with_order: bool,
+        mut pack: Option<&mut Vec<String>>,
     ) -> Result<(), Error> {
         let depth = src.depth();
         let a = alias(depth);
         let level = src.level();
         match src {
             Source::Root { req, resolved, .. } => {
-                sql.push("SELECT ")
-                    .push(&select(&a))
-                    .push(" FROM ")
+                let paged = req.take.is_some() || req.skip.is_some();
+                sql.push("SELECT ").push(&select(&a));
+                if let Some(out) = pack.as_deref_mut() {
+                    let mut order = order_exprs(self, d, level, &a, &req.order, true)?;
+                    order.push(format!("{}.{} ASC", quote(&a), quote(&primary(level))));
+                    order_columns(sql, &order, out);
+                }
+                sql.push(" FROM ")
                     .ident(&level.info.table)
                     .push(" ")
                     .ident(&a);
@@ -827,7 +844,9 @@ impl Query {
                     )?;
                 }
                 let mut order = order_exprs(self, d, level, &a, &req.order, true)?;
-                if with_order || req.take.is_some() || req.skip.is_some() {
+                // Packed rows are ordered by the aggregate; a page still needs
+                // its order here.
+                if (with_order && pack.is_none()) || paged {
                     order.push(format!("{}.{} ASC", quote(&a), quote(&primary(level))));
                     sql.push(" ORDER BY ").push(&order.join(", "));
                     if let Some(t) = req.take {
@@ -884,6 +903,11 @@ impl Query {
                         .push(") AS \"__rn\"");
                 } else {
                     sql.push("SELECT ").push(&select(&a));
+                    if let Some(out) = pack.as_deref_mut() {
+                        let mut all = vec![format!("{parent_expr} ASC")];
+                        all.extend(order.iter().cloned());
+                        order_columns(sql, &all, out);
+                    }
                 }
                 sql.push(" FROM ");
                 match &child.hop {
@@ -939,6 +963,7 @@ impl Query {
                         &parent_src,
                         &|pa| select_expr(d, pa, &pc, pty),
                         false,
+                        None,
                     )?,
                 }
                 sql.push(")");
@@ -971,7 +996,7 @@ impl Query {
                             .ident(&w)
                             .push(".\"__rn\"");
                     }
-                } else if with_order {
+                } else if with_order && pack.is_none() {
                     sql.push(" ORDER BY ")
                         .push(&parent_expr)
                         .push(", ")
@@ -1181,6 +1206,74 @@ impl Query {
                 .ident(pivot_target_key)
                 .push(" IN (");
             push_values(sql, keys);
+            sql.push("))");
+            return Ok(());
+        }
+        if let (
+            true,
+            Hop::Pivot {
+                parent_col,
+                pivot_table,
+                pivot_parent_key,
+                pivot_target_key,
+                child_col,
+            },
+        ) = (
+            resolved.root_semi_join && d == Dialect::Sqlite && depth == 0,
+            &hop,
+        ) {
+            // `EXISTS (… WHERE fk.key = a.col …)` as a semi-join that means
+            // the same: a null key matches nothing (also under `$not`), and
+            // keys compare with the link column's collation (BINARY).
+            sql.push("(")
+                .ident(a)
+                .push(".")
+                .ident(parent_col)
+                .push(" IS NOT NULL AND ")
+                .ident(a)
+                .push(".")
+                .ident(parent_col)
+                .push(" COLLATE BINARY IN (SELECT ")
+                .ident(&ka)
+                .push(".")
+                .ident(pivot_parent_key)
+                .push(" FROM ")
+                .ident(pivot_table)
+                .push(" ")
+                .ident(&ka)
+                .push(" JOIN ")
+                .ident(&target.table)
+                .push(" ")
+                .ident(&sa);
+            sql.push(" ON ")
+                .ident(&sa)
+                .push(".")
+                .ident(child_col)
+                .push(" = ")
+                .ident(&ka)
+                .push(".")
+                .ident(pivot_target_key);
+            sql.push(" WHERE ")
+                .ident(&ka)
+                .push(".")
+                .ident(pivot_parent_key)
+                .push(" IS NOT NULL");
+            if !with_deleted {
+                sql.push(" AND ").ident(&ka).push(".\"deleted_at\" IS NULL");
+            }
+            self.write_soft(sql, &target, &sa, with_deleted);
+            sql.push(" AND ");
+            self.write_filter(
+                sql,
+                d,
+                &target,
+                &sa,
+                v,
+                path,
+                with_deleted,
+                depth + 1,
+                resolved,
+            )?;
             sql.push("))");
             return Ok(());
         }
@@ -1780,7 +1873,11 @@ impl Query {
     /// requested fields and relations.
     pub async fn graph(&self, req: Graph) -> Result<GraphResult, Error> {
         let plan = self.plan(&req)?;
-        let mut resolved = Resolved::default();
+        let mut resolved = Resolved {
+            root_semi_join: self.dbs.get(&plan.info.data_source).dialect() == Dialect::Sqlite
+                && !narrows_by_field(&plan.info, &req.filters),
+            ..Resolved::default()
+        };
         if !req.filters.is_null() {
             self.resolve_cross(&plan.info, &req.filters, req.with_deleted, &mut resolved)
                 .await?;
@@ -1795,44 +1892,70 @@ impl Query {
             resolved: &resolved,
         };
         let cols = columns_of(&plan);
-        let mut sql = Sql::new();
-        let select = |a: &str| select_list(d, a, &cols);
-        self.write_rows(&mut sql, d, &src, &select, true)?;
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
-        let raw = db.fetch(&sql, &types).await?;
+        let root = self.fetch_rows(&db, &types, true, |pack| {
+            let packed = pack.is_some();
+            let select = |a: &str| select_columns(d, a, &cols, packed);
+            let mut sql = Sql::new();
+            self.write_rows(&mut sql, d, &src, &select, true, pack)?;
+            Ok(sql)
+        });
+        // Relations that semi-join on the root's query are read meanwhile
+        // (on another connection when the pool has one).
+        let (raw, prefetched) = tokio::join!(root, self.prefetch_children(&src, &plan, &req));
+        let raw = raw?;
         let mut rows: Vec<Row> = raw
             .into_iter()
             .map(|r| Row::new(&plan, r, Value::Null))
             .collect();
-        let metadata = if req.skip.is_some() || req.take.is_some() {
-            let mut count = Sql::new();
-            let unpaged = Graph {
-                skip: None,
-                take: None,
-                order: Vec::new(),
-                ..req.clone()
-            };
-            let src = Source::Root {
-                level: &plan,
-                req: &unpaged,
-                resolved: &resolved,
-            };
-            self.write_rows(&mut count, d, &src, &|_| "COUNT(*)".to_string(), false)?;
-            let n = db.fetch(&count, &[ScalarType::BigInt]).await?;
-            let n = n
+        let unpaged = (req.skip.is_some() || req.take.is_some()).then(|| Graph {
+            skip: None,
+            take: None,
+            order: Vec::new(),
+            ..req.clone()
+        });
+        let count_sql = match &unpaged {
+            Some(unpaged) => {
+                let count_src = Source::Root {
+                    level: &plan,
+                    req: unpaged,
+                    resolved: &resolved,
+                };
+                let mut count = Sql::new();
+                self.write_rows(
+                    &mut count,
+                    d,
+                    &count_src,
+                    &|_| "COUNT(*)".to_string(),
+                    false,
+                    None,
+                )?;
+                Some(count)
+            }
+            None => None,
+        };
+        // The count and the relations are independent reads: run together
+        // (on two connections when the pool has them).
+        let count = async {
+            match &count_sql {
+                Some(sql) => db.fetch(sql, &[ScalarType::BigInt]).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (count, children) = tokio::join!(
+            count,
+            self.fill_children(&src, &plan, &mut rows, true, prefetched)
+        );
+        let metadata = count?.map(|n| Metadata {
+            count: n
                 .first()
                 .and_then(|r| r.first())
                 .and_then(Value::as_u64)
-                .unwrap_or(0);
-            Some(Metadata {
-                count: n,
-                skip: req.skip.unwrap_or(0),
-                take: req.take,
-            })
-        } else {
-            None
-        };
-        self.fill_children(&src, &plan, &mut rows, true).await?;
+                .unwrap_or(0),
+            skip: req.skip.unwrap_or(0),
+            take: req.take,
+        });
+        children?;
         let data = rows
             .into_iter()
             .map(|r| Value::Object(shape(&plan, r)))
@@ -1857,6 +1980,56 @@ impl Query {
             data,
             metadata: r.metadata,
         })
+    }
+
+    /// The rows of a level's statement, built by `build` (given where to
+    /// record the order of a packed statement).
+    ///
+    /// On SQLite, sqlx hands rows over one by one from a worker thread,
+    /// copying every value: that costs more than the query for large reads.
+    /// When every column has a type that JSON carries exactly, the rows come
+    /// back packed in one JSON array (`json_group_array`, ordered like the
+    /// statement) and are decoded as the row decoder would; anything that
+    /// does not map back exactly, or a failing packed statement, falls back
+    /// to the plain statement.
+    async fn fetch_rows(
+        &self,
+        db: &crate::db::Db,
+        types: &[ScalarType],
+        packable: bool,
+        build: impl Fn(Option<&mut Vec<String>>) -> Result<Sql, Error>,
+    ) -> Result<Vec<Vec<Value>>, Error> {
+        if packable
+            && db.dialect() == Dialect::Sqlite
+            && !types.is_empty()
+            && types.iter().all(|t| crate::db::json_exact(*t))
+        {
+            let mut order = Vec::new();
+            if let Ok(inner) = build(Some(&mut order)) {
+                let mut sql = Sql::new();
+                sql.push("SELECT json_group_array(json_array(");
+                for i in 0..types.len() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.push(&format!("\"__c{i}\""));
+                }
+                sql.push(")");
+                if !order.is_empty() {
+                    sql.push(" ORDER BY ").push(&order.join(", "));
+                }
+                sql.push(") FROM (").push(&inner.text).push(")");
+                sql.args = inner.args;
+                if let Ok(packed) = db.fetch(&sql, &[ScalarType::Text]).await
+                    && let Some(Value::String(text)) = packed.first().and_then(|r| r.first())
+                    && let Some(rows) = crate::db::unpack_rows(text, types)
+                {
+                    return Ok(rows);
+                }
+            }
+        }
+        let sql = build(None)?;
+        Ok(db.fetch(&sql, types).await?)
     }
 
     fn same_db(&self, a: &str, b: &str) -> bool {
@@ -1892,54 +2065,45 @@ impl Query {
         level: &'a Level,
         rows: &'a mut [Row],
         inline: bool,
+        mut prefetched: Vec<Option<Result<Vec<Row>, Error>>>,
     ) -> BoxFut<'a, Result<(), Error>> {
         Box::pin(async move {
             for (ci, child) in level.children.iter().enumerate() {
                 let child_db = self.dbs.get(&child.level.info.data_source).clone();
-                let same_db = inline
-                    && self.same_db(&child.level.info.data_source, &level.info.data_source)
-                    && (matches!(child.hop, Hop::Direct { .. })
-                        || self.same_db("default", &child.level.info.data_source));
+                let same_db = self.joins_in_sql(level, child, inline);
                 let cols = columns_of(&child.level);
                 let kpos = key_index(level, child.hop.parent_col());
                 let mut child_rows: Vec<Row> = Vec::new();
-                let mut local_resolved = Resolved::default();
+                let mut child_resolved: Option<Resolved> = None;
                 let res_ref: &Resolved = match src {
                     Source::Root { resolved, .. } | Source::Child { resolved, .. } => resolved,
+                };
+                let mut local_resolved = Resolved {
+                    root_semi_join: res_ref.root_semi_join,
+                    ..Resolved::default()
                 };
                 let has_parent = rows
                     .iter()
                     .any(|r| r.vals.get(kpos).and_then(key_of).is_some());
-                if !has_parent {
+                if let Some(fetched) = prefetched.get_mut(ci).and_then(Option::take) {
+                    child_rows = fetched?;
+                } else if !has_parent {
                     // No parent: nothing to fetch.
                 } else if same_db {
+                    // A few parents: their keys as a list, so the parent
+                    // level's query does not run again inside this one;
+                    // many: a semi-join on the parent level's key query.
+                    if let Some(keys) = few_parent_keys(level, rows, kpos, child.hop.parent_col()) {
+                        let mut r = res_ref.clone();
+                        r.in_lists.insert(child as *const Child as usize, keys);
+                        child_resolved = Some(r);
+                    }
                     let csrc = Source::Child {
                         parent: src,
                         child,
-                        resolved: res_ref,
+                        resolved: child_resolved.as_ref().unwrap_or(res_ref),
                     };
-                    let d = child_db.dialect();
-                    let mut sql = Sql::new();
-                    let select = |a: &str| {
-                        let mut s = select_list(d, a, &cols);
-                        s.push_str(", ");
-                        s.push_str(&parent_select(
-                            &child.hop,
-                            a,
-                            &pivot_alias(csrc.depth()),
-                            child.level.nested.take.is_some(),
-                        ));
-                        s
-                    };
-                    self.write_rows(&mut sql, d, &csrc, &select, true)?;
-                    let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
-                    types.push(ScalarType::Text);
-                    child_rows = child_db
-                        .fetch(&sql, &types)
-                        .await?
-                        .into_iter()
-                        .map(|r| Row::with_parent(&child.level, r))
-                        .collect();
+                    child_rows = self.fetch_same_db(&csrc, child, &cols, &child_db).await?;
                 } else {
                     // Another database: batches of parent keys.
                     let mut parent_values: Vec<String> = rows
@@ -1967,16 +2131,105 @@ impl Query {
                 let csrc_for_children = Source::Child {
                     parent: src,
                     child,
-                    resolved: res_ref,
+                    resolved: child_resolved.as_ref().unwrap_or(res_ref),
                 };
                 if !child.level.children.is_empty() && !child_rows.is_empty() {
-                    self.fill_children(&csrc_for_children, &child.level, &mut child_rows, same_db)
-                        .await?;
+                    self.fill_children(
+                        &csrc_for_children,
+                        &child.level,
+                        &mut child_rows,
+                        same_db,
+                        Vec::new(),
+                    )
+                    .await?;
                 }
                 stitch(rows, ci, kpos, child, child_rows);
             }
             Ok(())
         })
+    }
+
+    /// Whether a child level is read in its parent's database with a
+    /// statement over the parent level's own query (`inline`: the parent's
+    /// rows can be written as SQL there).
+    fn joins_in_sql(&self, level: &Level, child: &Child, inline: bool) -> bool {
+        inline
+            && self.same_db(&child.level.info.data_source, &level.info.data_source)
+            && (matches!(child.hop, Hop::Direct { .. })
+                || self.same_db("default", &child.level.info.data_source))
+    }
+
+    /// The rows of a child level in its parent's database, one statement.
+    async fn fetch_same_db(
+        &self,
+        csrc: &Source<'_>,
+        child: &Child,
+        cols: &[(String, ScalarType)],
+        child_db: &crate::db::Db,
+    ) -> Result<Vec<Row>, Error> {
+        let d = child_db.dialect();
+        let windowed = child.level.nested.take.is_some();
+        let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        types.push(ScalarType::Text);
+        Ok(self
+            // Per-parent windows are never packed.
+            .fetch_rows(child_db, &types, !windowed, |pack| {
+                let packed = pack.is_some();
+                let select = |a: &str| {
+                    let mut s = select_columns(d, a, cols, packed);
+                    s.push_str(", ");
+                    s.push_str(&parent_select(
+                        &child.hop,
+                        a,
+                        &pivot_alias(csrc.depth()),
+                        windowed,
+                    ));
+                    if packed {
+                        s.push_str(&format!(" AS \"__c{}\"", cols.len()));
+                    }
+                    s
+                };
+                let mut sql = Sql::new();
+                self.write_rows(&mut sql, d, csrc, &select, true, pack)?;
+                Ok(sql)
+            })
+            .await?
+            .into_iter()
+            .map(|r| Row::with_parent(&child.level, r))
+            .collect())
+    }
+
+    /// Child rows of the root read while the root's own statement runs: the
+    /// children that semi-join on the root's query (in its database, and
+    /// more roots than [`KEY_LIST_MAX`] may come), which do not need its rows.
+    async fn prefetch_children(
+        &self,
+        src: &Source<'_>,
+        plan: &Level,
+        req: &Graph,
+    ) -> Vec<Option<Result<Vec<Row>, Error>>> {
+        let mut out = Vec::with_capacity(plan.children.len());
+        let many = req.take.is_none_or(|t| t > KEY_LIST_MAX as u64);
+        for child in &plan.children {
+            if !(many && self.joins_in_sql(plan, child, true)) {
+                out.push(None);
+                continue;
+            }
+            let child_db = self.dbs.get(&child.level.info.data_source).clone();
+            let res_ref: &Resolved = match src {
+                Source::Root { resolved, .. } | Source::Child { resolved, .. } => resolved,
+            };
+            let csrc = Source::Child {
+                parent: src,
+                child,
+                resolved: res_ref,
+            };
+            let cols = columns_of(&child.level);
+            out.push(Some(
+                self.fetch_same_db(&csrc, child, &cols, &child_db).await,
+            ));
+        }
+        out
     }
 
     /// Child rows for one batch of parent keys when the hop crosses
@@ -2120,7 +2373,7 @@ impl Query {
                     ));
                     s
                 };
-                self.write_rows(&mut sql, d, &csrc, &select, true)?;
+                self.write_rows(&mut sql, d, &csrc, &select, true, None)?;
                 let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
                 types.push(ScalarType::Text);
                 Ok(target_db
@@ -2192,6 +2445,32 @@ fn key_index(level: &Level, col: &str) -> usize {
                     .position(|k| k == col)
                     .unwrap_or(usize::MAX - level.scalars.len())
         }
+    }
+}
+
+/// The select list of `cols`, aliased by name, or by position
+/// (`"__c<i>"`) for a packed statement.
+fn select_columns(d: Dialect, a: &str, cols: &[(String, ScalarType)], packed: bool) -> String {
+    if !packed {
+        return select_list(d, a, cols);
+    }
+    cols.iter()
+        .enumerate()
+        .map(|(i, (name, ty))| {
+            let col = name.strip_prefix("__k_").unwrap_or(name);
+            format!("{} AS \"__c{i}\"", select_expr(d, a, col, *ty))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Adds the `ORDER BY` terms (`<expr> ASC|DESC`) of a packed statement to
+/// its select list (`"__o<i>"`) and records how the aggregate orders by them.
+fn order_columns(sql: &mut Sql, order: &[String], out: &mut Vec<String>) {
+    for (i, term) in order.iter().enumerate() {
+        let (expr, dir) = term.rsplit_once(' ').unwrap_or((term.as_str(), "ASC"));
+        sql.push(", ").push(expr).push(&format!(" AS \"__o{i}\""));
+        out.push(format!("\"__o{i}\" {dir}"));
     }
 }
 
@@ -2300,4 +2579,46 @@ fn add_run(by_parent: &mut HashMap<String, (Vec<Value>, usize)>, k: String, objs
             e.insert((objs, 0));
         }
     }
+}
+
+/// Whether a filter holds a condition on a field of `info` itself (not only
+/// relation filters), through `$and`, `$or` and `$not`.
+fn narrows_by_field(info: &EntityInfo, filter: &Value) -> bool {
+    let Value::Object(obj) = filter else {
+        return false;
+    };
+    obj.iter().any(|(k, v)| match k.as_str() {
+        "$and" | "$or" => v
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| narrows_by_field(info, i))),
+        "$not" => narrows_by_field(info, v),
+        _ => info.fields.iter().any(|f| f.name == k.as_str()),
+    })
+}
+
+/// Most parent keys a child statement takes as a list of values.
+const KEY_LIST_MAX: usize = 1000;
+
+/// The distinct text keys of at most [`KEY_LIST_MAX`] parent rows (at `kpos`,
+/// column `col` of `level`); `None` for more rows or keys of another type.
+fn few_parent_keys(level: &Level, rows: &[Row], kpos: usize, col: &str) -> Option<Vec<String>> {
+    let text = level
+        .info
+        .fields
+        .iter()
+        .find(|f| f.name == col)
+        .is_some_and(|f| f.ty == ScalarType::Text);
+    if !text || rows.len() > KEY_LIST_MAX {
+        return None;
+    }
+    let mut keys: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match r.vals.get(kpos) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    Some(keys)
 }

@@ -63,11 +63,50 @@ impl Fixture {
         f.reset().await;
         let rows = f.link.create(f.values.clone()).await.expect("create");
         assert_eq!(rows.len(), N);
+        f.check_rows(&rows).await;
+        // Again, with some pairs dismissed and some new: existing rows keep
+        // their ids, dismissed ones come back, and what create returns is
+        // what is stored.
+        f.link
+            .dismiss(f.values[..100].to_vec())
+            .await
+            .expect("dismiss");
+        let mut again = f.values[..N / 2].to_vec();
+        again.push(LinkValue::new(
+            "product_sales_channel",
+            "prod_new",
+            "sc_00",
+            Map::new(),
+        ));
+        let rows2 = f.link.create(again).await.expect("create again");
+        assert_eq!(rows2.len(), N / 2 + 1);
+        for (a, b) in rows[..N / 2].iter().zip(&rows2) {
+            assert_eq!(
+                (&a.id, &a.left, &a.right, &a.created_at),
+                (&b.id, &b.left, &b.right, &b.created_at)
+            );
+            assert_eq!(b.deleted_at, Value::Null);
+        }
+        f.check_rows(&rows2).await;
         f.reset().await;
         hand_insert(&f.fresh.raw, &f.pairs).await;
         assert_eq!(f.count().await, N as i64);
         f.reset().await;
         Some(f)
+    }
+
+    /// `rows` are exactly the stored rows of their pairs.
+    async fn check_rows(&self, rows: &[link_runtime::LinkRow]) {
+        let values: Vec<LinkValue> = rows.iter().map(|r| r.to_value()).collect();
+        let mut stored = self
+            .link
+            .list(&link_runtime::ListFilter::Pairs(values), false)
+            .await
+            .expect("list");
+        let mut rows = rows.to_vec();
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        stored.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(rows, stored);
     }
 
     async fn reset(&self) {

@@ -170,83 +170,85 @@ fn child(case: &str, dialect: &str, loc: &str, repeat: usize) {
 
 /// Runs one case; returns the RSS before the call (KiB).
 async fn run_case(case: &str, f: &Fresh) -> u64 {
+    use common::query_cases as q;
     let graph = common::seed_graph();
     let pairs = common::create_cases::pairs();
-    {
-        let before = match case {
-            "create_values" => {
-                let link = Link::new(graph, Databases::single(f.db.clone()));
-                let values: Vec<LinkValue> = pairs
-                    .into_iter()
-                    .map(|(p, s)| LinkValue::new("product_sales_channel", p, s, Map::new()))
-                    .collect();
-                let before = start();
-                let rows = link.create(values).await.expect("create");
-                assert_eq!(rows.len(), common::create_cases::N);
-                before
-            }
-            "create_json" => {
-                let link = Link::new(graph, Databases::single(f.db.clone()));
-                let value = Value::Array(
-                    pairs
-                        .iter()
-                        .map(|(p, s)| {
-                            json!({"product": {"product_id": p}, "sales_channel": {"sales_channel_id": s}})
-                        })
-                        .collect(),
-                );
-                drop(pairs);
-                let before = start();
-                let rows = link.create(value).await.expect("create");
-                assert_eq!(rows.len(), common::create_cases::N);
-                before
-            }
-            "hand_insert" => {
-                let before = start();
-                common::create_cases::hand_insert(&f.raw, &pairs).await;
-                before
-            }
-            "query_a_graph" => {
-                let q = link_runtime::Query::new(graph, Databases::single(f.db.clone()));
-                let before = start();
-                let r = q.graph(common::query_cases::req_a()).await.expect("graph");
-                assert_eq!(r.data.len(), common::query_cases::PRODUCTS);
-                before
-            }
-            "query_a_hand" => {
-                let before = start();
-                let data = common::query_cases::a_hand_join(&f.raw).await;
-                assert_eq!(data.len(), common::query_cases::PRODUCTS);
-                before
-            }
-            // Profiling only: the other query cases.
-            "query_b_graph" | "query_c_graph" | "query_d_graph" => {
-                use common::query_cases::{req_b, req_c, req_d};
-                let q = link_runtime::Query::new(graph, Databases::single(f.db.clone()));
-                let req = match case {
-                    "query_b_graph" => req_b(),
-                    "query_c_graph" => req_c(),
-                    _ => req_d(),
-                };
-                let before = start();
-                q.graph(req).await.expect("graph");
-                before
-            }
-            "query_b_hand" | "query_c_hand" | "query_d_hand" => {
-                use common::query_cases::{b_join_sql, c_hand_join, d_hand};
-                let before = start();
-                match case {
-                    "query_b_hand" => {
-                        drop(common::query_cases::b_hand_join(&f.raw, &b_join_sql()).await)
-                    }
-                    "query_c_hand" => drop(c_hand_join(&f.raw).await),
-                    _ => drop(d_hand(&f.raw).await),
-                }
-                before
-            }
-            other => panic!("unknown case {other}"),
-        };
-        before
+    let link = || Link::new(graph.clone(), Databases::single(f.db.clone()));
+    let query = || link_runtime::Query::new(graph.clone(), Databases::single(f.db.clone()));
+    match case {
+        "create_values" => {
+            let link = link();
+            let values: Vec<LinkValue> = pairs
+                .into_iter()
+                .map(|(p, s)| LinkValue::new("product_sales_channel", p, s, Map::new()))
+                .collect();
+            let before = start();
+            let rows = link.create(values).await.expect("create");
+            assert_eq!(rows.len(), common::create_cases::N);
+            before
+        }
+        "create_json" => {
+            let link = link();
+            let value = Value::Array(
+                pairs
+                    .iter()
+                    .map(|(p, s)| {
+                        json!({"product": {"product_id": p}, "sales_channel": {"sales_channel_id": s}})
+                    })
+                    .collect(),
+            );
+            drop(pairs);
+            let before = start();
+            let rows = link.create(value).await.expect("create");
+            assert_eq!(rows.len(), common::create_cases::N);
+            before
+        }
+        "hand_insert" => {
+            let before = start();
+            common::create_cases::hand_insert(&f.raw, &pairs).await;
+            before
+        }
+        "query_a_graph" => {
+            let query = query();
+            let before = start();
+            let r = query.graph(q::req_a()).await.expect("graph");
+            assert_eq!(r.data.len(), q::PRODUCTS);
+            before
+        }
+        "query_a_hand" => {
+            let before = start();
+            let data = q::a_hand_join(&f.raw).await;
+            assert_eq!(data.len(), q::PRODUCTS);
+            before
+        }
+        // Profiling only (`--child <case> … --repeat N`): the other cases.
+        "query_b_graph" | "query_c_graph" | "query_d_graph" => {
+            let query = query();
+            let req = match case {
+                "query_b_graph" => q::req_b(),
+                "query_c_graph" => q::req_c(),
+                _ => q::req_d(),
+            };
+            let before = start();
+            query.graph(req).await.expect("graph");
+            before
+        }
+        "query_b_hand" => {
+            let before = start();
+            q::b_hand_join(&f.raw, &q::b_join_sql()).await;
+            before
+        }
+        "query_c_hand" => {
+            let before = start();
+            q::c_hand_join(&f.raw).await;
+            before
+        }
+        "query_d_hand" => {
+            let before = start();
+            q::d_hand(&f.raw).await;
+            before
+        }
+        other => panic!("unknown case {other}"),
     }
 }
 

@@ -48,6 +48,9 @@ impl Fixture {
             b_sql: b_join_sql(),
         };
         f.check().await;
+        if dialect == "sqlite" {
+            check_sqlite_packing().await;
+        }
         Some(f)
     }
 
@@ -78,6 +81,54 @@ impl Fixture {
         assert_eq!(d, d_hand(raw).await, "d: hand");
         assert_eq!(d, d_naive(raw).await, "d: naive");
     }
+}
+
+/// On SQLite, graph reads rows packed as JSON when every column's type
+/// survives it: one statement, values as the row decoder gives them; values
+/// the row decoder rejects fall back to reading rows (and fail the same).
+async fn check_sqlite_packing() {
+    use link_runtime::{Databases, Graph};
+    use serde_json::json;
+    let fresh = common::sqlite_memory().await;
+    let graph = common::seed_graph();
+    link_tests::create_module_tables(&fresh.db, Some(&["product", "sales_channel"])).await;
+    common::create_link_tables(&fresh.db, &graph).await;
+    common::raw_execute(
+        &fresh.raw,
+        r#"INSERT INTO "sales_channel" ("id", "name", "description", "is_disabled", "metadata", "created_at", "updated_at") VALUES
+            ('sc_x', 'X', NULL, 1, '{"a": [1, 2]}', '2024-01-02T03:04:05.678Z', '2024-01-02T03:04:05.678Z'),
+            ('sc_y', 'Y', 'plain', 0, 'not json', '2024-01-02T03:04:05.678Z', '2024-01-02T03:04:05.678Z')"#,
+    )
+    .await;
+    let q = Query::new(graph, Databases::single(fresh.db.clone()));
+    let before = fresh.db.statements();
+    let r = q
+        .graph(Graph::new("sales_channel").fields(["*"]))
+        .await
+        .expect("graph");
+    assert_eq!(fresh.db.statements() - before, 1, "packed: one statement");
+    assert_eq!(
+        serde_json::to_value(&r.data).unwrap(),
+        json!([
+            {"id": "sc_x", "name": "X", "description": null, "is_disabled": true, "metadata": {"a": [1, 2]},
+             "created_at": "2024-01-02T03:04:05.678Z", "updated_at": "2024-01-02T03:04:05.678Z", "deleted_at": null},
+            {"id": "sc_y", "name": "Y", "description": "plain", "is_disabled": false, "metadata": "not json",
+             "created_at": "2024-01-02T03:04:05.678Z", "updated_at": "2024-01-02T03:04:05.678Z", "deleted_at": null}
+        ])
+    );
+    // A boolean stored as text: the row decoder rejects it, so does graph.
+    common::raw_execute(
+        &fresh.raw,
+        r#"UPDATE "sales_channel" SET "is_disabled" = 'yes' WHERE "id" = 'sc_y'"#,
+    )
+    .await;
+    let before = fresh.db.statements();
+    let r = q
+        .graph(Graph::new("sales_channel").fields(["id", "is_disabled"]))
+        .await;
+    assert!(r.is_err(), "{r:?}");
+    assert_eq!(fresh.db.statements() - before, 2, "packed, then rows");
+    fresh.db.close().await;
 }
 
 static SQLITE: LazyLock<Option<Arc<Fixture>>> =
