@@ -515,7 +515,10 @@ impl Link {
                         })?;
                         sql.arg(arg);
                         if d == Dialect::Postgres {
-                            sql.push(&format!("::{}", pg_type(c.ty)));
+                            sql.push(&format!(
+                                "::{}",
+                                link_model::sql::scalar_type(c.ty, Dialect::Postgres)
+                            ));
                         }
                     }
                     sql.push(", ")
@@ -1133,23 +1136,6 @@ fn unique_sides<'a>(def: &LinkDef, left: &'a str, right: &'a str) -> Vec<(Side, 
         v.push((Side::Right, right, left));
     }
     v
-}
-
-fn pg_type(t: ScalarType) -> &'static str {
-    use ScalarType as T;
-    match t {
-        T::Text => "text",
-        T::Integer => "integer",
-        T::BigInt => "bigint",
-        T::Float => "real",
-        T::Double => "double precision",
-        T::Decimal => "numeric",
-        T::Boolean => "boolean",
-        T::Json => "jsonb",
-        T::Timestamp => "timestamptz",
-        T::Date => "date",
-        T::Uuid => "uuid",
-    }
 }
 
 /// Converts a JSON value for an extra column, checking its type.
