@@ -626,6 +626,8 @@ enum Source<'a> {
         level: &'a Level,
         req: &'a Graph,
         resolved: &'a Resolved,
+        /// The count of a paginated request: no order, no page.
+        count: bool,
     },
     Child {
         parent: &'a Source<'a>,
@@ -815,8 +817,13 @@ impl Query {
         let a = alias(depth);
         let level = src.level();
         match src {
-            Source::Root { req, resolved, .. } => {
-                let paged = req.take.is_some() || req.skip.is_some();
+            Source::Root {
+                req,
+                resolved,
+                count,
+                ..
+            } => {
+                let paged = !count && (req.take.is_some() || req.skip.is_some());
                 sql.push("SELECT ").push(&select(&a));
                 if let Some(out) = pack.as_deref_mut() {
                     let mut order = order_exprs(self, d, level, &a, &req.order, true)?;
@@ -1890,6 +1897,7 @@ impl Query {
             level: &plan,
             req: &req,
             resolved: &resolved,
+            count: false,
         };
         let cols = columns_of(&plan);
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
@@ -1908,18 +1916,15 @@ impl Query {
             .into_iter()
             .map(|r| Row::new(&plan, r, Value::Null))
             .collect();
-        let unpaged = (req.skip.is_some() || req.take.is_some()).then(|| Graph {
-            skip: None,
-            take: None,
-            order: Vec::new(),
-            ..req.clone()
-        });
-        let count_sql = match &unpaged {
-            Some(unpaged) => {
+        // The count reads the same filters (their pre-resolved keys are
+        // found by address), without order or page.
+        let count_sql = match req.skip.is_some() || req.take.is_some() {
+            true => {
                 let count_src = Source::Root {
                     level: &plan,
-                    req: unpaged,
+                    req: &req,
                     resolved: &resolved,
+                    count: true,
                 };
                 let mut count = Sql::new();
                 self.write_rows(
@@ -1932,7 +1937,7 @@ impl Query {
                 )?;
                 Some(count)
             }
-            None => None,
+            false => None,
         };
         // The count and the relations are independent reads: run together
         // (on two connections when the pool has them).

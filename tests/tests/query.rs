@@ -491,6 +491,7 @@ async fn split_databases_give_the_same_results() {
         json!({"entity": "sales_channel", "fields": ["id", "products.title", "publishable_api_keys.title"]}),
         json!({"entity": "cart", "fields": ["id", "sales_channel.name"]}),
         json!({"entity": "product", "fields": ["id"], "filters": {"sales_channels": {"name": "Webshop"}}}),
+        json!({"entity": "product", "fields": ["id"], "filters": {"sales_channels": {"name": {"$like": "%"}}}, "pagination": {"take": 1, "skip": 1}}),
         json!({"entity": "sales_channel", "fields": ["id"], "filters": {"products": {"id": "prod_456"}}}),
         json!({"entity": "cart", "fields": ["id"], "filters": {"sales_channel": {"name": {"$ilike": "web%"}}}}),
         json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "DESC"}}}}),
