@@ -32,7 +32,12 @@ fn expansion_of_a_stored_link_with_extra_columns() {
             pub mod order_fulfillment_location {}
         ),
     );
-    insta::assert_snapshot!(out.replace(env!("CARGO_MANIFEST_DIR"), "<tests>"));
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    insta::assert_snapshot!(out.replace(&workspace, "<workspace>"));
 }
 
 #[test]
