@@ -170,6 +170,19 @@ impl Selection {
         }
     }
 
+    /// Typed: records of model `M` by their ids, through linkable key `key`
+    /// (e.g. `Selection::of::<entities::SalesChannel>("sales_channel_id", [id])`).
+    pub fn of<M: crate::id::Entity>(
+        key: impl Into<String>,
+        ids: impl IntoIterator<Item = crate::id::Id<M>>,
+    ) -> Selection {
+        Selection::new(
+            M::MODULE,
+            key,
+            ids.into_iter().map(crate::id::Id::into_string),
+        )
+    }
+
     /// Medusa's shape: `{"sales_channel": {"sales_channel_id": ["sc_1"]}}`
     /// (one or many modules and keys; a single id or an array).
     pub fn from_json(v: &Value) -> Result<Vec<Selection>, Error> {

@@ -95,3 +95,46 @@ async fn typed_paths_and_generated_entities() {
     db.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+/// Typed ids select records for list and delete.
+#[tokio::test]
+async fn typed_selections_list_and_delete() {
+    use link_runtime::{Databases, Link, ListFilter, Selection};
+    use std::sync::Arc;
+    use storefront::links::{ProductId, entities};
+
+    let (db, path) = link_tests::sqlite_file().await;
+    storefront::app::run_on(db.clone()).await.unwrap();
+    let link = Link::new(
+        Arc::new(storefront::links::GRAPH.clone()),
+        Databases::single(db.clone()),
+    );
+    let of_prod = Selection::of::<entities::Product>("product_id", [ProductId::from("prod_123")]);
+    let rows = link
+        .list(&ListFilter::Of(vec![of_prod.clone()]), false)
+        .await
+        .unwrap();
+    let mut channels: Vec<_> = rows.iter().map(|r| r.right.as_str()).collect();
+    channels.sort();
+    assert_eq!(channels, ["sc_123", "sc_456"]);
+    let report = link.delete(&[of_prod.clone()]).await.unwrap();
+    assert_eq!(report.links["product_sales_channel"].len(), 2);
+    assert!(
+        link.list(&ListFilter::Of(vec![of_prod.clone()]), false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    link.restore_exact(&[of_prod.clone()], &report)
+        .await
+        .unwrap();
+    assert_eq!(
+        link.list(&ListFilter::Of(vec![of_prod]), false)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    db.close().await;
+    let _ = std::fs::remove_file(path);
+}
