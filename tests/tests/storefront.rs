@@ -117,7 +117,7 @@ async fn typed_selections_list_and_delete() {
     let mut channels: Vec<_> = rows.iter().map(|r| r.right.as_str()).collect();
     channels.sort();
     assert_eq!(channels, ["sc_123", "sc_456"]);
-    let report = link.delete(&[of_prod.clone()]).await.unwrap();
+    let report = link.delete(std::slice::from_ref(&of_prod)).await.unwrap();
     assert_eq!(report.links["product_sales_channel"].len(), 2);
     assert!(
         link.list(&ListFilter::Of(vec![of_prod.clone()]), false)
@@ -125,7 +125,7 @@ async fn typed_selections_list_and_delete() {
             .unwrap()
             .is_empty()
     );
-    link.restore_exact(&[of_prod.clone()], &report)
+    link.restore_exact(std::slice::from_ref(&of_prod), &report)
         .await
         .unwrap();
     assert_eq!(
