@@ -1,6 +1,8 @@
 //! Turning what callers pass (typed link values, Medusa's JSON shape) into
 //! resolved link values, with errors that name the valid choices.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use link_model::{Link, LinkGraph, LinkKind, Side};
@@ -49,10 +51,129 @@ impl IntoLinkValues for Vec<LinkValue> {
 impl IntoLinkValues for Value {
     fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
         match self {
-            Value::Array(items) => items.iter().map(|v| resolve_json(graph, v)).collect(),
+            Value::Array(items) => {
+                // Items of one shape (same modules and keys) resolve once;
+                // ids and data are moved out, not copied.
+                let mut cache: HashMap<Shape, (String, bool)> = HashMap::new();
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(resolve_owned(graph, item, &mut cache)?);
+                }
+                Ok(out)
+            }
             v => Ok(vec![resolve_json(graph, &v)?]),
         }
     }
+}
+
+/// `(name a, key a, name b, key b)` of a Medusa-shaped object.
+type Shape = (String, String, String, String);
+
+/// The key of a side `{"<key>": "<id>"}` of the simple form.
+fn simple_key(v: &Value) -> Option<&String> {
+    let Value::Object(obj) = v else { return None };
+    if obj.len() != 1 {
+        return None;
+    }
+    let (key, id) = obj.iter().next()?;
+    matches!(id, Value::String(_) | Value::Number(_)).then_some(key)
+}
+
+/// Moves the id out of a side checked by [`simple_key`].
+fn take_id(v: &mut Value) -> String {
+    match v {
+        Value::Object(obj) => match obj.values_mut().next() {
+            Some(Value::String(s)) => std::mem::take(s),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// [`resolve_json`] for an owned item, with the link resolution of its shape
+/// cached. Anything unusual takes the general path, with its errors.
+fn resolve_owned(
+    graph: &LinkGraph,
+    mut item: Value,
+    cache: &mut HashMap<Shape, (String, bool)>,
+) -> Result<LinkValue, Error> {
+    // Look the shape up without changing the item.
+    let hit = (|| {
+        let Value::Object(obj) = &item else {
+            return None;
+        };
+        if !matches!(
+            obj.get("data"),
+            None | Some(Value::Null) | Some(Value::Object(_))
+        ) {
+            return None;
+        }
+        let mut sides = obj.iter().filter(|(k, _)| k.as_str() != "data");
+        let (name_a, va) = sides.next()?;
+        let (name_b, vb) = sides.next()?;
+        if sides.next().is_some() {
+            return None;
+        }
+        let shape = (
+            name_a.clone(),
+            simple_key(va)?.clone(),
+            name_b.clone(),
+            simple_key(vb)?.clone(),
+        );
+        let (link, a_is_left) = cache.get(&shape)?;
+        Some((link.clone(), *a_is_left, name_a.clone(), name_b.clone()))
+    })();
+    if let Some((link, a_is_left, name_a, name_b)) = hit
+        && let Value::Object(obj) = &mut item
+    {
+        let data = match obj.remove("data") {
+            Some(Value::Object(d)) => d,
+            _ => Map::new(),
+        };
+        let id_a = obj.get_mut(&name_a).map(take_id).unwrap_or_default();
+        let id_b = obj.get_mut(&name_b).map(take_id).unwrap_or_default();
+        let (left, right) = if a_is_left {
+            (id_a, id_b)
+        } else {
+            (id_b, id_a)
+        };
+        return Ok(LinkValue::new(link, left, right, data));
+    }
+    // General path (and the place errors come from); then remember the shape.
+    let v = resolve_json(graph, &item)?;
+    if let Value::Object(obj) = &item {
+        let sides: Vec<(&String, &Value)> =
+            obj.iter().filter(|(k, _)| k.as_str() != "data").collect();
+        if let [(name_a, Value::Object(a)), (name_b, Value::Object(b))] = sides.as_slice()
+            && a.len() == 1
+            && b.len() == 1
+            && let (Some(key_a), Some(key_b)) = (a.keys().next(), b.keys().next())
+            && let Some(link) = graph.link(&v.link)
+        {
+            let a_is_left = side_named(link, name_a).contains(&Side::Left)
+                && link.left.key == *key_a
+                && side_named(link, name_b).contains(&Side::Right)
+                && link.right.key == *key_b;
+            let a_is_right = side_named(link, name_a).contains(&Side::Right)
+                && link.right.key == *key_a
+                && side_named(link, name_b).contains(&Side::Left)
+                && link.left.key == *key_b;
+            // Only an unambiguous orientation is cached.
+            if a_is_left != a_is_right {
+                cache.insert(
+                    (
+                        (*name_a).clone(),
+                        key_a.clone(),
+                        (*name_b).clone(),
+                        key_b.clone(),
+                    ),
+                    (v.link.clone(), a_is_left),
+                );
+            }
+        }
+    }
+    Ok(v)
 }
 
 impl IntoLinkValues for &Value {

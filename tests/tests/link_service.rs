@@ -575,3 +575,55 @@ async fn concurrent_creates_never_duplicate_or_violate_cardinality() {
     }
     let _ = std::fs::remove_file(path);
 }
+
+/// A batch resolves each shape once; items that differ from a cached shape
+/// still get their own error, and a failed batch writes nothing.
+#[tokio::test]
+async fn json_batches_resolve_every_item() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let reversed = json!({ "sales_channel": { "sales_channel_id": "sc2" }, "product": { "product_id": "p2" } });
+        let rows = link
+            .create(json!([ps("p1", "sc1"), reversed, ps("p3", "sc3")]))
+            .await
+            .unwrap();
+        assert_eq!(
+            pairs(&rows),
+            vec![p("p1", "sc1"), p("p2", "sc2"), p("p3", "sc3")]
+        );
+        let bad_key =
+            json!({ "product": { "product_id": "p4" }, "sales_channel": { "channel_id": "sc4" } });
+        let e = link
+            .create(json!([ps("p4", "sc4"), bad_key]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sales_channel has no linkable key `channel_id`; expected `sales_channel_id`"
+        );
+        let bad_id = json!({ "product": { "product_id": true }, "sales_channel": { "sales_channel_id": "sc5" } });
+        let e = link
+            .create(json!([ps("p5", "sc5"), bad_id]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid link value: `product.product_id` must be a string id, found true"
+        );
+        let mut with_data = ps("p6", "sc6");
+        with_data["data"] = json!({ "extra_field": 6 });
+        let rows = link
+            .create(json!([ps("p7", "sc7"), with_data]))
+            .await
+            .unwrap();
+        assert_eq!(rows[1].data["extra_field"], json!(6));
+        let all = link
+            .list(
+                &ListFilter::Of(vec![Selection::new("product", "product_id", ["p4", "p5"])]),
+                true,
+            )
+            .await
+            .unwrap();
+        assert!(all.is_empty(), "failed batches wrote nothing");
+    }
+}
