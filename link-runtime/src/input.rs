@@ -1,8 +1,6 @@
 //! Turning what callers pass (typed link values, Medusa's JSON shape) into
 //! resolved link values, with errors that name the valid choices.
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use link_model::{Link, LinkGraph, LinkKind, Side};
@@ -54,7 +52,7 @@ impl IntoLinkValues for Value {
             Value::Array(items) => {
                 // Items of one shape (same modules and keys) resolve once;
                 // ids and data are moved out, not copied.
-                let mut cache: HashMap<Shape, (String, bool)> = HashMap::new();
+                let mut cache: Vec<(Shape, String, bool)> = Vec::new();
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     out.push(resolve_owned(graph, item, &mut cache)?);
@@ -96,9 +94,9 @@ fn take_id(v: &mut Value) -> String {
 fn resolve_owned(
     graph: &LinkGraph,
     mut item: Value,
-    cache: &mut HashMap<Shape, (String, bool)>,
+    cache: &mut Vec<(Shape, String, bool)>,
 ) -> Result<LinkValue, Error> {
-    // Look the shape up without changing the item.
+    // Look the shape up without changing the item or allocating.
     let hit = (|| {
         let Value::Object(obj) = &item else {
             return None;
@@ -115,30 +113,35 @@ fn resolve_owned(
         if sides.next().is_some() {
             return None;
         }
-        let shape = (
-            name_a.clone(),
-            simple_key(va)?.clone(),
-            name_b.clone(),
-            simple_key(vb)?.clone(),
-        );
-        let (link, a_is_left) = cache.get(&shape)?;
-        Some((link.clone(), *a_is_left, name_a.clone(), name_b.clone()))
+        let (key_a, key_b) = (simple_key(va)?, simple_key(vb)?);
+        cache.iter().position(|(s, _, _)| {
+            s.0 == *name_a && s.1 == *key_a && s.2 == *name_b && s.3 == *key_b
+        })
     })();
-    if let Some((link, a_is_left, name_a, name_b)) = hit
+    if let Some(i) = hit
         && let Value::Object(obj) = &mut item
     {
+        // The two sides in the order the lookup saw them, then the data.
+        let mut ids = obj
+            .iter_mut()
+            .filter(|(k, _)| k.as_str() != "data")
+            .map(|(_, v)| take_id(v));
+        let (id_a, id_b) = (
+            ids.next().unwrap_or_default(),
+            ids.next().unwrap_or_default(),
+        );
+        drop(ids);
         let data = match obj.remove("data") {
             Some(Value::Object(d)) => d,
             _ => Map::new(),
         };
-        let id_a = obj.get_mut(&name_a).map(take_id).unwrap_or_default();
-        let id_b = obj.get_mut(&name_b).map(take_id).unwrap_or_default();
-        let (left, right) = if a_is_left {
+        let (_, link, a_is_left) = &cache[i];
+        let (left, right) = if *a_is_left {
             (id_a, id_b)
         } else {
             (id_b, id_a)
         };
-        return Ok(LinkValue::new(link, left, right, data));
+        return Ok(LinkValue::new(link.clone(), left, right, data));
     }
     // General path (and the place errors come from); then remember the shape.
     let v = resolve_json(graph, &item)?;
@@ -161,15 +164,16 @@ fn resolve_owned(
                 && link.left.key == *key_b;
             // Only an unambiguous orientation is cached.
             if a_is_left != a_is_right {
-                cache.insert(
+                cache.push((
                     (
                         (*name_a).clone(),
                         key_a.clone(),
                         (*name_b).clone(),
                         key_b.clone(),
                     ),
-                    (v.link.clone(), a_is_left),
-                );
+                    v.link.clone(),
+                    a_is_left,
+                ));
             }
         }
     }
