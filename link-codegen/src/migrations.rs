@@ -128,44 +128,7 @@ pub fn render(lock: &Lock, index: usize, d: Dialect) -> String {
             )
             .unwrap();
         }
-        out.push_str(&change_sql(c, d));
+        out.push_str(&sql::change_sql(c, d));
     }
     out
-}
-
-fn change_sql(c: &Change, d: Dialect) -> String {
-    match c {
-        Change::CreateTable(t) => sql::create_table(t, d),
-        Change::DropTable(t) => sql::drop_table(&t.table),
-        Change::RenameTable { from, to } => sql::rename_table(from, to, d),
-        Change::AddColumn { table, column } => sql::add_column(table, column, d),
-        Change::DropColumn { table, column } => sql::drop_column(&table.table, column),
-        Change::AlterColumn {
-            before,
-            after,
-            column,
-        } => sql::alter_column(before, after, column, d),
-        Change::SetUnique { before, after } => {
-            let mut out = String::new();
-            for k in before.unique.iter().filter(|k| !after.unique.contains(k)) {
-                writeln!(
-                    out,
-                    "DROP INDEX IF EXISTS {};",
-                    sql::quote(&sql::unique_index_name(before, k))
-                )
-                .unwrap();
-            }
-            let added = TableState {
-                unique: after
-                    .unique
-                    .iter()
-                    .filter(|k| !before.unique.contains(k))
-                    .cloned()
-                    .collect(),
-                ..after.clone()
-            };
-            out.push_str(&sql::cardinality_indexes(&added, d));
-            out
-        }
-    }
 }
