@@ -57,6 +57,9 @@ pub enum Error {
     #[error("invalid filter at `{path}`: {message}")]
     InvalidFilter { path: String, message: String },
 
+    #[error("invalid graph request: {message}")]
+    InvalidRequest { message: String },
+
     #[error("invalid pagination: {message}")]
     InvalidPagination { message: String },
 

@@ -59,6 +59,12 @@ impl Databases {
     pub fn get(&self, name: &str) -> &Db {
         self.others.get(name).unwrap_or(&self.default)
     }
+
+    /// Whether two data sources are served by the same pool (compared by
+    /// [`crate::db::DbId`], never by address).
+    pub fn same(&self, a: &str, b: &str) -> bool {
+        self.get(a).id() == self.get(b).id()
+    }
 }
 
 /// What happened to a link row.
@@ -548,7 +554,7 @@ impl Link {
                 Ok(())
             };
             if known {
-                let mut sql = Sql::new();
+                let mut sql = Sql::new(d);
                 insert(&mut sql)?;
                 sql.push(" DO NOTHING");
                 let inserted = tx.execute(&sql).await?;
@@ -569,7 +575,7 @@ impl Link {
                 // returns every row (those just inserted come back as they
                 // are: same id and values).
             }
-            let mut sql = Sql::new();
+            let mut sql = Sql::new(d);
             insert(&mut sql)?;
             sql.push(
                 " DO UPDATE SET \"deleted_at\" = NULL, \"updated_at\" = excluded.\"updated_at\"",
@@ -608,7 +614,7 @@ impl Link {
                     })
                     .collect();
                 for chunk in vals.chunks(CHUNK) {
-                    let mut sql = Sql::new();
+                    let mut sql = Sql::new(self.db().dialect());
                     select_rows(&mut sql, self.db().dialect(), def, st);
                     sql.push(" WHERE \"deleted_at\" IS NULL AND ")
                         .ident(key)
@@ -667,7 +673,7 @@ impl Link {
         for (name, pairs) in &by_link {
             let (def, st) = self.stored(name)?;
             for chunk in pairs.chunks(CHUNK) {
-                let mut sql = Sql::new();
+                let mut sql = Sql::new(tx.dialect());
                 sql.push("UPDATE ")
                     .ident(&st.table)
                     .push(" SET \"deleted_at\" = ")
@@ -700,7 +706,7 @@ impl Link {
         for (name, pairs) in &by_link {
             let (def, st) = self.stored(name)?;
             for chunk in pairs.chunks(CHUNK) {
-                let mut sql = Sql::new();
+                let mut sql = Sql::new(tx.dialect());
                 sql.push("DELETE FROM ").ident(&st.table).push(" WHERE ");
                 pair_condition(&mut sql, def, chunk);
                 returning(&mut sql, tx.dialect(), def, st);
@@ -747,7 +753,7 @@ impl Link {
                 for (name, pairs) in self.pairs_by_link(values.clone())? {
                     let (def, st) = self.stored(&name)?;
                     for chunk in pairs.chunks(CHUNK) {
-                        let mut sql = Sql::new();
+                        let mut sql = Sql::new(self.db().dialect());
                         select_rows(&mut sql, self.db().dialect(), def, st);
                         sql.push(" WHERE ");
                         if !with_deleted {
@@ -764,7 +770,7 @@ impl Link {
                 for sel in selections {
                     for (def, st, side) in self.links_of(sel)? {
                         for chunk in sel.ids.chunks(CHUNK) {
-                            let mut sql = Sql::new();
+                            let mut sql = Sql::new(self.db().dialect());
                             select_rows(&mut sql, self.db().dialect(), def, st);
                             sql.push(" WHERE ");
                             if !with_deleted {
@@ -916,7 +922,7 @@ impl Link {
                 let d = tx.dialect();
                 let mut touched = Vec::new();
                 for chunk in ids.chunks(CHUNK) {
-                    let mut sql = Sql::new();
+                    let mut sql = Sql::new(d);
                     sql.push("UPDATE ")
                         .ident(&st.table)
                         .push(" SET \"deleted_at\" = ");
@@ -1029,7 +1035,7 @@ impl Link {
         let db = self.dbs.get(&ds);
         let idx = match txs
             .iter()
-            .position(|(name, _)| *name == ds || (std::ptr::eq(self.dbs.get(name), db)))
+            .position(|(name, _)| *name == ds || self.dbs.get(name).id() == db.id())
         {
             Some(i) => i,
             None => {
@@ -1040,7 +1046,7 @@ impl Link {
         let tx = &mut txs[idx].1;
         let mut done = Vec::new();
         for chunk in ids.chunks(CHUNK) {
-            let mut sql = Sql::new();
+            let mut sql = Sql::new(tx.dialect());
             sql.push("UPDATE ")
                 .ident(&model.table)
                 .push(" SET ")
@@ -1086,7 +1092,7 @@ impl Link {
         let mut out = BTreeMap::new();
         let mut tx = self.db().begin().await?;
         for (def, st) in self.graph.stored_links() {
-            let mut sql = Sql::new();
+            let mut sql = Sql::new(tx.dialect());
             sql.push("DELETE FROM ")
                 .ident(&st.table)
                 .push(" WHERE \"deleted_at\" IS NOT NULL");
@@ -1153,60 +1159,17 @@ fn unique_sides<'a>(def: &LinkDef, left: &'a str, right: &'a str) -> Vec<(Side, 
 
 /// Converts a JSON value for an extra column, checking its type.
 fn to_arg(link: &str, c: &ExtraColumn, v: &Value) -> Result<Arg, Error> {
-    use ScalarType as T;
-    let bad = |expected: &str| Error::InvalidColumn {
+    if v.is_null() && !c.nullable {
+        return Err(Error::InvalidColumn {
+            link: link.to_string(),
+            column: c.name.to_string(),
+            problem: format!("is not nullable; expected a {} value", c.ty.name()),
+        });
+    }
+    Arg::from_json(c.ty, v).map_err(|e| Error::InvalidColumn {
         link: link.to_string(),
         column: c.name.to_string(),
-        problem: format!("expects {expected}, found {v}"),
-    };
-    if v.is_null() {
-        return if c.nullable {
-            Ok(Arg::Null(c.ty))
-        } else {
-            Err(Error::InvalidColumn {
-                link: link.to_string(),
-                column: c.name.to_string(),
-                problem: format!("is not nullable; expected a {} value", c.ty.name()),
-            })
-        };
-    }
-    Ok(match c.ty {
-        T::Text => Arg::Text(v.as_str().ok_or_else(|| bad("a string"))?.to_string()),
-        T::Uuid => {
-            let s = v.as_str().ok_or_else(|| bad("a UUID string"))?;
-            if s.len() != 36 || s.chars().filter(|c| *c == '-').count() != 4 {
-                return Err(bad("a UUID string"));
-            }
-            Arg::Text(s.to_ascii_lowercase())
-        }
-        T::Integer => {
-            let i = v.as_i64().ok_or_else(|| bad("an integer"))?;
-            if i32::try_from(i).is_err() {
-                return Err(bad("a 32-bit integer"));
-            }
-            Arg::Int(i)
-        }
-        T::BigInt => Arg::Int(v.as_i64().ok_or_else(|| bad("an integer"))?),
-        T::Float | T::Double => Arg::Float(v.as_f64().ok_or_else(|| bad("a number"))?),
-        T::Decimal => match v {
-            Value::Number(n) => Arg::Text(n.to_string()),
-            Value::String(s) if s.parse::<f64>().is_ok() => Arg::Text(s.clone()),
-            _ => return Err(bad("a decimal number")),
-        },
-        T::Boolean => Arg::Bool(v.as_bool().ok_or_else(|| bad("a boolean"))?),
-        T::Json => Arg::Json(v.clone()),
-        T::Timestamp => {
-            let s = v.as_str().ok_or_else(|| bad("an RFC 3339 timestamp"))?;
-            let t = chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|_| bad("an RFC 3339 timestamp"))?;
-            Arg::Time(t.with_timezone(&chrono::Utc))
-        }
-        T::Date => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| bad("a date like \"2024-01-31\""))?;
-            Arg::Date(s.parse().map_err(|_| bad("a date like \"2024-01-31\""))?)
-        }
+        problem: format!("expects {}, found {v}", e.expected),
     })
 }
 

@@ -157,10 +157,7 @@ impl Conn<'_> {
     }
 
     async fn fetch(&mut self, sql: &str, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
-        let sql = Sql {
-            text: sql.to_string(),
-            args: Vec::new(),
-        };
+        let sql = Sql::raw(self.dialect(), sql);
         match self {
             Conn::Db(db) => db.fetch(&sql, cols).await,
             Conn::Tx(tx) => tx.fetch(&sql, cols).await,
@@ -1751,10 +1748,7 @@ pub async fn execute(
 ) -> Result<SyncReport, Error> {
     let mut tx = db.begin().await?;
     if db.dialect() == Dialect::Postgres {
-        tx.execute(&Sql {
-            text: lock_sql(false),
-            args: Vec::new(),
-        })
+        tx.execute(&Sql::raw(Dialect::Postgres, lock_sql(false)))
         .await?;
     }
     let fresh = analyze(&mut Conn::Tx(&mut tx), &plan.target).await?.actions;

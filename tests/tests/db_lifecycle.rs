@@ -130,10 +130,7 @@ impl Target {
     }
 
     async fn texts(&self, sql: &str) -> Vec<String> {
-        let sql = link_runtime::db::Sql {
-            text: sql.to_string(),
-            args: Vec::new(),
-        };
+        let sql = link_runtime::db::Sql::raw(self.db.dialect(), sql);
         self.db
             .fetch(&sql, &[link_model::ScalarType::Text])
             .await

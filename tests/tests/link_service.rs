@@ -26,12 +26,12 @@ fn p(a: &str, b: &str) -> (String, String) {
 /// Every row of a link table as text, ordered: for byte-for-byte comparisons.
 async fn dump(db: &Db, table: &str) -> Vec<Vec<Value>> {
     use link_model::ScalarType::Text;
-    let sql = link_runtime::db::Sql {
-        text: format!(
+    let sql = link_runtime::db::Sql::raw(
+        db.dialect(),
+        format!(
             "SELECT CAST(\"id\" AS TEXT), CAST(\"created_at\" AS TEXT), CAST(\"updated_at\" AS TEXT), CAST(\"deleted_at\" AS TEXT) FROM \"{table}\" ORDER BY \"id\""
         ),
-        args: vec![],
-    };
+    );
     db.fetch(&sql, &[Text, Text, Text, Text]).await.unwrap()
 }
 
@@ -439,12 +439,10 @@ async fn futures_dump(db: &Db) -> Vec<Vec<Vec<Value>>> {
 
 async fn module_deleted(db: &Db, table: &str) -> Vec<(Value, Value)> {
     use link_model::ScalarType::Text;
-    let sql = link_runtime::db::Sql {
-        text: format!(
-            "SELECT \"id\", CAST(\"deleted_at\" AS TEXT) FROM \"{table}\" ORDER BY \"id\""
-        ),
-        args: vec![],
-    };
+    let sql = link_runtime::db::Sql::raw(
+        db.dialect(),
+        format!("SELECT \"id\", CAST(\"deleted_at\" AS TEXT) FROM \"{table}\" ORDER BY \"id\""),
+    );
     db.fetch(&sql, &[Text, Text])
         .await
         .unwrap()

@@ -1,8 +1,15 @@
-//! The database layer: one enum over the sqlx drivers, SQL text with bound
-//! arguments, and decoding of typed columns into JSON values.
+//! The database layer: one enum over the sqlx drivers ([`Db`], [`Tx`]), the
+//! statement builder ([`Sql`]), bound values and their one conversion from
+//! JSON ([`Arg`]), and decoding of typed columns into JSON values.
 //!
 //! Identifiers in SQL come only from the link graph and are always quoted;
-//! values are always bound (`$1`, `$2`, … in both dialects).
+//! values are always bound, with the dialect's placeholders.
+
+mod arg;
+mod sql;
+
+pub use arg::{Arg, ArgError};
+pub use sql::{Sql, quote, select_expr};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,58 +43,6 @@ impl DbError {
             _ => false,
         }
     }
-}
-
-/// A bound value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Arg {
-    Null(ScalarType),
-    Text(String),
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Json(Value),
-    Time(DateTime),
-    Date(chrono::NaiveDate),
-}
-
-/// SQL text plus its arguments.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Sql {
-    pub text: String,
-    pub args: Vec<Arg>,
-}
-
-impl Sql {
-    pub fn new() -> Sql {
-        Sql::default()
-    }
-
-    /// Appends SQL text (never user input).
-    pub fn push(&mut self, text: &str) -> &mut Sql {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a quoted identifier.
-    pub fn ident(&mut self, name: &str) -> &mut Sql {
-        self.text.push_str(&quote(name));
-        self
-    }
-
-    /// Appends a placeholder bound to `arg`.
-    pub fn arg(&mut self, arg: Arg) -> &mut Sql {
-        use std::fmt::Write;
-        self.args.push(arg);
-        let n = self.args.len();
-        let _ = write!(self.text, "${n}");
-        self
-    }
-}
-
-/// Quotes an identifier.
-pub fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Formats a timestamp the way the runtime stores them in SQLite (RFC 3339,
@@ -134,6 +89,20 @@ pub fn now() -> DateTime {
 pub struct Db {
     pool: Pool,
     statements: Arc<AtomicU64>,
+    id: DbId,
+}
+
+/// The identity of a connection pool: clones of a [`Db`] share it, two
+/// pools never do (even to the same database). Query and Link compare
+/// databases by it, never by address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DbId(u64);
+
+impl DbId {
+    fn next() -> DbId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        DbId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -190,6 +159,7 @@ impl Db {
         Db {
             pool: Pool::Sqlite(pool),
             statements: Arc::default(),
+            id: DbId::next(),
         }
     }
 
@@ -198,7 +168,18 @@ impl Db {
         Db {
             pool: Pool::Postgres(pool),
             statements: Arc::default(),
+            id: DbId::next(),
         }
+    }
+
+    /// This pool's identity.
+    pub fn id(&self) -> DbId {
+        self.id
+    }
+
+    /// A new statement builder for this database's dialect.
+    pub fn sql(&self) -> Sql {
+        Sql::new(self.dialect())
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -362,78 +343,9 @@ mod sqlite {
     use sqlx::SqliteConnection;
     use sqlx::sqlite::SqliteArguments;
 
-    /// The statement with anonymous `?` placeholders and its arguments in
-    /// the order they appear.
-    ///
-    /// SQLite finds the index of a named parameter (`$7`) by a linear scan
-    /// over every parameter name, so binding n of them costs O(n²): 6,000
-    /// arguments of a 1,000-row INSERT took ~90% of its time. Anonymous
-    /// parameters bind in O(1). Falls back to the text as written when a
-    /// placeholder does not name an argument or could be read otherwise.
-    pub(super) fn positional(sql: &Sql) -> Option<(String, Vec<&Arg>)> {
-        let text = sql.text.as_str();
-        let b = text.as_bytes();
-        let mut out = String::with_capacity(text.len());
-        let mut order = Vec::with_capacity(sql.args.len());
-        let (mut i, mut copied) = (0, 0);
-        // Skips past the first `end` at or after `from`.
-        let skip_to = |from: usize, end: &[u8]| {
-            b[from..]
-                .windows(end.len())
-                .position(|w| w == end)
-                .map_or(b.len(), |p| from + p + end.len())
-        };
-        while i < b.len() {
-            match b[i] {
-                // Quoted strings and identifiers; a doubled quote escapes.
-                q @ (b'\'' | b'"' | b'`') => {
-                    i += 1;
-                    while i < b.len() {
-                        if b[i] == q {
-                            if b.get(i + 1) == Some(&q) {
-                                i += 2;
-                                continue;
-                            }
-                            break;
-                        }
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                b'[' => i = skip_to(i + 1, b"]"),
-                b'-' if b.get(i + 1) == Some(&b'-') => i = skip_to(i + 2, b"\n"),
-                b'/' if b.get(i + 1) == Some(&b'*') => i = skip_to(i + 2, b"*/"),
-                b'$' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                    let start = i;
-                    i += 1;
-                    let mut n: usize = 0;
-                    while i < b.len() && b[i].is_ascii_digit() {
-                        n = n.checked_mul(10)?.checked_add(usize::from(b[i] - b'0'))?;
-                        i += 1;
-                    }
-                    // `$1abc`, `$1::x` or `$1(x)` would be one named parameter.
-                    if b.get(i)
-                        .is_some_and(|c| c.is_ascii_alphanumeric() || b"_$:(".contains(c))
-                    {
-                        return None;
-                    }
-                    order.push(sql.args.get(n.checked_sub(1)?)?);
-                    out.push_str(&text[copied..start]);
-                    out.push('?');
-                    copied = i;
-                }
-                _ => i += 1,
-            }
-        }
-        out.push_str(&text[copied.min(text.len())..]);
-        Some((out, order))
-    }
-
     fn prepare(sql: &Sql) -> Result<(String, SqliteArguments), DbError> {
-        match positional(sql) {
-            Some((text, order)) => Ok((text, args(order)?)),
-            None => Ok((sql.text.clone(), args(sql.args.iter())?)),
-        }
+        debug_assert_eq!(sql.dialect(), Dialect::Sqlite, "{}", sql.text);
+        Ok((sql.text.clone(), args(sql.args.iter())?))
     }
 
     fn args<'a>(list: impl IntoIterator<Item = &'a Arg>) -> Result<SqliteArguments, DbError> {
@@ -461,6 +373,8 @@ mod sqlite {
                     a.add(text)
                 }
                 Arg::Date(d) => a.add(d.to_string()),
+                Arg::Decimal(s) => a.add(s.clone()),
+                Arg::TextArray(keys) => a.add(Value::from(keys.clone()).to_string()),
             };
             r.map_err(|e| DbError::Decode {
                 column: 0,
@@ -538,6 +452,7 @@ mod postgres {
 
     fn args(sql: &Sql) -> Result<PgArguments, DbError> {
         use sqlx::Arguments;
+        debug_assert_eq!(sql.dialect(), Dialect::Postgres, "{}", sql.text);
         let mut a = PgArguments::default();
         for arg in &sql.args {
             let r = match arg {
@@ -561,6 +476,8 @@ mod postgres {
                 Arg::Json(v) => a.add(sqlx::types::Json(v)),
                 Arg::Time(t) => a.add(*t),
                 Arg::Date(d) => a.add(*d),
+                Arg::Decimal(s) => a.add(s.as_str()),
+                Arg::TextArray(keys) => a.add(keys.as_slice()),
             };
             r.map_err(|e| DbError::Decode {
                 column: 0,
@@ -689,16 +606,6 @@ pub(crate) fn unpack_rows(text: &str, types: &[ScalarType]) -> Option<Vec<Vec<Va
     Some(out)
 }
 
-/// The SELECT expression of a column so that it decodes as [`ScalarType`]
-/// says (uuid and numeric are read as text on Postgres).
-pub fn select_expr(d: Dialect, table_alias: &str, column: &str, ty: ScalarType) -> String {
-    let col = format!("{}.{}", quote(table_alias), quote(column));
-    match (d, ty) {
-        (Dialect::Postgres, ScalarType::Uuid | ScalarType::Decimal) => format!("{col}::text"),
-        _ => col,
-    }
-}
-
 /// Whether the connection answers (used by tests and the CLI).
 pub async fn ping(db: &Db) -> Result<(), DbError> {
     match &db.pool {
@@ -734,63 +641,7 @@ impl Tx {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite::positional;
     use super::*;
-
-    fn sql(text: &str, n: usize) -> Sql {
-        Sql {
-            text: text.to_string(),
-            args: (1..=n as i64).map(Arg::Int).collect(),
-        }
-    }
-
-    fn rewrite(s: &Sql) -> Option<(String, Vec<i64>)> {
-        positional(s).map(|(t, a)| {
-            let ints = a
-                .into_iter()
-                .map(|x| match x {
-                    Arg::Int(i) => *i,
-                    _ => unreachable!(),
-                })
-                .collect();
-            (t, ints)
-        })
-    }
-
-    #[test]
-    fn placeholders_become_anonymous_in_text_order() {
-        let s = sql(
-            r#"SELECT "a$1" FROM t WHERE x = $2 AND y IN ($1, $2) AND z = '$3'"#,
-            3,
-        );
-        assert_eq!(
-            rewrite(&s),
-            Some((
-                r#"SELECT "a$1" FROM t WHERE x = ? AND y IN (?, ?) AND z = '$3'"#.to_string(),
-                vec![2, 1, 2]
-            ))
-        );
-        let s = sql("SELECT 'it''s $1', $1 -- $2\n, [$2], /* $2 */ $10", 10);
-        assert_eq!(
-            rewrite(&s),
-            Some((
-                "SELECT 'it''s $1', ? -- $2\n, [$2], /* $2 */ ?".to_string(),
-                vec![1, 10]
-            ))
-        );
-    }
-
-    #[test]
-    fn anything_else_keeps_the_text() {
-        assert_eq!(rewrite(&sql("SELECT $3", 2)), None);
-        assert_eq!(rewrite(&sql("SELECT $0", 2)), None);
-        assert_eq!(rewrite(&sql("SELECT $1abc", 2)), None);
-        assert_eq!(rewrite(&sql("SELECT $1::text", 2)), None);
-        assert_eq!(
-            rewrite(&sql("SELECT 1", 0)),
-            Some(("SELECT 1".into(), vec![]))
-        );
-    }
 
     #[test]
     fn packed_rows_decode_like_rows_or_not_at_all() {

@@ -1,0 +1,310 @@
+//! Query: `graph` over field paths across modules, with filters (including
+//! filters on linked records that narrow the root), pagination, ordering by
+//! to-one linked fields and per-parent limits on nested lists.
+//!
+//! The pipeline: **request** ([`Graph`]) → **plan** (`plan`: an arena of
+//! levels with ids, typed filters from `filter`, all checked before any
+//! statement) → **cross-database resolution** (`cross_db`: relation filters
+//! whose records live elsewhere become key sets, by filter id) → **SQL**
+//! (`sql`: one statement per level, written for the dialect that runs it) →
+//! **stitch** (`stitch`: child rows regrouped under their parents).
+//!
+//! Execution: one statement per relation hop (plus one for the count), never
+//! one per row. Inside one database a child level takes its parents' keys as
+//! one bound array when there are few (at most 1,000), and is otherwise a
+//! semi-join on the parent level's own query (the root's semi-joined
+//! relations are read while the root's statement runs, the count alongside
+//! the relations); a hop into another database takes every parent key as
+//! one bound array. On SQLite a level's rows come back packed in one JSON
+//! value when their types allow (see `fetch_rows`).
+
+mod cross_db;
+mod filter;
+mod plan;
+mod request;
+mod sql;
+mod stitch;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use link_model::{LinkGraph, ScalarType};
+
+use crate::db::{Db, Dialect, Sql};
+use crate::error::Error;
+use crate::link::Databases;
+
+use plan::{Hop, LevelId, Plan, Schema};
+use sql::{Parents, Resolved, Select, Writer};
+use stitch::{Row, Sink};
+
+pub use request::{Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested};
+
+/// The Query service.
+#[derive(Clone)]
+pub struct Query {
+    graph: Arc<LinkGraph>,
+    dbs: Databases,
+}
+
+/// Most parent keys a child statement takes as a bound array when the
+/// parent level could also be re-run inside it as a semi-join.
+const KEY_LIST_MAX: usize = 1000;
+
+type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Rows of one statement, maybe prefetched.
+type Prefetched<S> = Vec<Option<Result<Vec<Row<S>>, Error>>>;
+
+impl Query {
+    /// A Query service over `graph`, reading each data source's database.
+    pub fn new(graph: impl Into<Arc<LinkGraph>>, dbs: Databases) -> Query {
+        Query {
+            graph: graph.into(),
+            dbs,
+        }
+    }
+
+    /// The link graph queried.
+    pub fn graph_def(&self) -> &LinkGraph {
+        &self.graph
+    }
+
+    /// Runs a graph request; rows are JSON objects holding exactly the
+    /// requested fields and relations.
+    pub async fn graph(&self, req: Graph) -> Result<GraphResult, Error> {
+        self.run::<Value>(&req).await
+    }
+
+    /// Runs a graph request and deserialises every row into `T` (a generated
+    /// entity struct or the caller's own serde type).
+    pub async fn graph_as<T: DeserializeOwned>(&self, req: Graph) -> Result<GraphResult<T>, Error> {
+        let r = self.graph(req).await?;
+        let data = r
+            .data
+            .into_iter()
+            .map(|v| {
+                serde_json::from_value(v).map_err(|e| Error::InvalidValue {
+                    message: format!("cannot deserialise a row: {e}"),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(GraphResult {
+            data,
+            metadata: r.metadata,
+        })
+    }
+
+    async fn run<S: Sink + Send + Sync>(&self, req: &Graph) -> Result<GraphResult<S>, Error> {
+        let plan = Schema {
+            graph: &self.graph,
+        }
+        .plan(req)?;
+        let resolved = self.resolve(&plan).await?;
+        let root = plan.root();
+        let db = self.dbs.get(&root.info.data_source).clone();
+        let d = db.dialect();
+        let cols = root.columns(&plan);
+        let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        let rows = self.fetch_rows(&db, &types, true, |packed| {
+            let mut sql = Sql::new(d);
+            let order = Writer::new(&plan, &resolved, d).root(&mut sql, Select::Columns { cols: &cols, packed });
+            (sql, order)
+        });
+        // Relations that semi-join on the root's query are read meanwhile
+        // (on another connection when the pool has one).
+        let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
+        let mut rows: Vec<Row<S>> = rows?
+            .into_iter()
+            .map(|r| Row::new(root, r, None))
+            .collect();
+        let count = async {
+            if !plan.paged() {
+                return Ok(None);
+            }
+            let mut sql = Sql::new(d);
+            Writer::new(&plan, &resolved, d).root(&mut sql, Select::Count);
+            let n = db.fetch(&sql, &[ScalarType::BigInt]).await?;
+            Ok::<_, Error>(Some(
+                n.first()
+                    .and_then(|r| r.first())
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ))
+        };
+        // The count and the relations are independent reads: run together.
+        let (count, children) = tokio::join!(
+            count,
+            self.fill(&plan, &resolved, 0, &mut rows, true, prefetched)
+        );
+        let metadata = count?.map(|count| Metadata {
+            count,
+            skip: plan.skip.unwrap_or(0),
+            take: plan.take,
+        });
+        children?;
+        let data = rows.into_iter().map(|r| r.finish(root)).collect();
+        Ok(GraphResult { data, metadata })
+    }
+
+    /// Whether child level `id` is read in its parent's database by a
+    /// statement over the parent level's own query (`inline`: the parent's
+    /// rows can be written as SQL there).
+    fn joins_in_sql(&self, plan: &Plan, id: LevelId, inline: bool) -> bool {
+        let edge = plan.edge(id);
+        let child = &plan.levels[id].info.data_source;
+        let parent = &plan.levels[edge.parent].info.data_source;
+        inline
+            && self.dbs.same(child, parent)
+            && (matches!(edge.hop, Hop::Direct { .. }) || self.dbs.same("default", child))
+    }
+
+    /// Child rows of the root read while the root's own statement runs: the
+    /// children that semi-join on the root's query (in its database, when
+    /// more roots than [`KEY_LIST_MAX`] may come).
+    async fn prefetch<S: Sink>(&self, plan: &Plan, resolved: &Resolved) -> Prefetched<S> {
+        let root = plan.root();
+        let many = plan.take.is_none_or(|t| t > KEY_LIST_MAX as u64);
+        let mut out = Vec::with_capacity(root.children.len());
+        for &c in &root.children {
+            if many && self.joins_in_sql(plan, c, true) {
+                out.push(Some(self.fetch_child(plan, resolved, c, Parents::Query).await));
+            } else {
+                out.push(None);
+            }
+        }
+        out
+    }
+
+    /// Fetches every child level of `id` and stitches it into `rows`.
+    fn fill<'a, S: Sink + Send + Sync>(
+        &'a self,
+        plan: &'a Plan,
+        resolved: &'a Resolved,
+        id: LevelId,
+        rows: &'a mut [Row<S>],
+        inline: bool,
+        mut prefetched: Prefetched<S>,
+    ) -> BoxFut<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let level = &plan.levels[id];
+            for (ci, &cid) in level.children.iter().enumerate() {
+                let edge = plan.edge(cid);
+                let child = &plan.levels[cid];
+                let kpos = level.key_index(plan, edge.hop.parent_col());
+                let in_sql = self.joins_in_sql(plan, cid, inline);
+                let mut child_rows = match prefetched.get_mut(ci).and_then(Option::take) {
+                    Some(fetched) => fetched?,
+                    None => {
+                        let keys = stitch::keys(rows, kpos);
+                        let text_keys = level.info.ty(edge.hop.parent_col()) == ScalarType::Text;
+                        if keys.is_empty() {
+                            Vec::new()
+                        } else if in_sql && (rows.len() > KEY_LIST_MAX || !text_keys) {
+                            self.fetch_child(plan, resolved, cid, Parents::Query).await?
+                        } else if matches!(edge.hop, Hop::Pivot { .. })
+                            && !self.dbs.same("default", &child.info.data_source)
+                        {
+                            self.fetch_apart(plan, resolved, cid, &keys).await?
+                        } else {
+                            self.fetch_child(plan, resolved, cid, Parents::Keys(&keys))
+                                .await?
+                        }
+                    }
+                };
+                if !child.children.is_empty() && !child_rows.is_empty() {
+                    self.fill(plan, resolved, cid, &mut child_rows, in_sql, Vec::new())
+                        .await?;
+                }
+                stitch::stitch(rows, ci, kpos, child, edge.is_list, child_rows);
+            }
+            Ok(())
+        })
+    }
+
+    /// The rows of child level `id` for `parents`, one statement in the
+    /// child's database (the link table, if any, lives there too).
+    async fn fetch_child<S: Sink>(
+        &self,
+        plan: &Plan,
+        resolved: &Resolved,
+        id: LevelId,
+        parents: Parents<'_>,
+    ) -> Result<Vec<Row<S>>, Error> {
+        let level = &plan.levels[id];
+        let db = self.dbs.get(&level.info.data_source);
+        let d = db.dialect();
+        let cols = level.columns(plan);
+        let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        types.push(ScalarType::Text);
+        // Per-parent windows are never packed.
+        let packable = level.take.is_none();
+        let rows = self
+            .fetch_rows(db, &types, packable, |packed| {
+                let mut sql = Sql::new(d);
+                let order = Writer::new(plan, resolved, d).child(
+                    &mut sql,
+                    id,
+                    parents,
+                    Select::Columns { cols: &cols, packed },
+                );
+                (sql, order)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Row::with_parent(level, r))
+            .collect())
+    }
+
+    /// The rows of a level's statement, built by `build` (given whether to
+    /// write it packed; it returns the packed aggregate's order).
+    ///
+    /// On SQLite, sqlx hands rows over one by one from a worker thread,
+    /// copying every value: that costs more than the query for large reads.
+    /// When every column has a type that JSON carries exactly, the rows come
+    /// back packed in one JSON array (`json_group_array`, ordered like the
+    /// statement) and are decoded as the row decoder would; anything that
+    /// does not map back exactly, or a failing packed statement, falls back
+    /// to the plain statement.
+    async fn fetch_rows(
+        &self,
+        db: &Db,
+        types: &[ScalarType],
+        packable: bool,
+        build: impl Fn(bool) -> (Sql, Vec<String>),
+    ) -> Result<Vec<Vec<Value>>, Error> {
+        if packable
+            && db.dialect() == Dialect::Sqlite
+            && !types.is_empty()
+            && types.iter().all(|t| crate::db::json_exact(*t))
+        {
+            let (inner, order) = build(true);
+            let mut sql = Sql::new(Dialect::Sqlite);
+            sql.push("SELECT json_group_array(json_array(");
+            sql.push(
+                &(0..types.len())
+                    .map(|i| format!("\"__c{i}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            sql.push(")");
+            if !order.is_empty() {
+                sql.push(" ORDER BY ").push(&order.join(", "));
+            }
+            sql.push(") FROM (").append(inner).push(")");
+            if let Ok(packed) = db.fetch(&sql, &[ScalarType::Text]).await
+                && let Some(Value::String(text)) = packed.first().and_then(|r| r.first())
+                && let Some(rows) = crate::db::unpack_rows(text, types)
+            {
+                return Ok(rows);
+            }
+        }
+        let (sql, _) = build(false);
+        Ok(db.fetch(&sql, types).await?)
+    }
+}

@@ -1,0 +1,276 @@
+//! The request: [`Graph`] (built in Rust or read from JSON with
+//! [`Graph::from_json`]), its nested-list arguments and its result types.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::path::{EntityPath, FieldPath};
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Dir {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// Arguments of a nested list: filters narrowing only that list, a
+/// per-parent limit and an order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Nested {
+    /// Filters on the listed records only (they do not narrow the parent).
+    pub filters: Value,
+    /// At most this many records per parent.
+    pub take: Option<u64>,
+    /// Order of each parent's list, by the listed records' own fields.
+    pub order: Vec<(String, Dir)>,
+}
+
+/// A graph request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Graph {
+    /// The root entity: a model (`product`) or a stored link (`product_sales_channel`).
+    pub entity: String,
+    /// Field paths: `id`, `*`, `sales_channels.name`, `products_link.*`, ….
+    pub fields: Vec<String>,
+    /// Root filters; keys may be fields, relations (narrowing the root to
+    /// records with a matching linked record), `$and`, `$or`, `$not`.
+    pub filters: Value,
+    /// Roots to skip.
+    pub skip: Option<u64>,
+    /// Most roots returned.
+    pub take: Option<u64>,
+    /// Root order: root fields or fields of to-one relations (`sales_channel.name`).
+    pub order: Vec<(String, Dir)>,
+    /// Nested list arguments by relation path (`products`, `sales_channels.stock_locations`).
+    pub nested: BTreeMap<String, Nested>,
+    /// Include soft-deleted records and links.
+    pub with_deleted: bool,
+}
+
+impl Graph {
+    /// A request for `entity` with no fields yet.
+    pub fn new(entity: impl Into<String>) -> Graph {
+        Graph {
+            entity: entity.into(),
+            fields: Vec::new(),
+            filters: Value::Null,
+            skip: None,
+            take: None,
+            order: Vec::new(),
+            nested: BTreeMap::new(),
+            with_deleted: false,
+        }
+    }
+
+    /// A request for the entity of generated path type `P`.
+    pub fn of<P: EntityPath>() -> Graph {
+        Graph::new(P::ENTITY)
+    }
+
+    /// Adds field paths.
+    pub fn fields<I, S>(mut self, fields: I) -> Graph
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<FieldOrPath>,
+    {
+        self.fields.extend(fields.into_iter().map(|f| f.into().0));
+        self
+    }
+
+    /// Sets the root filters.
+    pub fn filters(mut self, filters: Value) -> Graph {
+        self.filters = filters;
+        self
+    }
+
+    /// Skips `n` roots.
+    pub fn skip(mut self, n: u64) -> Graph {
+        self.skip = Some(n);
+        self
+    }
+
+    /// Returns at most `n` roots.
+    pub fn take(mut self, n: u64) -> Graph {
+        self.take = Some(n);
+        self
+    }
+
+    /// Adds a root order term.
+    pub fn order(mut self, path: impl Into<FieldOrPath>, dir: Dir) -> Graph {
+        self.order.push((path.into().0, dir));
+        self
+    }
+
+    /// Sets the arguments of a nested list.
+    pub fn nested(mut self, relation_path: impl Into<String>, nested: Nested) -> Graph {
+        self.nested.insert(relation_path.into(), nested);
+        self
+    }
+
+    /// Includes soft-deleted records and links.
+    pub fn with_deleted(mut self, yes: bool) -> Graph {
+        self.with_deleted = yes;
+        self
+    }
+
+    /// The dynamic form: `{"entity", "fields", "filters", "pagination":
+    /// {"skip", "take", "order": {"<path>": "ASC"|"DESC"}}, "nested":
+    /// {"<relation path>": {"filters", "take", "order"}}, "with_deleted"}`.
+    pub fn from_json(v: &Value) -> Result<Graph, Error> {
+        let bad = |m: String| Error::InvalidRequest { message: m };
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad(format!("a graph request is an object, found {v}")))?;
+        for k in obj.keys() {
+            if ![
+                "entity",
+                "fields",
+                "filters",
+                "pagination",
+                "nested",
+                "with_deleted",
+            ]
+            .contains(&k.as_str())
+            {
+                return Err(bad(format!(
+                    "unknown key `{k}` in a graph request; expected one of `entity`, `fields`, `filters`, `pagination`, `nested` or `with_deleted`"
+                )));
+            }
+        }
+        let entity = obj
+            .get("entity")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("`entity` must be a string".to_string()))?;
+        let mut g = Graph::new(entity);
+        match obj.get("fields") {
+            None => {}
+            Some(Value::Array(a)) => {
+                for f in a {
+                    g.fields.push(
+                        f.as_str()
+                            .ok_or_else(|| bad(format!("`fields` holds strings, found {f}")))?
+                            .to_string(),
+                    );
+                }
+            }
+            Some(other) => {
+                return Err(bad(format!(
+                    "`fields` must be an array of strings, found {other}"
+                )));
+            }
+        }
+        g.filters = obj.get("filters").cloned().unwrap_or(Value::Null);
+        if let Some(p) = obj.get("pagination") {
+            let p = p
+                .as_object()
+                .ok_or_else(|| bad("`pagination` must be an object".to_string()))?;
+            g.skip = opt_u64(p.get("skip"), "skip")?;
+            g.take = opt_u64(p.get("take"), "take")?;
+            g.order = parse_order(p.get("order"))?;
+        }
+        if let Some(n) = obj.get("nested") {
+            let n = n
+                .as_object()
+                .ok_or_else(|| bad("`nested` must be an object".to_string()))?;
+            for (path, args) in n {
+                let a = args
+                    .as_object()
+                    .ok_or_else(|| bad(format!("`nested.{path}` must be an object")))?;
+                g.nested.insert(
+                    path.clone(),
+                    Nested {
+                        filters: a.get("filters").cloned().unwrap_or(Value::Null),
+                        take: opt_u64(a.get("take"), "take")?,
+                        order: parse_order(a.get("order"))?,
+                    },
+                );
+            }
+        }
+        g.with_deleted = match obj.get("with_deleted") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(bad(format!("`with_deleted` must be a boolean, found {other}"))),
+        };
+        Ok(g)
+    }
+}
+
+fn opt_u64(v: Option<&Value>, name: &str) -> Result<Option<u64>, Error> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| Error::InvalidPagination {
+                message: format!("`{name}` must be a non-negative integer, found {v}"),
+            }),
+    }
+}
+
+fn parse_order(v: Option<&Value>) -> Result<Vec<(String, Dir)>, Error> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let obj = v.as_object().ok_or_else(|| Error::InvalidPagination {
+        message: format!("`order` must be an object like {{\"title\": \"ASC\"}}, found {v}"),
+    })?;
+    obj.iter()
+        .map(|(k, d)| {
+            let dir = match d.as_str().map(str::to_ascii_uppercase).as_deref() {
+                Some("ASC") => Dir::Asc,
+                Some("DESC") => Dir::Desc,
+                _ => {
+                    return Err(Error::InvalidPagination {
+                        message: format!("order of `{k}` must be \"ASC\" or \"DESC\", found {d}"),
+                    });
+                }
+            };
+            Ok((k.clone(), dir))
+        })
+        .collect()
+}
+
+/// A field given as text or as a generated typed path.
+pub struct FieldOrPath(pub(crate) String);
+
+impl From<&str> for FieldOrPath {
+    fn from(s: &str) -> Self {
+        FieldOrPath(s.to_string())
+    }
+}
+
+impl From<String> for FieldOrPath {
+    fn from(s: String) -> Self {
+        FieldOrPath(s)
+    }
+}
+
+impl From<FieldPath> for FieldOrPath {
+    fn from(p: FieldPath) -> Self {
+        FieldOrPath(p.into())
+    }
+}
+
+/// Pagination metadata of a root query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    /// Roots matching the filters, without the page.
+    pub count: u64,
+    /// The request's skip (0 when not given).
+    pub skip: u64,
+    /// The request's take.
+    pub take: Option<u64>,
+}
+
+/// Rows plus metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GraphResult<T = Value> {
+    /// The roots, in order.
+    pub data: Vec<T>,
+    /// Present when the request is paginated (`skip` or `take`).
+    pub metadata: Option<Metadata>,
+}
+

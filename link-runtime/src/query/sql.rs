@@ -1,0 +1,881 @@
+//! Statements for one level of a plan, written with the statement builder
+//! for the dialect of the database that runs them: the root's rows, page and
+//! count; a child level's rows for a set of parent keys (one bound array) or
+//! for its parent level's own query (a semi-join, inside one database);
+//! filters, with relation filters as `EXISTS`, semi-joins or keys resolved in
+//! another database; orders.
+
+use std::collections::HashMap;
+
+use link_model::ScalarType;
+
+use super::filter::{Atom, Filter, FilterId, RelFilter, Test};
+use super::plan::{EntityInfo, Hop, LevelId, OrderBy, OrderTerm, Plan};
+use super::request::Dir;
+use crate::db::{Arg, Dialect, Sql, select_expr};
+
+/// Keys found beforehand in other databases, by relation filter id.
+#[derive(Debug, Default)]
+pub(super) struct Resolved {
+    /// Values of the containing level's join column whose linked records
+    /// match: the filter becomes `col ∈ keys`.
+    pub parent_keys: HashMap<FilterId, Vec<String>>,
+    /// Keys of matching target records, when the link table lives with the
+    /// containing level but the target does not.
+    pub target_keys: HashMap<FilterId, Vec<String>>,
+    /// SQLite: write the root's relation filters through a link table as
+    /// semi-joins (`key IN (SELECT …)`), so the link table's index drives
+    /// the query instead of a probe per root row. Set when no field
+    /// condition narrows the root (where probes would be cheaper).
+    pub root_semi_join: bool,
+}
+
+/// Which parent rows a child statement reads children of.
+#[derive(Clone, Copy)]
+pub(super) enum Parents<'a> {
+    /// These parent key values (one bound array).
+    Keys(&'a [String]),
+    /// The parent level's own query (same database, semi-join).
+    Query,
+}
+
+/// What a statement selects.
+#[derive(Clone, Copy)]
+pub(super) enum Select<'a> {
+    /// The level's columns (a child's parent key last), by name, or by
+    /// position (`"__c<i>"`, plus order columns `"__o<i>"`) when packed.
+    Columns {
+        cols: &'a [(String, ScalarType)],
+        packed: bool,
+    },
+    /// One column (a key for a semi-join).
+    Key(&'a str),
+    /// `COUNT(*)` (the root only).
+    Count,
+}
+
+/// Writes statements of one plan for one dialect.
+pub(super) struct Writer<'a> {
+    pub plan: &'a Plan,
+    pub resolved: &'a Resolved,
+    pub d: Dialect,
+    aliases: usize,
+}
+
+fn dir_sql(d: Dir) -> &'static str {
+    match d {
+        Dir::Asc => "ASC",
+        Dir::Desc => "DESC",
+    }
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(plan: &'a Plan, resolved: &'a Resolved, d: Dialect) -> Writer<'a> {
+        Writer {
+            plan,
+            resolved,
+            d,
+            aliases: 0,
+        }
+    }
+
+    fn fresh(&mut self, prefix: &str) -> String {
+        self.aliases += 1;
+        format!("{prefix}{}", self.aliases)
+    }
+
+    fn sql(&self) -> Sql {
+        Sql::new(self.d)
+    }
+
+    fn with_deleted(&self) -> bool {
+        self.plan.with_deleted
+    }
+
+    fn soft(&self, sql: &mut Sql, info: &EntityInfo, a: &str) {
+        if let (Some(sd), false) = (&info.soft_delete, self.with_deleted()) {
+            sql.push(" AND ").column(a, sd).push(" IS NULL");
+        }
+    }
+
+    fn live_link(&self, sql: &mut Sql, k: &str) {
+        if !self.with_deleted() {
+            sql.push(" AND ").column(k, "deleted_at").push(" IS NULL");
+        }
+    }
+
+    fn select_cols(&self, sql: &mut Sql, a: &str, cols: &[(String, ScalarType)], packed: bool) {
+        if cols.is_empty() {
+            sql.push("1");
+            return;
+        }
+        sql.push_list(cols.iter().enumerate(), |s, (i, (name, ty))| {
+            let col = name.strip_prefix("__k_").unwrap_or(name);
+            s.push(&select_expr(self.d, a, col, *ty));
+            if packed {
+                s.push(&format!(" AS \"__c{i}\""));
+            } else {
+                s.push(" AS ").ident(name);
+            }
+        });
+    }
+
+    /// Order expressions with their direction.
+    fn order_terms(&mut self, level: LevelId, a: &str) -> Vec<(Sql, Dir)> {
+        let terms: Vec<OrderTerm> = self.plan.levels[level].order.clone();
+        terms
+            .iter()
+            .map(|t| {
+                let mut s = self.sql();
+                self.order_expr(&mut s, a, &t.by);
+                (s, t.dir)
+            })
+            .collect()
+    }
+
+    fn order_expr(&mut self, sql: &mut Sql, a: &str, by: &OrderBy) {
+        match by {
+            OrderBy::Field { col, ty } => {
+                sql.push(&select_expr(self.d, a, col, *ty));
+            }
+            OrderBy::ToOne {
+                target,
+                hop,
+                col,
+                ty,
+            } => {
+                // A field of a to-one relation: a correlated scalar subquery.
+                let o = self.fresh("o");
+                sql.push("(SELECT ")
+                    .push(&select_expr(self.d, &o, col, *ty))
+                    .push(" FROM ");
+                match hop {
+                    Hop::Direct {
+                        parent_col,
+                        child_col,
+                    } => {
+                        sql.ident(&target.table)
+                            .push(" ")
+                            .ident(&o)
+                            .push(" WHERE ")
+                            .column(&o, child_col)
+                            .push(" = ")
+                            .column(a, parent_col);
+                    }
+                    Hop::Pivot {
+                        parent_col,
+                        pivot_table,
+                        pivot_parent_key,
+                        pivot_target_key,
+                        child_col,
+                    } => {
+                        let ok = self.fresh("ok");
+                        sql.ident(pivot_table)
+                            .push(" ")
+                            .ident(&ok)
+                            .push(" JOIN ")
+                            .ident(&target.table)
+                            .push(" ")
+                            .ident(&o)
+                            .push(" ON ")
+                            .column(&o, child_col)
+                            .push(" = ")
+                            .column(&ok, pivot_target_key)
+                            .push(" WHERE ")
+                            .column(&ok, "deleted_at")
+                            .push(" IS NULL AND ")
+                            .column(&ok, pivot_parent_key)
+                            .push(" = ")
+                            .column(a, parent_col);
+                    }
+                }
+                if let Some(sd) = &target.soft_delete {
+                    sql.push(" AND ").column(&o, sd).push(" IS NULL");
+                }
+                sql.push(" LIMIT 1)");
+            }
+        }
+    }
+
+    /// The root's statement: rows (ordered, paged), a key column (for a
+    /// semi-join: paged, ordered only when paged) or the count (neither).
+    /// Returns the order of a packed statement's aggregate.
+    pub fn root(&mut self, sql: &mut Sql, select: Select<'_>) -> Vec<String> {
+        let root = self.plan.root();
+        let a = "t0";
+        let mut packed_order = Vec::new();
+        let mut order = self.order_terms(0, a);
+        let mut pk = self.sql();
+        pk.column(a, &root.info.pk);
+        order.push((pk, Dir::Asc));
+        sql.push("SELECT ");
+        match select {
+            Select::Columns { cols, packed } => {
+                self.select_cols(sql, a, cols, packed);
+                if packed {
+                    for (i, (expr, dir)) in order.iter().enumerate() {
+                        sql.push(", ")
+                            .append(expr.clone())
+                            .push(&format!(" AS \"__o{i}\""));
+                        packed_order.push(format!("\"__o{i}\" {}", dir_sql(*dir)));
+                    }
+                }
+            }
+            Select::Key(col) => {
+                sql.push(&select_expr(self.d, a, col, root.info.ty(col)));
+            }
+            Select::Count => {
+                sql.push("COUNT(*)");
+            }
+        }
+        sql.push(" FROM ")
+            .ident(&root.info.table)
+            .push(" ")
+            .ident(a)
+            .push(" WHERE 1=1");
+        self.soft(sql, &root.info, a);
+        if !root.filter.is_true() {
+            sql.push(" AND ");
+            let f = root.filter.clone();
+            let info = root.info.clone();
+            self.filter(sql, &info, a, &f, true);
+        }
+        let paged = self.plan.paged() && !matches!(select, Select::Count);
+        let ordered = matches!(select, Select::Columns { packed: false, .. });
+        if paged || ordered {
+            sql.push(" ORDER BY ");
+            sql.push_list(order, |s, (expr, dir)| {
+                s.append(expr).push(" ").push(dir_sql(dir));
+            });
+            if paged {
+                if let Some(t) = self.plan.take {
+                    sql.push(" LIMIT ").arg(Arg::Int(clamp(t)));
+                } else if self.d == Dialect::Sqlite {
+                    sql.push(" LIMIT -1");
+                }
+                if let Some(s) = self.plan.skip {
+                    sql.push(" OFFSET ").arg(Arg::Int(clamp(s)));
+                }
+            }
+        }
+        packed_order
+    }
+
+    /// A child level's statement for `parents`. Returns the order of a
+    /// packed statement's aggregate.
+    pub fn child(
+        &mut self,
+        sql: &mut Sql,
+        id: LevelId,
+        parents: Parents<'_>,
+        select: Select<'_>,
+    ) -> Vec<String> {
+        let level = self.plan.levels[id].clone();
+        let edge = self.plan.edge(id).clone();
+        let a = format!("t{}", level.depth);
+        let k = format!("k{}", level.depth);
+        let w = format!("w{}", level.depth);
+        let mut parent_expr = self.sql();
+        let parent_ty = match &edge.hop {
+            Hop::Direct { child_col, .. } => {
+                parent_expr.column(&a, child_col);
+                level.info.ty(child_col)
+            }
+            Hop::Pivot {
+                pivot_parent_key, ..
+            } => {
+                parent_expr.column(&k, pivot_parent_key);
+                ScalarType::Text
+            }
+        };
+        let mut order = self.order_terms(id, &a);
+        match &edge.hop {
+            Hop::Pivot { .. } => {
+                let mut c = self.sql();
+                c.column(&k, "created_at");
+                order.push((c, Dir::Asc));
+                let mut i = self.sql();
+                i.column(&k, "id");
+                order.push((i, Dir::Asc));
+            }
+            Hop::Direct { .. } => {
+                let mut p = self.sql();
+                p.column(&a, &level.info.pk);
+                order.push((p, Dir::Asc));
+            }
+        }
+        let windowed = level.take.is_some();
+        let mut packed_order = Vec::new();
+        if windowed {
+            // Inner query numbering rows per parent; the outer keeps the first N.
+            sql.push("SELECT ");
+            match select {
+                Select::Columns { cols, .. } => {
+                    self.select_cols(sql, &w, cols, false);
+                    sql.push(", ").column(&w, "__p");
+                }
+                Select::Key(col) => {
+                    sql.column(&w, col);
+                }
+                Select::Count => {
+                    sql.push("COUNT(*)");
+                }
+            }
+            sql.push(" FROM (SELECT ");
+            sql.push_list(level.info.fields.iter(), |s, f| {
+                s.column(&a, &f.name);
+            });
+            sql.push(", ")
+                .append(parent_expr.clone())
+                .push(" AS \"__p\", ROW_NUMBER() OVER (PARTITION BY ")
+                .append(parent_expr.clone())
+                .push(" ORDER BY ");
+            sql.push_list(order.clone(), |s, (expr, dir)| {
+                s.append(expr).push(" ").push(dir_sql(dir));
+            });
+            sql.push(") AS \"__rn\"");
+        } else {
+            sql.push("SELECT ");
+            match select {
+                Select::Columns { cols, packed } => {
+                    self.select_cols(sql, &a, cols, packed);
+                    sql.push(", ").append(parent_expr.clone());
+                    if packed {
+                        sql.push(&format!(" AS \"__c{}\"", cols.len()));
+                        let mut all = vec![(parent_expr.clone(), Dir::Asc)];
+                        all.extend(order.iter().cloned());
+                        for (i, (expr, dir)) in all.into_iter().enumerate() {
+                            sql.push(", ").append(expr).push(&format!(" AS \"__o{i}\""));
+                            packed_order.push(format!("\"__o{i}\" {}", dir_sql(dir)));
+                        }
+                    }
+                }
+                Select::Key(col) => {
+                    sql.push(&select_expr(self.d, &a, col, level.info.ty(col)));
+                }
+                Select::Count => {
+                    sql.push("COUNT(*)");
+                }
+            }
+        }
+        sql.push(" FROM ");
+        match &edge.hop {
+            Hop::Direct { .. } => {
+                sql.ident(&level.info.table).push(" ").ident(&a);
+            }
+            Hop::Pivot {
+                pivot_table,
+                pivot_target_key,
+                child_col,
+                ..
+            } => {
+                sql.ident(pivot_table)
+                    .push(" ")
+                    .ident(&k)
+                    .push(" JOIN ")
+                    .ident(&level.info.table)
+                    .push(" ")
+                    .ident(&a)
+                    .push(" ON ")
+                    .column(&a, child_col)
+                    .push(" = ")
+                    .column(&k, pivot_target_key);
+            }
+        }
+        sql.push(" WHERE ");
+        if let Hop::Pivot { .. } = &edge.hop
+            && !self.with_deleted()
+        {
+            sql.column(&k, "deleted_at").push(" IS NULL AND ");
+        }
+        match parents {
+            Parents::Keys(keys) => {
+                sql.push_in_keys(parent_ty, keys, |s| {
+                    s.append(parent_expr.clone());
+                });
+            }
+            Parents::Query => {
+                sql.append(parent_expr.clone()).push(" IN (");
+                let mut inner = self.sql();
+                self.key_query(&mut inner, edge.parent, edge.hop.parent_col());
+                sql.append(inner).push(")");
+            }
+        }
+        self.soft(sql, &level.info, &a);
+        if !level.filter.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, &level.info, &a, &level.filter, false);
+        }
+        let rows = matches!(select, Select::Columns { packed: false, .. });
+        if windowed {
+            sql.push(") ")
+                .ident(&w)
+                .push(" WHERE ")
+                .column(&w, "__rn")
+                .push(" <= ")
+                .arg(Arg::Int(clamp(level.take.unwrap_or(0))));
+            if rows {
+                sql.push(" ORDER BY ")
+                    .column(&w, "__p")
+                    .push(", ")
+                    .column(&w, "__rn");
+            }
+        } else if rows {
+            sql.push(" ORDER BY ").append(parent_expr).push(" ASC, ");
+            sql.push_list(order, |s, (expr, dir)| {
+                s.append(expr).push(" ").push(dir_sql(dir));
+            });
+        }
+        packed_order
+    }
+
+    /// `SELECT <col>` of a level's rows, for a semi-join of its children.
+    pub fn key_query(&mut self, sql: &mut Sql, id: LevelId, col: &str) {
+        if id == 0 {
+            self.root(sql, Select::Key(col));
+        } else {
+            self.child(sql, id, Parents::Query, Select::Key(col));
+        }
+    }
+
+    /// A boolean expression for `f` on `info` (alias `a`); `at_root`: the
+    /// root level's own filter.
+    pub fn filter(&mut self, sql: &mut Sql, info: &EntityInfo, a: &str, f: &Filter, at_root: bool) {
+        match f {
+            Filter::Const(true) => {
+                sql.push("1=1");
+            }
+            Filter::Const(false) => {
+                sql.push("1=0");
+            }
+            Filter::And(parts) | Filter::Or(parts) => {
+                let op = if matches!(f, Filter::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                sql.push("(");
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(op);
+                    }
+                    self.filter(sql, info, a, p, at_root);
+                }
+                sql.push(")");
+            }
+            Filter::Atom(atom) => self.atom(sql, a, atom),
+            Filter::Rel(r) => self.relation(sql, info, a, r, at_root),
+        }
+    }
+
+    fn atom(&mut self, sql: &mut Sql, a: &str, atom: &Atom) {
+        let d = self.d;
+        let col = |s: &mut Sql| {
+            s.column(a, &atom.col);
+            if d == Dialect::Postgres && atom.ty == ScalarType::Uuid {
+                s.push("::text");
+            }
+        };
+        let positive = |s: &mut Sql| match &atom.test {
+            Test::IsNull => {
+                col(s);
+                s.push(" IS NULL");
+            }
+            Test::Cmp(op, arg) => {
+                col(s);
+                s.push(" ").push(op).push(" ").arg(arg.clone());
+            }
+            Test::In(args) => {
+                let texts: Option<Vec<String>> = args
+                    .iter()
+                    .map(|x| match x {
+                        Arg::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                match texts {
+                    Some(keys) if keys.len() > 100 => {
+                        s.push_in_keys(ScalarType::Text, &keys, col);
+                    }
+                    _ => {
+                        col(s);
+                        s.push(" IN ").tuple(args.iter().cloned());
+                    }
+                }
+            }
+            Test::Like {
+                pattern,
+                case_insensitive,
+            } => {
+                col(s);
+                match (d, case_insensitive) {
+                    (Dialect::Postgres, false) => {
+                        s.push(" LIKE ").arg(Arg::Text(pattern.clone()));
+                    }
+                    (Dialect::Postgres, true) => {
+                        s.push(" ILIKE ").arg(Arg::Text(pattern.clone()));
+                    }
+                    // SQLite's LIKE ignores (ASCII) case: `$like` is a GLOB.
+                    (Dialect::Sqlite, false) => {
+                        s.push(" GLOB ").arg(Arg::Text(like_to_glob(pattern)));
+                    }
+                    (Dialect::Sqlite, true) => {
+                        s.push(" LIKE ")
+                            .arg(Arg::Text(pattern.clone()))
+                            .push(" ESCAPE '\\'");
+                    }
+                }
+            }
+        };
+        match (&atom.test, atom.neg) {
+            (_, false) => positive(sql),
+            (Test::IsNull, true) => {
+                col(sql);
+                sql.push(" IS NOT NULL");
+            }
+            // The complement, NULL included: `col IS NULL OR NOT (…)`.
+            (_, true) => {
+                sql.push("(");
+                col(sql);
+                sql.push(" IS NULL OR NOT (");
+                positive(sql);
+                sql.push("))");
+            }
+        }
+    }
+
+    /// A relation filter: true or false for every row, never NULL.
+    fn relation(&mut self, sql: &mut Sql, info: &EntityInfo, a: &str, r: &RelFilter, at_root: bool) {
+        let pc = r.hop.parent_col().to_string();
+        if let Some(keys) = self.resolved.parent_keys.get(&r.id) {
+            // Resolved in another database: `col ∈ keys`, where a NULL
+            // column has no linked record.
+            let ty = info.ty(&pc);
+            if r.neg {
+                sql.push("(").column(a, &pc).push(" IS NULL OR NOT (");
+            }
+            sql.push_in_keys(ty, keys, |s| {
+                s.column(a, &pc);
+            });
+            if r.neg {
+                sql.push("))");
+            }
+            return;
+        }
+        let s_alias = self.fresh("f");
+        let k_alias = self.fresh("fk");
+        let (s, k) = (s_alias.as_str(), k_alias.as_str());
+        let sqlite = self.d == Dialect::Sqlite;
+        if let (
+            Some(keys),
+            Hop::Pivot {
+                parent_col,
+                pivot_table,
+                pivot_parent_key,
+                pivot_target_key,
+                ..
+            },
+        ) = (self.resolved.target_keys.get(&r.id), &r.hop)
+        {
+            // The link table is here, its targets were matched elsewhere.
+            sql.push(if r.neg { "NOT EXISTS" } else { "EXISTS" })
+                .push(" (SELECT 1 FROM ")
+                .ident(pivot_table)
+                .push(" ")
+                .ident(k)
+                .push(" WHERE ")
+                .column(k, pivot_parent_key)
+                .push(" = ")
+                .column(a, parent_col);
+            self.live_link(sql, k);
+            sql.push(" AND ");
+            sql.push_in_keys(ScalarType::Text, keys, |x| {
+                x.column(k, pivot_target_key);
+            });
+            // SQLite 3.51–3.53 turns a correlated EXISTS into a join loop
+            // that `OFFSET` miscounts; a LIMIT inside keeps it a subquery.
+            if sqlite {
+                sql.push(" LIMIT 1");
+            }
+            sql.push(")");
+            return;
+        }
+        if let (
+            true,
+            Hop::Pivot {
+                parent_col,
+                pivot_table,
+                pivot_parent_key,
+                pivot_target_key,
+                child_col,
+            },
+        ) = (sqlite && at_root && self.resolved.root_semi_join, &r.hop)
+        {
+            // `EXISTS (… WHERE fk.key = a.col …)` as a semi-join that means
+            // the same: a null key matches nothing, and keys compare with
+            // the link column's collation (BINARY).
+            if r.neg {
+                sql.push("NOT ");
+            }
+            sql.push("(")
+                .column(a, parent_col)
+                .push(" IS NOT NULL AND ")
+                .column(a, parent_col)
+                .push(" COLLATE BINARY IN (SELECT ")
+                .column(k, pivot_parent_key)
+                .push(" FROM ")
+                .ident(pivot_table)
+                .push(" ")
+                .ident(k)
+                .push(" JOIN ")
+                .ident(&r.target.table)
+                .push(" ")
+                .ident(s)
+                .push(" ON ")
+                .column(s, child_col)
+                .push(" = ")
+                .column(k, pivot_target_key)
+                .push(" WHERE ")
+                .column(k, pivot_parent_key)
+                .push(" IS NOT NULL");
+            self.live_link(sql, k);
+            self.soft(sql, &r.target, s);
+            if !r.inner.is_true() {
+                sql.push(" AND ");
+                self.filter(sql, &r.target, s, &r.inner, false);
+            }
+            sql.push("))");
+            return;
+        }
+        sql.push(if r.neg { "NOT EXISTS" } else { "EXISTS" })
+            .push(" (SELECT 1 FROM ");
+        match &r.hop {
+            Hop::Direct {
+                parent_col,
+                child_col,
+            } => {
+                sql.ident(&r.target.table)
+                    .push(" ")
+                    .ident(s)
+                    .push(" WHERE ")
+                    .column(s, child_col)
+                    .push(" = ")
+                    .column(a, parent_col);
+            }
+            Hop::Pivot {
+                parent_col,
+                pivot_table,
+                pivot_parent_key,
+                pivot_target_key,
+                child_col,
+            } => {
+                sql.ident(pivot_table)
+                    .push(" ")
+                    .ident(k)
+                    .push(" JOIN ")
+                    .ident(&r.target.table)
+                    .push(" ")
+                    .ident(s)
+                    .push(" ON ")
+                    .column(s, child_col)
+                    .push(" = ")
+                    .column(k, pivot_target_key)
+                    .push(" WHERE ")
+                    .column(k, pivot_parent_key)
+                    .push(" = ")
+                    .column(a, parent_col);
+                self.live_link(sql, k);
+            }
+        }
+        self.soft(sql, &r.target, s);
+        if !r.inner.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, &r.target, s, &r.inner, false);
+        }
+        if sqlite {
+            sql.push(" LIMIT 1");
+        }
+        sql.push(")");
+    }
+
+    /// `SELECT DISTINCT <col>` of the `target` records matching `inner`
+    /// (a key column, never NULL in the result).
+    pub fn matching(&mut self, sql: &mut Sql, target: &EntityInfo, col: &str, inner: &Filter) {
+        let s = "x1";
+        sql.push("SELECT DISTINCT ")
+            .push(&select_expr(self.d, s, col, ScalarType::Text))
+            .push(" FROM ")
+            .ident(&target.table)
+            .push(" ")
+            .ident(s)
+            .push(" WHERE ")
+            .column(s, col)
+            .push(" IS NOT NULL");
+        self.soft(sql, target, s);
+        if !inner.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, target, s, inner, false);
+        }
+    }
+
+    /// `SELECT DISTINCT` parent keys of live link rows whose target matches
+    /// `inner`: link table and target in this database.
+    pub fn matching_through(&mut self, sql: &mut Sql, target: &EntityInfo, hop: &Hop, inner: &Filter) {
+        let Hop::Pivot {
+            pivot_table,
+            pivot_parent_key,
+            pivot_target_key,
+            child_col,
+            ..
+        } = hop
+        else {
+            return self.matching(sql, target, hop.parent_col(), inner);
+        };
+        let (s, k) = ("x1", "xk");
+        sql.push("SELECT DISTINCT ")
+            .column(k, pivot_parent_key)
+            .push(" FROM ")
+            .ident(pivot_table)
+            .push(" ")
+            .ident(k)
+            .push(" JOIN ")
+            .ident(&target.table)
+            .push(" ")
+            .ident(s)
+            .push(" ON ")
+            .column(s, child_col)
+            .push(" = ")
+            .column(k, pivot_target_key)
+            .push(" WHERE 1=1");
+        self.live_link(sql, k);
+        self.soft(sql, target, s);
+        if !inner.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, target, s, inner, false);
+        }
+    }
+
+    /// `SELECT DISTINCT` parent keys of live link rows pointing at `targets`.
+    pub fn pivot_parents(&mut self, sql: &mut Sql, hop: &Hop, targets: &[String]) {
+        let Hop::Pivot {
+            pivot_table,
+            pivot_parent_key,
+            pivot_target_key,
+            ..
+        } = hop
+        else {
+            return;
+        };
+        let k = "xk";
+        sql.push("SELECT DISTINCT ")
+            .column(k, pivot_parent_key)
+            .push(" FROM ")
+            .ident(pivot_table)
+            .push(" ")
+            .ident(k)
+            .push(" WHERE ");
+        sql.push_in_keys(ScalarType::Text, targets, |s| {
+            s.column(k, pivot_target_key);
+        });
+        self.live_link(sql, k);
+    }
+
+    /// Live link rows `(parent key, target key)` of `parents`, in link
+    /// order (created_at, id).
+    pub fn link_pairs(&mut self, sql: &mut Sql, hop: &Hop, parents: &[String]) {
+        let Hop::Pivot {
+            pivot_table,
+            pivot_parent_key,
+            pivot_target_key,
+            ..
+        } = hop
+        else {
+            return;
+        };
+        let k = "xk";
+        sql.push("SELECT ")
+            .column(k, pivot_parent_key)
+            .push(", ")
+            .column(k, pivot_target_key)
+            .push(" FROM ")
+            .ident(pivot_table)
+            .push(" ")
+            .ident(k)
+            .push(" WHERE ");
+        sql.push_in_keys(ScalarType::Text, parents, |s| {
+            s.column(k, pivot_parent_key);
+        });
+        self.live_link(sql, k);
+        sql.push(" ORDER BY ")
+            .column(k, "created_at")
+            .push(", ")
+            .column(k, "id");
+    }
+
+    /// Target rows of a nested list whose link table lives in another
+    /// database: `cols`, the key (`"__t"`) and the rank of the row in the
+    /// list's order (`"__r"`, ties equal), for the records keyed `keys`.
+    pub fn targets(&mut self, sql: &mut Sql, id: LevelId, cols: &[(String, ScalarType)], keys: &[String]) {
+        let level = self.plan.levels[id].clone();
+        let Hop::Pivot { child_col, .. } = &self.plan.edge(id).hop else {
+            return;
+        };
+        let a = "t";
+        let order = self.order_terms(id, a);
+        sql.push("SELECT ");
+        self.select_cols(sql, a, cols, false);
+        sql.push(", ")
+            .push(&select_expr(self.d, a, child_col, ScalarType::Text))
+            .push(" AS \"__t\", ");
+        if order.is_empty() {
+            sql.push("CAST(0 AS BIGINT)");
+        } else {
+            sql.push("DENSE_RANK() OVER (ORDER BY ");
+            sql.push_list(order, |s, (expr, dir)| {
+                s.append(expr).push(" ").push(dir_sql(dir));
+            });
+            sql.push(")");
+        }
+        sql.push(" AS \"__r\" FROM ")
+            .ident(&level.info.table)
+            .push(" ")
+            .ident(a)
+            .push(" WHERE ");
+        sql.push_in_keys(level.info.ty(child_col), keys, |s| {
+            s.column(a, child_col);
+        });
+        self.soft(sql, &level.info, a);
+        if !level.filter.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, &level.info, a, &level.filter, false);
+        }
+    }
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// LIKE pattern -> GLOB pattern (SQLite's LIKE ignores case).
+fn like_to_glob(p: &str) -> String {
+    let mut out = String::new();
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('*') => out.push_str("[*]"),
+                Some('?') => out.push_str("[?]"),
+                Some('[') => out.push_str("[[]"),
+                Some(n) => out.push(n),
+                None => out.push('\\'),
+            },
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            '*' => out.push_str("[*]"),
+            '?' => out.push_str("[?]"),
+            '[' => out.push_str("[[]"),
+            c => out.push(c),
+        }
+    }
+    out
+}

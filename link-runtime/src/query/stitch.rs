@@ -1,0 +1,168 @@
+//! Regrouping child rows under their parents. Rows carry their columns as
+//! decoded values and one slot per child relation; what a finished row
+//! becomes is the [`Sink`]'s business (JSON objects for `graph`), so the
+//! stitching itself does not assume an output type.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use serde_json::{Map, Value};
+
+use super::plan::Level;
+
+/// What finished rows become.
+pub(super) trait Sink: Sized + Clone {
+    /// A row of `level`: its columns (requested scalars first, in request
+    /// order) and its relations (in `level.children` order).
+    fn object(level: &Level, vals: Vec<Value>, rels: Vec<Self>) -> Self;
+    /// A list relation's value.
+    fn list(items: Vec<Self>) -> Self;
+    /// An absent to-one relation (and a slot not filled yet).
+    fn none() -> Self;
+}
+
+impl Sink for Value {
+    fn object(level: &Level, mut vals: Vec<Value>, rels: Vec<Value>) -> Value {
+        let mut out = Map::new();
+        for (s, v) in level.scalars.iter().zip(vals.iter_mut()) {
+            out.insert(s.clone(), std::mem::take(v));
+        }
+        // `rels` follow the children's order; names come from the caller.
+        for (name, v) in level.child_names.iter().zip(rels) {
+            out.insert(name.clone(), v);
+        }
+        Value::Object(out)
+    }
+
+    fn list(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+
+    fn none() -> Value {
+        Value::Null
+    }
+}
+
+/// A fetched row: column values, the parent key it belongs to (child
+/// levels) and one slot per child relation.
+#[derive(Debug, Clone)]
+pub(super) struct Row<S> {
+    pub vals: Vec<Value>,
+    pub parent: Option<String>,
+    pub rels: Vec<S>,
+}
+
+impl<S: Sink> Row<S> {
+    pub fn new(level: &Level, vals: Vec<Value>, parent: Option<String>) -> Row<S> {
+        Row {
+            vals,
+            parent,
+            rels: vec![S::none(); level.children.len()],
+        }
+    }
+
+    /// A child row whose parent key is its last column.
+    pub fn with_parent(level: &Level, mut vals: Vec<Value>) -> Row<S> {
+        let parent = vals.pop().as_ref().and_then(key_of).map(Cow::into_owned);
+        Row::new(level, vals, parent)
+    }
+
+    pub fn finish(self, level: &Level) -> S {
+        S::object(level, self.vals, self.rels)
+    }
+}
+
+/// A key value as a map key, borrowed when it is a string.
+pub(super) fn key_of(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        _ => None,
+    }
+}
+
+/// The distinct keys of `rows` at `kpos`, sorted.
+pub(super) fn keys<S>(rows: &[Row<S>], kpos: usize) -> Vec<String> {
+    let mut keys: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.vals.get(kpos).and_then(key_of))
+        .map(Cow::into_owned)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Puts each parent's child rows (finished) into relation slot `ci` of
+/// `rows`: a list, or the first child (or none) of a to-one relation.
+/// Parents are matched on the value at `kpos`; child rows arrive grouped
+/// or not, in their list order.
+pub(super) fn stitch<S: Sink>(
+    rows: &mut [Row<S>],
+    ci: usize,
+    kpos: usize,
+    child: &Level,
+    is_list: bool,
+    child_rows: Vec<Row<S>>,
+) {
+    // Finished child rows by parent key; a run of rows of one parent (the
+    // usual order) is collected before touching the map. The count is how
+    // many parent rows take the list: the last one takes it, earlier ones a
+    // copy.
+    let mut by_parent: HashMap<String, (Vec<S>, usize)> = HashMap::new();
+    let mut run: Option<(String, Vec<S>)> = None;
+    for mut r in child_rows {
+        let Some(p) = r.parent.take() else { continue };
+        let obj = r.finish(child);
+        match &mut run {
+            Some((k, objs)) if *k == p => objs.push(obj),
+            _ => {
+                if let Some((k, objs)) = run.replace((p, vec![obj])) {
+                    add_run(&mut by_parent, k, objs);
+                }
+            }
+        }
+    }
+    if let Some((k, objs)) = run {
+        add_run(&mut by_parent, k, objs);
+    }
+    for row in rows.iter() {
+        if let Some(k) = row.vals.get(kpos).and_then(key_of)
+            && let Some(e) = by_parent.get_mut(k.as_ref())
+        {
+            e.1 += 1;
+        }
+    }
+    for row in rows.iter_mut() {
+        let found = match row.vals.get(kpos).and_then(key_of) {
+            Some(k) => match by_parent.get_mut(k.as_ref()) {
+                Some(e) if e.1 > 1 => {
+                    e.1 -= 1;
+                    e.0.clone()
+                }
+                Some(_) => by_parent
+                    .remove(k.as_ref())
+                    .map(|e| e.0)
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        row.rels[ci] = if is_list {
+            S::list(found)
+        } else {
+            found.into_iter().next().unwrap_or_else(S::none)
+        };
+    }
+}
+
+fn add_run<S>(by_parent: &mut HashMap<String, (Vec<S>, usize)>, k: String, objs: Vec<S>) {
+    match by_parent.entry(k) {
+        Entry::Occupied(mut e) => e.get_mut().0.extend(objs),
+        Entry::Vacant(e) => {
+            e.insert((objs, 0));
+        }
+    }
+}
