@@ -1749,7 +1749,7 @@ pub async fn execute(
     let mut tx = db.begin().await?;
     if db.dialect() == Dialect::Postgres {
         tx.execute(&Sql::raw(Dialect::Postgres, lock_sql(false)))
-        .await?;
+            .await?;
     }
     let fresh = analyze(&mut Conn::Tx(&mut tx), &plan.target).await?.actions;
     let replanned = fresh != plan.actions;

@@ -66,11 +66,48 @@ pub async fn sqlite_file() -> (Db, std::path::PathBuf) {
 /// test processes that are gone (finished or killed), so the test database
 /// does not fill up.
 pub async fn postgres() -> Option<Db> {
-    let url = pg_url()?;
+    Some(postgres_at(&pg_url()?).await)
+}
+
+/// A fresh schema on the second Postgres server (`LINK_TEST_PG_URL_2`,
+/// which `.ci/run` starts), for tests whose databases must be two servers.
+/// Without it, outside CI, a schema on the first server; in CI (`CI=true`)
+/// a missing second server fails the test.
+pub async fn second_postgres() -> Db {
+    match std::env::var("LINK_TEST_PG_URL_2")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(url) => postgres_at(&url).await,
+        None => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "LINK_TEST_PG_URL_2 must be set in CI (a second Postgres server)"
+            );
+            eprintln!(
+                "LINK_TEST_PG_URL_2 is not set: the second database is a schema on the first server"
+            );
+            postgres_at(&pg_url().expect("LINK_TEST_PG_URL")).await
+        }
+    }
+}
+
+/// Fails in CI (`CI=true`), where Postgres must be configured; elsewhere
+/// reports that the Postgres runs are skipped.
+pub fn require_postgres() {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "LINK_TEST_PG_URL must be set in CI"
+    );
+    eprintln!("LINK_TEST_PG_URL is not set: Postgres runs skipped");
+}
+
+/// A fresh schema on the server at `url`.
+async fn postgres_at(url: &str) -> Db {
     let schema = unique("lt");
-    let admin = sqlx::PgPool::connect(&url)
+    let admin = sqlx::PgPool::connect(url)
         .await
-        .expect("LINK_TEST_PG_URL must point at a running server");
+        .expect("the Postgres test URL must point at a running server");
     drop_stale_schemas(&admin).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
         .execute(&admin)
@@ -84,7 +121,7 @@ pub async fn postgres() -> Option<Db> {
         .connect_with(opts)
         .await
         .expect("connect to test schema");
-    Some(Db::from_postgres(pool))
+    Db::from_postgres(pool)
 }
 
 /// Drops (CASCADE) every `lt_<pid>_<n>` schema whose process is not alive

@@ -111,7 +111,10 @@ mod tests {
         let ok = |ty, v: Value| Arg::from_json(ty, &v).unwrap();
         let err = |ty, v: Value| Arg::from_json(ty, &v).unwrap_err().expected;
         assert_eq!(ok(T::Text, json!("a")), Arg::Text("a".into()));
-        assert_eq!(err(T::Text, json!("a\0")), "a string without NUL characters");
+        assert_eq!(
+            err(T::Text, json!("a\0")),
+            "a string without NUL characters"
+        );
         assert_eq!(err(T::Text, json!(1)), "a string");
         assert_eq!(ok(T::Integer, json!(7)), Arg::Int(7));
         assert_eq!(err(T::Integer, json!(1_i64 << 40)), "a 32-bit integer");
@@ -128,9 +131,18 @@ mod tests {
             ok(T::Date, json!("2024-01-31")),
             Arg::Date("2024-01-31".parse().unwrap())
         );
-        assert_eq!(err(T::Date, json!("31/01/2024")), "a date like \"2024-01-31\"");
-        assert_eq!(err(T::Timestamp, json!("yesterday")), "an RFC 3339 timestamp");
-        assert_eq!(ok(T::Json, json!({"a": "\u{0}"})), Arg::Json(json!({"a": "\u{0}"})));
+        assert_eq!(
+            err(T::Date, json!("31/01/2024")),
+            "a date like \"2024-01-31\""
+        );
+        assert_eq!(
+            err(T::Timestamp, json!("yesterday")),
+            "an RFC 3339 timestamp"
+        );
+        assert_eq!(
+            ok(T::Json, json!({"a": "\u{0}"})),
+            Arg::Json(json!({"a": "\u{0}"}))
+        );
         assert_eq!(ok(T::Boolean, Value::Null), Arg::Null(T::Boolean));
     }
 }

@@ -275,10 +275,7 @@ mod tests {
         s.push_in_keys(ScalarType::Text, &[], |s| {
             s.column("t0", "id");
         });
-        assert_eq!(
-            s.text,
-            r#""t0"."id" IN (SELECT value FROM json_each(?))"#
-        );
+        assert_eq!(s.text, r#""t0"."id" IN (SELECT value FROM json_each(?))"#);
     }
 
     #[test]
@@ -286,7 +283,11 @@ mod tests {
         let mut inner = Sql::new(Dialect::Postgres);
         inner.push("x = ").arg(Arg::Int(7)).push(" AND y = '$1'");
         let mut outer = Sql::new(Dialect::Postgres);
-        outer.push("a = ").arg(Arg::Int(1)).push(" AND ").append(inner);
+        outer
+            .push("a = ")
+            .arg(Arg::Int(1))
+            .push(" AND ")
+            .append(inner);
         assert_eq!(outer.text, "a = $1 AND x = $2 AND y = '$1'");
         assert_eq!(outer.args, vec![Arg::Int(1), Arg::Int(7)]);
     }

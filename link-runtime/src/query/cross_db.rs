@@ -74,7 +74,8 @@ impl Query {
                             continue;
                         }
                         let mut sql = Sql::new(td);
-                        Writer::new(plan, res, td).matching(&mut sql, &r.target, child_col, &r.inner);
+                        Writer::new(plan, res, td)
+                            .matching(&mut sql, &r.target, child_col, &r.inner);
                         let keys = first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
                         res.parent_keys.insert(r.id, keys);
                     }
@@ -89,12 +90,14 @@ impl Query {
                             let mut sql = Sql::new(td);
                             Writer::new(plan, res, td)
                                 .matching_through(&mut sql, &r.target, &r.hop, &r.inner);
-                            let keys = first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
+                            let keys =
+                                first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
                             res.parent_keys.insert(r.id, keys);
                             continue;
                         }
                         let mut sql = Sql::new(td);
-                        Writer::new(plan, res, td).matching(&mut sql, &r.target, child_col, &r.inner);
+                        Writer::new(plan, res, td)
+                            .matching(&mut sql, &r.target, child_col, &r.inner);
                         let targets = first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
                         if here_links {
                             // Link table here: an EXISTS over it and the target keys.

@@ -149,7 +149,13 @@ fn join(path: &str, k: &str) -> String {
 }
 
 impl Parser<'_, '_> {
-    fn object(&mut self, info: &EntityInfo, v: &Value, path: &str, neg: bool) -> Result<Filter, Error> {
+    fn object(
+        &mut self,
+        info: &EntityInfo,
+        v: &Value,
+        path: &str,
+        neg: bool,
+    ) -> Result<Filter, Error> {
         let Value::Object(obj) = v else {
             return Err(Error::InvalidFilter {
                 path: if path.is_empty() {
@@ -343,7 +349,13 @@ impl Parser<'_, '_> {
     }
 }
 
-fn in_list(col: &str, ty: ScalarType, items: &[Value], path: &str, neg: bool) -> Result<Filter, Error> {
+fn in_list(
+    col: &str,
+    ty: ScalarType,
+    items: &[Value],
+    path: &str,
+    neg: bool,
+) -> Result<Filter, Error> {
     if items.is_empty() {
         return Ok(Filter::Const(neg));
     }
@@ -363,8 +375,9 @@ fn in_list(col: &str, ty: ScalarType, items: &[Value], path: &str, neg: bool) ->
             if x.is_null() {
                 return Err(Error::InvalidFilter {
                     path: path.to_string(),
-                    message: "lists hold values, not null (use `null` or `$ne: null` to test for NULL)"
-                        .to_string(),
+                    message:
+                        "lists hold values, not null (use `null` or `$ne: null` to test for NULL)"
+                            .to_string(),
                 });
             }
             value(ty, x, path)

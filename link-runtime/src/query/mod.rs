@@ -100,10 +100,7 @@ impl Query {
     }
 
     async fn run<S: Sink + Send + Sync>(&self, req: &Graph) -> Result<GraphResult<S>, Error> {
-        let plan = Schema {
-            graph: &self.graph,
-        }
-        .plan(req)?;
+        let plan = Schema { graph: &self.graph }.plan(req)?;
         let resolved = self.resolve(&plan).await?;
         let root = plan.root();
         let db = self.dbs.get(&root.info.data_source).clone();
@@ -112,16 +109,19 @@ impl Query {
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         let rows = self.fetch_rows(&db, &types, true, |packed| {
             let mut sql = Sql::new(d);
-            let order = Writer::new(&plan, &resolved, d).root(&mut sql, Select::Columns { cols: &cols, packed });
+            let order = Writer::new(&plan, &resolved, d).root(
+                &mut sql,
+                Select::Columns {
+                    cols: &cols,
+                    packed,
+                },
+            );
             (sql, order)
         });
         // Relations that semi-join on the root's query are read meanwhile
         // (on another connection when the pool has one).
         let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
-        let mut rows: Vec<Row<S>> = rows?
-            .into_iter()
-            .map(|r| Row::new(root, r, None))
-            .collect();
+        let mut rows: Vec<Row<S>> = rows?.into_iter().map(|r| Row::new(root, r, None)).collect();
         let count = async {
             if !plan.paged() {
                 return Ok(None);
@@ -172,7 +172,9 @@ impl Query {
         let mut out = Vec::with_capacity(root.children.len());
         for &c in &root.children {
             if many && self.joins_in_sql(plan, c, true) {
-                out.push(Some(self.fetch_child(plan, resolved, c, Parents::Query).await));
+                out.push(Some(
+                    self.fetch_child(plan, resolved, c, Parents::Query).await,
+                ));
             } else {
                 out.push(None);
             }
@@ -205,7 +207,8 @@ impl Query {
                         if keys.is_empty() {
                             Vec::new()
                         } else if in_sql && (rows.len() > KEY_LIST_MAX || !text_keys) {
-                            self.fetch_child(plan, resolved, cid, Parents::Query).await?
+                            self.fetch_child(plan, resolved, cid, Parents::Query)
+                                .await?
                         } else if matches!(edge.hop, Hop::Pivot { .. })
                             && !self.dbs.same("default", &child.info.data_source)
                         {
@@ -250,7 +253,10 @@ impl Query {
                     &mut sql,
                     id,
                     parents,
-                    Select::Columns { cols: &cols, packed },
+                    Select::Columns {
+                        cols: &cols,
+                        packed,
+                    },
                 );
                 (sql, order)
             })

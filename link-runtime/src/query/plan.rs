@@ -343,7 +343,11 @@ impl<'g> Schema<'g> {
     }
 
     /// A relation of `info` by name, with its target and hop.
-    pub fn relation(&self, info: &EntityInfo, name: &str) -> Option<(&'g Relation, EntityInfo, Hop)> {
+    pub fn relation(
+        &self,
+        info: &EntityInfo,
+        name: &str,
+    ) -> Option<(&'g Relation, EntityInfo, Hop)> {
         let r = self
             .relations_of(&info.entity)
             .into_iter()
@@ -405,11 +409,7 @@ impl<'g> Schema<'g> {
         let mut cur = 0;
         for seg in path.split('.') {
             let level = &plan.levels[cur];
-            match level
-                .children
-                .iter()
-                .find(|&&c| plan.edge(c).name == seg)
-            {
+            match level.children.iter().find(|&&c| plan.edge(c).name == seg) {
                 Some(&c) => cur = c,
                 None => {
                     let choices = level.children.iter().map(|&c| plan.edge(c).name.clone());

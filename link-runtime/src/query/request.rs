@@ -194,7 +194,11 @@ impl Graph {
         g.with_deleted = match obj.get("with_deleted") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
-            Some(other) => return Err(bad(format!("`with_deleted` must be a boolean, found {other}"))),
+            Some(other) => {
+                return Err(bad(format!(
+                    "`with_deleted` must be a boolean, found {other}"
+                )));
+            }
         };
         Ok(g)
     }
@@ -273,4 +277,3 @@ pub struct GraphResult<T = Value> {
     /// Present when the request is paginated (`skip` or `take`).
     pub metadata: Option<Metadata>,
 }
-

@@ -545,7 +545,14 @@ impl<'a> Writer<'a> {
     }
 
     /// A relation filter: true or false for every row, never NULL.
-    fn relation(&mut self, sql: &mut Sql, info: &EntityInfo, a: &str, r: &RelFilter, at_root: bool) {
+    fn relation(
+        &mut self,
+        sql: &mut Sql,
+        info: &EntityInfo,
+        a: &str,
+        r: &RelFilter,
+        at_root: bool,
+    ) {
         let pc = r.hop.parent_col().to_string();
         if let Some(keys) = self.resolved.parent_keys.get(&r.id) {
             // Resolved in another database: `col ∈ keys`, where a NULL
@@ -720,7 +727,13 @@ impl<'a> Writer<'a> {
 
     /// `SELECT DISTINCT` parent keys of live link rows whose target matches
     /// `inner`: link table and target in this database.
-    pub fn matching_through(&mut self, sql: &mut Sql, target: &EntityInfo, hop: &Hop, inner: &Filter) {
+    pub fn matching_through(
+        &mut self,
+        sql: &mut Sql,
+        target: &EntityInfo,
+        hop: &Hop,
+        inner: &Filter,
+    ) {
         let Hop::Pivot {
             pivot_table,
             pivot_parent_key,
@@ -815,7 +828,13 @@ impl<'a> Writer<'a> {
     /// Target rows of a nested list whose link table lives in another
     /// database: `cols`, the key (`"__t"`) and the rank of the row in the
     /// list's order (`"__r"`, ties equal), for the records keyed `keys`.
-    pub fn targets(&mut self, sql: &mut Sql, id: LevelId, cols: &[(String, ScalarType)], keys: &[String]) {
+    pub fn targets(
+        &mut self,
+        sql: &mut Sql,
+        id: LevelId,
+        cols: &[(String, ScalarType)],
+        keys: &[String],
+    ) {
         let level = self.plan.levels[id].clone();
         let Hop::Pivot { child_col, .. } = &self.plan.edge(id).hop else {
             return;

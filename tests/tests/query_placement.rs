@@ -1,0 +1,701 @@
+//! Query gives the single-database answer wherever the data lives: every
+//! filter operator, `$not` over relations with empty key sets and NULL
+//! keys, nested orders and per-parent limits, and paging, with root, link
+//! table and target in one database, the link table elsewhere, the target
+//! elsewhere, and all three apart, on SQLite always and on Postgres when
+//! `LINK_TEST_PG_URL` is set (the second database on the server of
+//! `LINK_TEST_PG_URL_2`, which CI starts). The single-database answers are
+//! checked against exact expected rows.
+
+use std::sync::Arc;
+
+use link_runtime::{Databases, Db, Dialect, Graph, Link, Query};
+use link_tests::{graph, link_migration};
+use serde_json::{Value, json};
+
+const LINKS: &str = r#"
+[modules.product.models.product]
+soft_delete = "deleted_at"
+fields = { id = "text", title = "text", weight = "integer?", deleted_at = "timestamp?" }
+
+[modules.sales_channel.models.sales_channel]
+soft_delete = "deleted_at"
+fields = { id = "text", name = "text", description = "text?", deleted_at = "timestamp?" }
+
+[modules.cart.models.cart]
+soft_delete = "deleted_at"
+fields = { id = "text", sales_channel_id = "text?", currency_code = "text", deleted_at = "timestamp?" }
+
+[[links]]
+left = { model = "product.product", key = "product_id", is_list = true }
+right = { model = "sales_channel.sales_channel", key = "sales_channel_id", is_list = true }
+
+# Read-only, both directions: cart.sales_channel and sales_channel.carts.
+[[links]]
+left = { model = "cart.cart", is_list = true }
+right = { model = "sales_channel.sales_channel" }
+read_only = true
+field = "sales_channel_id"
+"#;
+
+/// Where root, link table and target live.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Placement {
+    /// Everything in one database.
+    One,
+    /// Modules together, link tables in another database.
+    PivotApart,
+    /// sales_channel in another database than products, carts and links.
+    TargetApart,
+    /// products, sales channels and links (with carts) in three databases.
+    AllApart,
+}
+
+const PLACEMENTS: [Placement; 4] = [
+    Placement::One,
+    Placement::PivotApart,
+    Placement::TargetApart,
+    Placement::AllApart,
+];
+
+fn links_toml(p: Placement) -> String {
+    let ds = |m: &str, s: &str| format!("\n[modules.{m}]\ndata_source = \"{s}\"\n");
+    let extra = match p {
+        Placement::One => String::new(),
+        Placement::PivotApart => {
+            ds("product", "mods") + &ds("sales_channel", "mods") + &ds("cart", "mods")
+        }
+        Placement::TargetApart => ds("sales_channel", "channels"),
+        Placement::AllApart => ds("product", "products") + &ds("sales_channel", "channels"),
+    };
+    format!("{LINKS}{extra}")
+}
+
+/// Fresh databases of one kind: SQLite in memory, or Postgres schemas (the
+/// second and third on the second server when there is one).
+async fn fresh(postgres: bool, n: usize) -> Vec<Db> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(if !postgres {
+            link_tests::sqlite().await
+        } else if i == 0 {
+            link_tests::postgres().await.expect("LINK_TEST_PG_URL")
+        } else {
+            link_tests::second_postgres().await
+        });
+    }
+    out
+}
+
+async fn databases(p: Placement, postgres: bool) -> Databases {
+    match p {
+        Placement::One => Databases::single(fresh(postgres, 1).await.remove(0)),
+        Placement::PivotApart => {
+            let mut v = fresh(postgres, 2).await;
+            let (mods, links) = (v.remove(1), v.remove(0));
+            Databases::single(links).with("mods", mods)
+        }
+        Placement::TargetApart => {
+            let mut v = fresh(postgres, 2).await;
+            let (channels, main) = (v.remove(1), v.remove(0));
+            Databases::single(main).with("channels", channels)
+        }
+        Placement::AllApart => {
+            let mut v = fresh(postgres, 3).await;
+            let (channels, products, main) = (v.remove(2), v.remove(1), v.remove(0));
+            Databases::single(main)
+                .with("products", products)
+                .with("channels", channels)
+        }
+    }
+}
+
+fn time_type(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "text",
+        Dialect::Postgres => "timestamptz",
+    }
+}
+
+/// Module tables, each in its data source's database, and the link tables.
+async fn tables(dbs: &Databases, g: &link_model::LinkGraph) {
+    let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
+    let p = dbs.get(&ds("product"));
+    p.execute_script(&format!(
+        r#"CREATE TABLE "product" ("id" text PRIMARY KEY, "title" text NOT NULL, "weight" integer NULL, "deleted_at" {} NULL);"#,
+        time_type(p.dialect())
+    ))
+    .await
+    .unwrap();
+    let s = dbs.get(&ds("sales_channel"));
+    s.execute_script(&format!(
+        r#"CREATE TABLE "sales_channel" ("id" text PRIMARY KEY, "name" text NOT NULL, "description" text NULL, "deleted_at" {} NULL);"#,
+        time_type(s.dialect())
+    ))
+    .await
+    .unwrap();
+    let c = dbs.get(&ds("cart"));
+    c.execute_script(&format!(
+        r#"CREATE TABLE "cart" ("id" text PRIMARY KEY, "sales_channel_id" text NULL, "currency_code" text NOT NULL, "deleted_at" {} NULL);"#,
+        time_type(c.dialect())
+    ))
+    .await
+    .unwrap();
+    let main = dbs.default_db();
+    main.execute_script(&link_migration(g, main.dialect()))
+        .await
+        .unwrap();
+}
+
+fn ps(p: &str, s: &str) -> Value {
+    json!({"product": {"product_id": p}, "sales_channel": {"sales_channel_id": s}})
+}
+
+/// The data: soft-deleted records, NULL and dangling keys, a dismissed link.
+async fn setup(p: Placement, postgres: bool) -> Query {
+    let g = Arc::new(graph(&links_toml(p)));
+    let dbs = databases(p, postgres).await;
+    tables(&dbs, &g).await;
+    let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
+    dbs.get(&ds("product"))
+        .execute_script(
+            r#"INSERT INTO "product" ("id", "title", "weight") VALUES
+                ('p1', 'Shirt', 100), ('p2', 'Pants', NULL), ('p3', 'socks', 300), ('p4', 'Hat', 50), ('p5', 'Gone', 10);
+               UPDATE "product" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = 'p5';"#,
+        )
+        .await
+        .unwrap();
+    dbs.get(&ds("sales_channel"))
+        .execute_script(
+            r#"INSERT INTO "sales_channel" ("id", "name", "description") VALUES
+                ('sc_1', 'Web', 'Online'), ('sc_2', 'Shop', NULL), ('sc_3', 'Wholesale', 'B2B'), ('sc_4', 'Old', NULL);
+               UPDATE "sales_channel" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = 'sc_4';"#,
+        )
+        .await
+        .unwrap();
+    dbs.get(&ds("cart"))
+        .execute_script(
+            r#"INSERT INTO "cart" ("id", "sales_channel_id", "currency_code") VALUES
+                ('c1', 'sc_1', 'eur'), ('c2', 'sc_1', 'usd'), ('c3', 'sc_2', 'eur'),
+                ('c4', NULL, 'eur'), ('c5', 'sc_3', 'usd'), ('c6', 'sc_missing', 'eur');"#,
+        )
+        .await
+        .unwrap();
+    let link = Link::new(g.clone(), dbs.clone());
+    for pair in [
+        ps("p1", "sc_1"),
+        ps("p1", "sc_2"),
+        ps("p2", "sc_1"),
+        ps("p3", "sc_3"),
+        ps("p5", "sc_1"),
+        ps("p4", "sc_4"),
+        ps("p3", "sc_1"),
+    ] {
+        link.create(pair).await.unwrap();
+    }
+    link.dismiss(ps("p3", "sc_1")).await.unwrap();
+    Query::new(g, dbs)
+}
+
+async fn run(q: &Query, req: &Value) -> Value {
+    let r = q
+        .graph(Graph::from_json(req).unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("{req}: {e}"));
+    serde_json::to_value(r).unwrap()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `(entity, filters, expected root ids)`.
+fn filter_cases() -> Vec<(&'static str, Value, Vec<&'static str>)> {
+    vec![
+        ("product", json!({"title": "Shirt"}), vec!["p1"]),
+        ("product", json!({"title": {"$eq": "Shirt"}}), vec!["p1"]),
+        (
+            "product",
+            json!({"title": {"$ne": "Shirt"}}),
+            vec!["p2", "p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"title": {"$in": ["Shirt", "Hat"]}}),
+            vec!["p1", "p4"],
+        ),
+        (
+            "product",
+            json!({"title": ["Shirt", "Hat"]}),
+            vec!["p1", "p4"],
+        ),
+        (
+            "product",
+            json!({"title": {"$nin": ["Shirt", "Hat"]}}),
+            vec!["p2", "p3"],
+        ),
+        ("product", json!({"title": {"$in": []}}), vec![]),
+        (
+            "product",
+            json!({"title": {"$nin": []}}),
+            vec!["p1", "p2", "p3", "p4"],
+        ),
+        ("product", json!({"weight": {"$gt": 100}}), vec!["p3"]),
+        (
+            "product",
+            json!({"weight": {"$gte": 100}}),
+            vec!["p1", "p3"],
+        ),
+        ("product", json!({"weight": {"$lt": 100}}), vec!["p4"]),
+        (
+            "product",
+            json!({"weight": {"$lte": 100}}),
+            vec!["p1", "p4"],
+        ),
+        ("product", json!({"weight": null}), vec!["p2"]),
+        ("product", json!({"weight": {"$eq": null}}), vec!["p2"]),
+        (
+            "product",
+            json!({"weight": {"$ne": null}}),
+            vec!["p1", "p3", "p4"],
+        ),
+        // `$ne` and `$nin` keep NULLs; `$not` is the complement.
+        (
+            "product",
+            json!({"weight": {"$ne": 100}}),
+            vec!["p2", "p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"weight": {"$nin": [100, 300]}}),
+            vec!["p2", "p4"],
+        ),
+        (
+            "product",
+            json!({"$not": {"weight": {"$gt": 100}}}),
+            vec!["p1", "p2", "p4"],
+        ),
+        (
+            "product",
+            json!({"$not": {"weight": {"$in": [100]}}}),
+            vec!["p2", "p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"$not": {"weight": null}}),
+            vec!["p1", "p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"$not": {"$not": {"weight": {"$gt": 100}}}}),
+            vec!["p3"],
+        ),
+        ("product", json!({"title": {"$like": "S%"}}), vec!["p1"]),
+        (
+            "product",
+            json!({"title": {"$ilike": "s%"}}),
+            vec!["p1", "p3"],
+        ),
+        (
+            "product",
+            json!({"$not": {"title": {"$like": "S%"}}}),
+            vec!["p2", "p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"weight": {"$gte": 50, "$lte": 100}}),
+            vec!["p1", "p4"],
+        ),
+        (
+            "product",
+            json!({"$and": [{"weight": {"$gte": 50}}, {"weight": {"$lte": 100}}]}),
+            vec!["p1", "p4"],
+        ),
+        (
+            "product",
+            json!({"$or": [{"title": "Pants"}, {"weight": 300}]}),
+            vec!["p2", "p3"],
+        ),
+        (
+            "product",
+            json!({"$not": {"$or": [{"title": "Pants"}, {"weight": 300}]}}),
+            vec!["p1", "p4"],
+        ),
+        (
+            "product",
+            json!({"$not": {"title": "Shirt", "weight": 100}}),
+            vec!["p2", "p3", "p4"],
+        ),
+        ("product", json!({}), vec!["p1", "p2", "p3", "p4"]),
+        ("product", json!({"$not": {}}), vec![]),
+        // relation filters through the link table
+        (
+            "product",
+            json!({"sales_channels": {"name": "Web"}}),
+            vec!["p1", "p2"],
+        ),
+        (
+            "product",
+            json!({"$not": {"sales_channels": {"name": "Web"}}}),
+            vec!["p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"sales_channels": {"name": "Nope"}}),
+            vec![],
+        ),
+        (
+            "product",
+            json!({"$not": {"sales_channels": {"name": "Nope"}}}),
+            vec!["p1", "p2", "p3", "p4"],
+        ),
+        (
+            "product",
+            json!({"sales_channels": {"description": null}}),
+            vec!["p1"],
+        ),
+        (
+            "product",
+            json!({"sales_channels": {"$not": {"name": "Web"}}}),
+            vec!["p1", "p3"],
+        ),
+        (
+            "product",
+            json!({"$not": {"sales_channels": {}}}),
+            vec!["p4"],
+        ),
+        (
+            "product",
+            json!({"$or": [{"sales_channels": {"name": "Shop"}}, {"title": "Hat"}]}),
+            vec!["p1", "p4"],
+        ),
+        (
+            "product",
+            json!({"sales_channels": {"carts": {"currency_code": "usd"}}}),
+            vec!["p1", "p2", "p3"],
+        ),
+        (
+            "product",
+            json!({"$not": {"sales_channels": {"carts": {"currency_code": "usd"}}}}),
+            vec!["p4"],
+        ),
+        (
+            "sales_channel",
+            json!({"products": {"title": "No such product"}}),
+            vec![],
+        ),
+        (
+            "sales_channel",
+            json!({"$not": {"products": {"title": "No such product"}}}),
+            vec!["sc_1", "sc_2", "sc_3"],
+        ),
+        (
+            "sales_channel",
+            json!({"products": {"weight": {"$gt": 200}}}),
+            vec!["sc_3"],
+        ),
+        (
+            "sales_channel",
+            json!({"$not": {"products": {"weight": {"$ne": null}}}}),
+            vec![],
+        ),
+        // read-only relations, both directions
+        (
+            "sales_channel",
+            json!({"carts": {"currency_code": "eur"}}),
+            vec!["sc_1", "sc_2"],
+        ),
+        (
+            "sales_channel",
+            json!({"$not": {"carts": {"currency_code": "usd"}}}),
+            vec!["sc_2"],
+        ),
+        (
+            "cart",
+            json!({"sales_channel": {"name": "Web"}}),
+            vec!["c1", "c2"],
+        ),
+        (
+            "cart",
+            json!({"$not": {"sales_channel": {"name": "Web"}}}),
+            vec!["c3", "c4", "c5", "c6"],
+        ),
+        (
+            "cart",
+            json!({"$not": {"sales_channel": {"name": "Nope"}}}),
+            vec!["c1", "c2", "c3", "c4", "c5", "c6"],
+        ),
+        (
+            "cart",
+            json!({"$not": {"sales_channel": {}}}),
+            vec!["c4", "c6"],
+        ),
+        (
+            "cart",
+            json!({"sales_channel": {"name": {"$ilike": "w%"}}}),
+            vec!["c1", "c2", "c5"],
+        ),
+        (
+            "cart",
+            json!({"sales_channel": {"products": {"title": "Shirt"}}}),
+            vec!["c1", "c2", "c3"],
+        ),
+        (
+            "cart",
+            json!({"$not": {"sales_channel": {"products": {"title": "Shirt"}}}}),
+            vec!["c4", "c5", "c6"],
+        ),
+    ]
+}
+
+/// `(request, expected result)` for nested lists and pages.
+fn nested_cases() -> Vec<(Value, Value)> {
+    vec![
+        // A per-parent take keeps the first by the list's order, not the first links created.
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "ASC"}}}}),
+            json!({"data": [
+                {"id": "sc_1", "products": [{"title": "Pants"}]},
+                {"id": "sc_2", "products": [{"title": "Shirt"}]},
+                {"id": "sc_3", "products": [{"title": "socks"}]}
+            ], "metadata": null}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"order": {"title": "DESC"}}}}),
+            json!({"data": [
+                {"id": "sc_1", "products": [{"title": "Shirt"}, {"title": "Pants"}]},
+                {"id": "sc_2", "products": [{"title": "Shirt"}]},
+                {"id": "sc_3", "products": [{"title": "socks"}]}
+            ], "metadata": null}),
+        ),
+        // Without an order, link order.
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.id"], "filters": {"id": "sc_1"}}),
+            json!({"data": [{"id": "sc_1", "products": [{"id": "p1"}, {"id": "p2"}]}], "metadata": null}),
+        ),
+        (
+            json!({"entity": "product", "fields": ["id", "sales_channels.name"], "nested": {"sales_channels": {"order": {"name": "DESC"}}}}),
+            json!({"data": [
+                {"id": "p1", "sales_channels": [{"name": "Web"}, {"name": "Shop"}]},
+                {"id": "p2", "sales_channels": [{"name": "Web"}]},
+                {"id": "p3", "sales_channels": [{"name": "Wholesale"}]},
+                {"id": "p4", "sales_channels": []}
+            ], "metadata": null}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "carts.id"], "nested": {"carts": {"take": 1, "order": {"currency_code": "DESC"}}}}),
+            json!({"data": [
+                {"id": "sc_1", "carts": [{"id": "c2"}]},
+                {"id": "sc_2", "carts": [{"id": "c3"}]},
+                {"id": "sc_3", "carts": [{"id": "c5"}]}
+            ], "metadata": null}),
+        ),
+        (
+            json!({"entity": "product", "fields": ["id", "sales_channels.carts.id"], "filters": {"id": "p1"}}),
+            json!({"data": [{"id": "p1", "sales_channels": [
+                {"carts": [{"id": "c1"}, {"id": "c2"}]},
+                {"carts": [{"id": "c3"}]}
+            ]}], "metadata": null}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"filters": {"weight": {"$ne": 100}}}}}),
+            json!({"data": [
+                {"id": "sc_1", "products": [{"id": "p2"}]},
+                {"id": "sc_2", "products": []},
+                {"id": "sc_3", "products": [{"id": "p3"}]}
+            ], "metadata": null}),
+        ),
+        (
+            json!({"entity": "cart", "fields": ["id", "sales_channel.name"], "filters": {"currency_code": "eur"}}),
+            json!({"data": [
+                {"id": "c1", "sales_channel": {"name": "Web"}},
+                {"id": "c3", "sales_channel": {"name": "Shop"}},
+                {"id": "c4", "sales_channel": null},
+                {"id": "c6", "sales_channel": null}
+            ], "metadata": null}),
+        ),
+        // pages through relation filters, counted
+        (
+            json!({"entity": "product", "fields": ["id"], "filters": {"$not": {"sales_channels": {"name": "Web"}}}, "pagination": {"skip": 1, "take": 1}}),
+            json!({"data": [{"id": "p4"}], "metadata": {"count": 2, "skip": 1, "take": 1}}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"skip": 1, "take": 1}}),
+            json!({"data": [{"id": "sc_2"}], "metadata": {"count": 2, "skip": 1, "take": 1}}),
+        ),
+        (
+            json!({"entity": "cart", "fields": ["id"], "filters": {"$not": {"sales_channel": {"name": "Web"}}}, "pagination": {"skip": 2}}),
+            json!({"data": [{"id": "c5"}, {"id": "c6"}], "metadata": {"count": 4, "skip": 2, "take": null}}),
+        ),
+    ]
+}
+
+async fn check_placements(postgres: bool) {
+    let mut failures = Vec::new();
+    for p in PLACEMENTS {
+        let q = setup(p, postgres).await;
+        for (entity, filters, expected) in filter_cases() {
+            let req = json!({"entity": entity, "fields": ["id"], "filters": filters});
+            let got = ids(&run(&q, &req).await);
+            if got != expected {
+                failures.push(format!(
+                    "{p:?}: {req}\n  expected {expected:?}\n  got      {got:?}"
+                ));
+            }
+        }
+        for (req, expected) in nested_cases() {
+            let got = run(&q, &req).await;
+            if got != expected {
+                failures.push(format!(
+                    "{p:?}: {req}\n  expected {expected}\n  got      {got}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} wrong answers:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn every_placement_gives_the_single_database_answer_on_sqlite() {
+    check_placements(false).await;
+}
+
+#[tokio::test]
+async fn every_placement_gives_the_single_database_answer_on_postgres() {
+    if link_tests::pg_url().is_none() {
+        link_tests::require_postgres();
+        return;
+    }
+    check_placements(true).await;
+}
+
+/// SQLite 3.51–3.53 re-emits a parent once per extra matching child under
+/// `OFFSET` when a correlated `EXISTS` becomes a join loop; the statements
+/// Query writes must page right on the bundled version too.
+#[tokio::test]
+async fn pages_through_a_has_many_relation_filter() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        for p in [Placement::One, Placement::TargetApart] {
+            let g = Arc::new(graph(&links_toml(p)));
+            let dbs = databases(p, postgres).await;
+            tables(&dbs, &g).await;
+            let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
+            dbs.get(&ds("sales_channel"))
+                .execute_script(
+                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_1', 'A'), ('sc_2', 'B'), ('sc_3', 'C');"#,
+                )
+                .await
+                .unwrap();
+            dbs.get(&ds("cart"))
+                .execute_script(
+                    r#"INSERT INTO "cart" ("id", "sales_channel_id", "currency_code") VALUES
+                        ('cart_1', 'sc_1', 'eur'), ('cart_2', 'sc_1', 'eur'), ('cart_3', 'sc_2', 'eur'), ('cart_4', 'sc_3', 'eur');"#,
+                )
+                .await
+                .unwrap();
+            let q = Query::new(g, dbs);
+            let mut pages = Vec::new();
+            for skip in 0..3 {
+                let r = run(&q, &json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"skip": skip, "take": 1}})).await;
+                assert_eq!(r["metadata"]["count"], 3, "{p:?} postgres={postgres}");
+                pages.extend(ids(&r));
+            }
+            assert_eq!(pages, ["sc_1", "sc_2", "sc_3"], "{p:?} postgres={postgres}");
+        }
+    }
+}
+
+/// More parents than one key list takes (1,000): the semi-join, prefetch
+/// and bound-array paths, in every placement.
+#[tokio::test]
+async fn roots_above_the_key_list_threshold() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        for p in PLACEMENTS {
+            let g = Arc::new(graph(&links_toml(p)));
+            let dbs = databases(p, postgres).await;
+            tables(&dbs, &g).await;
+            let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
+            let n = 1500;
+            let values: Vec<String> = (0..n)
+                .map(|i| format!("('p{i:04}', 'T{}', {i})", n - i))
+                .collect();
+            dbs.get(&ds("product"))
+                .execute_script(&format!(
+                    r#"INSERT INTO "product" ("id", "title", "weight") VALUES {};"#,
+                    values.join(", ")
+                ))
+                .await
+                .unwrap();
+            dbs.get(&ds("sales_channel"))
+                .execute_script(
+                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_a', 'A'), ('sc_b', 'B');"#,
+                )
+                .await
+                .unwrap();
+            let link = Link::new(g.clone(), dbs.clone());
+            let pairs: Vec<Value> = (0..n)
+                .map(|i| {
+                    ps(
+                        &format!("p{i:04}"),
+                        if i % 3 == 0 { "sc_a" } else { "sc_b" },
+                    )
+                })
+                .collect();
+            link.create(Value::Array(pairs)).await.unwrap();
+            let q = Query::new(g, dbs);
+            let all = run(
+                &q,
+                &json!({"entity": "product", "fields": ["id", "sales_channels.name"]}),
+            )
+            .await;
+            let data = all["data"].as_array().unwrap();
+            assert_eq!(data.len(), n, "{p:?}");
+            for (i, row) in data.iter().enumerate() {
+                let name = if i % 3 == 0 { "A" } else { "B" };
+                assert_eq!(
+                    row,
+                    &json!({"id": format!("p{i:04}"), "sales_channels": [{"name": name}]}),
+                    "{p:?}"
+                );
+            }
+            // A page larger than the key list, through a relation filter.
+            let page = run(&q, &json!({"entity": "product", "fields": ["id", "sales_channels.id"], "filters": {"$not": {"sales_channels": {"name": "A"}}}, "pagination": {"take": 1200, "skip": 10}})).await;
+            assert_eq!(page["metadata"]["count"], 1000, "{p:?}");
+            let got = ids(&page);
+            let expected: Vec<String> = (0..n)
+                .filter(|i| i % 3 != 0)
+                .skip(10)
+                .map(|i| format!("p{i:04}"))
+                .collect();
+            assert_eq!(got, expected, "{p:?}");
+            // One parent with 1,000 children, ordered and cut.
+            let chans = run(&q, &json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 3, "order": {"weight": "DESC"}}}})).await;
+            assert_eq!(
+                chans["data"],
+                json!([
+                    {"id": "sc_a", "products": [{"id": "p1497"}, {"id": "p1494"}, {"id": "p1491"}]},
+                    {"id": "sc_b", "products": [{"id": "p1499"}, {"id": "p1498"}, {"id": "p1496"}]}
+                ]),
+                "{p:?}"
+            );
+        }
+    }
+}
