@@ -610,3 +610,68 @@ async fn read_only_links_inside_one_module_and_has_many() {
         assert_eq!(d, json!([{"id": "p1", "variants": [{"sku": "SHIRT-M"}]}]));
     }
 }
+
+#[test]
+fn mistakes_in_a_graph_request_get_their_own_error() {
+    let err = |v: Value| Graph::from_json(&v).unwrap_err();
+    let e = err(json!({"entity": "product", "field": ["id"]}));
+    assert!(matches!(e, Error::InvalidRequest { .. }));
+    assert_eq!(
+        e.to_string(),
+        "invalid graph request: unknown key `field` in a graph request; expected one of `entity`, `fields`, `filters`, `pagination`, `nested` or `with_deleted`"
+    );
+    assert_eq!(
+        err(json!({"entity": "product", "pagination": {"limit": 1}})).to_string(),
+        "invalid graph request: unknown key `limit` in `pagination`; expected one of `skip`, `take` or `order`"
+    );
+    assert_eq!(
+        err(json!({"entity": "product", "nested": {"sales_channels": {"take": 1, "skip": 2}}}))
+            .to_string(),
+        "invalid graph request: unknown key `skip` in `nested.sales_channels`; expected one of `filters`, `take` or `order`"
+    );
+    assert_eq!(
+        err(json!({"entity": "product", "with_deleted": "yes"})).to_string(),
+        "invalid graph request: `with_deleted` must be a boolean, found \"yes\""
+    );
+    assert_eq!(
+        err(json!({"fields": ["id"]})).to_string(),
+        "invalid graph request: `entity` must be a string"
+    );
+}
+
+/// Filter values follow the column type with the rules Link uses, before
+/// any statement runs.
+#[tokio::test]
+async fn filter_values_are_checked_by_type_before_any_statement() {
+    for db in databases().await {
+        let (_, q) = seed(Databases::single(db.clone()), seed_graph()).await;
+        let before = db.statements();
+        let msg = async |filters: Value| {
+            q.graph(Graph::new("order").fields(["id"]).filters(filters))
+                .await
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            msg(json!({"display_id": 1_i64 << 40})).await,
+            "invalid filter at `display_id`: expected a 32-bit integer, found 1099511627776"
+        );
+        assert_eq!(
+            msg(json!({"email": "a\u{0}b"})).await,
+            "invalid filter at `email`: expected a string without NUL characters, found \"a\\u0000b\""
+        );
+        assert_eq!(
+            msg(json!({"created_at": {"$gt": "yesterday"}})).await,
+            "invalid filter at `created_at.$gt`: expected an RFC 3339 timestamp, found \"yesterday\""
+        );
+        assert_eq!(
+            msg(json!({"display_id": {"$in": [1, null]}})).await,
+            "invalid filter at `display_id.$in`: lists hold values, not null (use `null` or `$ne: null` to test for NULL)"
+        );
+        assert_eq!(
+            msg(json!({"sales_channel": {"name": {"$gt": 1}}})).await,
+            "invalid filter at `sales_channel.name.$gt`: expected a string, found 1"
+        );
+        assert_eq!(db.statements(), before, "no statement ran");
+    }
+}

@@ -169,6 +169,7 @@ impl Graph {
             let p = p
                 .as_object()
                 .ok_or_else(|| bad("`pagination` must be an object".to_string()))?;
+            only_keys(p, "pagination", &["skip", "take", "order"])?;
             g.skip = opt_u64(p.get("skip"), "skip")?;
             g.take = opt_u64(p.get("take"), "take")?;
             g.order = parse_order(p.get("order"))?;
@@ -181,6 +182,7 @@ impl Graph {
                 let a = args
                     .as_object()
                     .ok_or_else(|| bad(format!("`nested.{path}` must be an object")))?;
+                only_keys(a, &format!("nested.{path}"), &["filters", "take", "order"])?;
                 g.nested.insert(
                     path.clone(),
                     Nested {
@@ -201,6 +203,23 @@ impl Graph {
             }
         };
         Ok(g)
+    }
+}
+
+/// Refuses keys of `obj` (at `at`) other than `allowed`.
+fn only_keys(
+    obj: &serde_json::Map<String, Value>,
+    at: &str,
+    allowed: &[&str],
+) -> Result<(), Error> {
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => Err(Error::InvalidRequest {
+            message: format!(
+                "unknown key `{k}` in `{at}`; expected one of {}",
+                crate::error::one_of(allowed.iter().copied())
+            ),
+        }),
     }
 }
 
