@@ -675,3 +675,32 @@ async fn filter_values_are_checked_by_type_before_any_statement() {
         assert_eq!(db.statements(), before, "no statement ran");
     }
 }
+
+#[tokio::test]
+async fn count_modes() {
+    each(async |q, db| {
+        let page = |count: &str| json!({"entity": "product", "fields": ["id"], "pagination": {"take": 1, "count": count}});
+        assert_eq!(
+            run(&q, page("exact")).await,
+            json!({"data": [{"id": "prod_123"}], "metadata": {"count": 3, "skip": 0, "take": 1}})
+        );
+        let before = db.statements();
+        assert_eq!(
+            run(&q, page("none")).await,
+            json!({"data": [{"id": "prod_123"}], "metadata": {"skip": 0, "take": 1}})
+        );
+        assert_eq!(db.statements() - before, 1, "no count statement");
+        let estimate = run(&q, page("estimate")).await;
+        assert_eq!(estimate["data"], json!([{"id": "prod_123"}]));
+        let n = estimate["metadata"]["count"].as_u64().unwrap();
+        match db.dialect() {
+            // SQLite keeps no estimate: exact.
+            link_runtime::Dialect::Sqlite => assert_eq!(n, 3),
+            // The planner's estimate of a never-analysed table: some rows.
+            link_runtime::Dialect::Postgres => assert!(n >= 1, "{estimate}"),
+        }
+        let e = Graph::from_json(&json!({"entity": "product", "pagination": {"count": "approx"}})).unwrap_err();
+        assert_eq!(e.to_string(), "invalid pagination: `count` must be \"exact\", \"estimate\" or \"none\", found \"approx\"");
+    })
+    .await;
+}

@@ -42,7 +42,7 @@ use plan::{Hop, LevelId, Plan, Schema};
 use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
-pub use request::{Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested};
+pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested};
 
 /// The Query service.
 #[derive(Clone)]
@@ -126,15 +126,7 @@ impl Query {
             if !plan.paged() {
                 return Ok(None);
             }
-            let mut sql = Sql::new(d);
-            Writer::new(&plan, &resolved, d).root(&mut sql, Select::Count);
-            let n = db.fetch(&sql, &[ScalarType::BigInt]).await?;
-            Ok::<_, Error>(Some(
-                n.first()
-                    .and_then(|r| r.first())
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0),
-            ))
+            Ok::<_, Error>(Some(self.count(&db, &plan, &resolved, req.count).await?))
         };
         // The count and the relations are independent reads: run together.
         let (count, children) = tokio::join!(
@@ -149,6 +141,43 @@ impl Query {
         children?;
         let data = rows.into_iter().map(|r| r.finish(root)).collect();
         Ok(GraphResult { data, metadata })
+    }
+
+    /// The count of a paginated request's roots, as `mode` asks.
+    async fn count(
+        &self,
+        db: &Db,
+        plan: &Plan,
+        resolved: &Resolved,
+        mode: Count,
+    ) -> Result<Option<u64>, Error> {
+        let d = db.dialect();
+        let mut sql = Sql::new(d);
+        match (mode, d) {
+            (Count::None, _) => return Ok(None),
+            (Count::Estimate, Dialect::Postgres) => {
+                sql.push("EXPLAIN (FORMAT JSON) ");
+                Writer::new(plan, resolved, d).root(&mut sql, Select::Estimate);
+                let plan_json = db.fetch(&sql, &[ScalarType::Json]).await?;
+                let rows = plan_json
+                    .first()
+                    .and_then(|r| r.first())
+                    .and_then(|v| v.pointer("/0/Plan/Plan Rows"))
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
+                return Ok(Some(rows.max(0.0).round() as u64));
+            }
+            _ => {
+                Writer::new(plan, resolved, d).root(&mut sql, Select::Count);
+            }
+        }
+        let n = db.fetch(&sql, &[ScalarType::BigInt]).await?;
+        Ok(Some(
+            n.first()
+                .and_then(|r| r.first())
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+        ))
     }
 
     /// Whether child level `id` is read in its parent's database by a

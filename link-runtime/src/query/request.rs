@@ -18,6 +18,20 @@ pub enum Dir {
     Desc,
 }
 
+/// How a paginated request counts its roots (`Metadata::count`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Count {
+    /// The exact number of matching roots (one `COUNT(*)`).
+    #[default]
+    Exact,
+    /// The planner's row estimate on Postgres (no scan); exact on SQLite,
+    /// which keeps no estimate.
+    Estimate,
+    /// No count: `Metadata::count` is `None`.
+    None,
+}
+
 /// Arguments of a nested list: filters narrowing only that list, a
 /// per-parent limit and an order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,6 +64,8 @@ pub struct Graph {
     pub nested: BTreeMap<String, Nested>,
     /// Include soft-deleted records and links.
     pub with_deleted: bool,
+    /// How a paginated request counts its roots.
+    pub count: Count,
 }
 
 impl Graph {
@@ -64,6 +80,7 @@ impl Graph {
             order: Vec::new(),
             nested: BTreeMap::new(),
             with_deleted: false,
+            count: Count::Exact,
         }
     }
 
@@ -109,6 +126,12 @@ impl Graph {
     /// Sets the arguments of a nested list.
     pub fn nested(mut self, relation_path: impl Into<String>, nested: Nested) -> Graph {
         self.nested.insert(relation_path.into(), nested);
+        self
+    }
+
+    /// Sets how a paginated request counts its roots.
+    pub fn count(mut self, count: Count) -> Graph {
+        self.count = count;
         self
     }
 
@@ -169,10 +192,25 @@ impl Graph {
             let p = p
                 .as_object()
                 .ok_or_else(|| bad("`pagination` must be an object".to_string()))?;
-            only_keys(p, "pagination", &["skip", "take", "order"])?;
+            only_keys(p, "pagination", &["skip", "take", "order", "count"])?;
             g.skip = opt_u64(p.get("skip"), "skip")?;
             g.take = opt_u64(p.get("take"), "take")?;
             g.order = parse_order(p.get("order"))?;
+            g.count = match p.get("count") {
+                None | Some(Value::Null) => Count::Exact,
+                Some(v) => match v.as_str() {
+                    Some("exact") => Count::Exact,
+                    Some("estimate") => Count::Estimate,
+                    Some("none") => Count::None,
+                    _ => {
+                        return Err(Error::InvalidPagination {
+                            message: format!(
+                                "`count` must be \"exact\", \"estimate\" or \"none\", found {v}"
+                            ),
+                        });
+                    }
+                },
+            };
         }
         if let Some(n) = obj.get("nested") {
             let n = n
@@ -280,8 +318,11 @@ impl From<FieldPath> for FieldOrPath {
 /// Pagination metadata of a root query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Metadata {
-    /// Roots matching the filters, without the page.
-    pub count: u64,
+    /// Roots matching the filters, without the page (`None` with
+    /// [`Count::None`]; the planner's estimate with [`Count::Estimate`] on
+    /// Postgres).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
     /// The request's skip (0 when not given).
     pub skip: u64,
     /// The request's take.

@@ -52,6 +52,9 @@ pub(super) enum Select<'a> {
     Key(&'a str),
     /// `COUNT(*)` (the root only).
     Count,
+    /// The root's primary key, without order or page: the statement whose
+    /// row estimate is the count's estimate.
+    Estimate,
 }
 
 /// Writes statements of one plan for one dialect.
@@ -227,6 +230,9 @@ impl<'a> Writer<'a> {
             Select::Count => {
                 sql.push("COUNT(*)");
             }
+            Select::Estimate => {
+                sql.column(a, &root.info.pk);
+            }
         }
         sql.push(" FROM ")
             .ident(&root.info.table)
@@ -240,7 +246,7 @@ impl<'a> Writer<'a> {
             let info = root.info.clone();
             self.filter(sql, &info, a, &f, true);
         }
-        let paged = self.plan.paged() && !matches!(select, Select::Count);
+        let paged = self.plan.paged() && !matches!(select, Select::Count | Select::Estimate);
         let ordered = matches!(select, Select::Columns { packed: false, .. });
         if paged || ordered {
             sql.push(" ORDER BY ");
@@ -317,7 +323,7 @@ impl<'a> Writer<'a> {
                 Select::Key(col) => {
                     sql.column(&w, col);
                 }
-                Select::Count => {
+                Select::Count | Select::Estimate => {
                     sql.push("COUNT(*)");
                 }
             }
@@ -353,7 +359,7 @@ impl<'a> Writer<'a> {
                 Select::Key(col) => {
                     sql.push(&select_expr(self.d, &a, col, level.info.ty(col)));
                 }
-                Select::Count => {
+                Select::Count | Select::Estimate => {
                     sql.push("COUNT(*)");
                 }
             }

@@ -101,7 +101,7 @@ pub fn req_d() -> Graph {
 
 pub async fn graph(q: &Query, req: Graph) -> (Vec<Value>, Option<u64>) {
     let r = q.graph(req).await.expect("graph");
-    (r.data, r.metadata.map(|m| m.count))
+    (r.data, r.metadata.and_then(|m| m.count))
 }
 
 // ---------------------------------------------------------------- baselines
