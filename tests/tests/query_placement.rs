@@ -699,3 +699,53 @@ async fn roots_above_the_key_list_threshold() {
         }
     }
 }
+
+/// The statements of `req` on each database of `q`'s placement, in order.
+async fn statements(q: &Query, dbs: &[&Db], req: Value) -> Vec<Vec<String>> {
+    for db in dbs {
+        db.record_statements(true);
+    }
+    run(q, &req).await;
+    let out = dbs.iter().map(|db| db.recorded_statements()).collect();
+    for db in dbs {
+        db.record_statements(false);
+    }
+    out
+}
+
+/// The exact statements, per database, of three requests in three
+/// placements on both dialects: a has-many relation filter under
+/// `OFFSET` (SQLite's `EXISTS … LIMIT 1`), `$not` over keys resolved in
+/// another database (NULL kept, one bound array), and a nested list whose
+/// link table and target live apart (link rows, then ranked targets).
+#[tokio::test]
+async fn statements_per_placement() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        let dialect = if postgres { "postgres" } else { "sqlite" };
+        for p in [Placement::One, Placement::TargetApart, Placement::AllApart] {
+            let q = setup(p, postgres).await;
+            let dbs = q.databases().clone();
+            let list = [dbs.default_db(), dbs.get("products"), dbs.get("channels")];
+            let mut out = String::new();
+            for req in [
+                json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"take": 1, "skip": 1}}),
+                json!({"entity": "cart", "fields": ["id"], "filters": {"$not": {"sales_channel": {"name": "Web"}}}}),
+                json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "ASC"}}}}),
+            ] {
+                out.push_str(&format!("# {req}\n"));
+                let per_db = statements(&q, &list, req).await;
+                for (name, sqls) in ["default", "products", "channels"].iter().zip(per_db) {
+                    for sql in sqls {
+                        out.push_str(&format!("[{name}] {sql}\n"));
+                    }
+                }
+                out.push('\n');
+            }
+            insta::assert_snapshot!(format!("statements_{dialect}_{p:?}"), out);
+        }
+    }
+}

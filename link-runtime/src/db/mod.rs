@@ -90,6 +90,8 @@ pub struct Db {
     pool: Pool,
     statements: Arc<AtomicU64>,
     id: DbId,
+    /// Texts of the reads run through this handle, while recording.
+    recorded: Arc<std::sync::Mutex<Option<Vec<String>>>>,
 }
 
 /// The identity of a connection pool: clones of a [`Db`] share it, two
@@ -160,6 +162,7 @@ impl Db {
             pool: Pool::Sqlite(pool),
             statements: Arc::default(),
             id: DbId::next(),
+            recorded: Arc::default(),
         }
     }
 
@@ -169,6 +172,7 @@ impl Db {
             pool: Pool::Postgres(pool),
             statements: Arc::default(),
             id: DbId::next(),
+            recorded: Arc::default(),
         }
     }
 
@@ -196,6 +200,31 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Starts (or stops) recording the text of every read run through this
+    /// handle and its clones (for tests that pin the SQL a request writes).
+    pub fn record_statements(&self, on: bool) {
+        if let Ok(mut r) = self.recorded.lock() {
+            *r = on.then(Vec::new);
+        }
+    }
+
+    /// The reads recorded since the last call (recording goes on).
+    pub fn recorded_statements(&self) -> Vec<String> {
+        self.recorded
+            .lock()
+            .ok()
+            .and_then(|mut r| r.as_mut().map(std::mem::take))
+            .unwrap_or_default()
+    }
+
+    fn record(&self, sql: &Sql) {
+        if let Ok(mut r) = self.recorded.lock()
+            && let Some(log) = r.as_mut()
+        {
+            log.push(sql.text.clone());
+        }
+    }
+
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
@@ -212,6 +241,7 @@ impl Db {
     /// Runs a read in its own implicit transaction.
     pub async fn fetch(&self, sql: &Sql, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
         self.statements.fetch_add(1, Ordering::Relaxed);
+        self.record(sql);
         match &self.pool {
             Pool::Sqlite(p) => {
                 let mut c = p.acquire().await?;

@@ -38,7 +38,7 @@ pub(super) enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Atom(Atom),
-    Rel(RelFilter),
+    Rel(Box<RelFilter>),
 }
 
 /// A condition on one column; `neg` is its complement.
@@ -208,13 +208,13 @@ impl Parser<'_, '_> {
                         self.condition(&f.name, f.ty, v, &here, neg)?
                     } else if let Some((_, target, hop)) = self.s.relation(info, k) {
                         let inner = self.object(&target, v, &here, false)?;
-                        Filter::Rel(RelFilter {
+                        Filter::Rel(Box::new(RelFilter {
                             id: self.ids.next(),
                             target,
                             hop,
                             inner: Box::new(inner),
                             neg,
-                        })
+                        }))
                     } else {
                         let mut choices: Vec<String> =
                             info.fields.iter().map(|f| f.name.to_string()).collect();

@@ -69,6 +69,11 @@ impl Query {
         }
     }
 
+    /// The databases read, by data source.
+    pub fn databases(&self) -> &Databases {
+        &self.dbs
+    }
+
     /// The link graph queried.
     pub fn graph_def(&self) -> &LinkGraph {
         &self.graph
