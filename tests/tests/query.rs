@@ -622,7 +622,7 @@ fn mistakes_in_a_graph_request_get_their_own_error() {
     );
     assert_eq!(
         err(json!({"entity": "product", "pagination": {"limit": 1}})).to_string(),
-        "invalid graph request: unknown key `limit` in `pagination`; expected one of `skip`, `take` or `order`"
+        "invalid graph request: unknown key `limit` in `pagination`; expected one of `skip`, `take`, `order` or `count`"
     );
     assert_eq!(
         err(json!({"entity": "product", "nested": {"sales_channels": {"take": 1, "skip": 2}}}))
