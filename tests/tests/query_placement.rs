@@ -519,6 +519,23 @@ fn nested_cases() -> Vec<(Value, Value)> {
                 {"id": "c6", "sales_channel": null}
             ], "metadata": null}),
         ),
+        // NULLs sort last ascending, first descending, on both dialects.
+        (
+            json!({"entity": "product", "fields": ["id"], "pagination": {"order": {"weight": "ASC"}}}),
+            json!({"data": [{"id": "p4"}, {"id": "p1"}, {"id": "p3"}, {"id": "p2"}], "metadata": null}),
+        ),
+        (
+            json!({"entity": "product", "fields": ["id"], "pagination": {"order": {"weight": "DESC"}, "take": 2}}),
+            json!({"data": [{"id": "p2"}, {"id": "p3"}], "metadata": {"count": 4, "skip": 0, "take": 2}}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.id"], "filters": {"id": "sc_1"}, "nested": {"products": {"order": {"weight": "DESC"}}}}),
+            json!({"data": [{"id": "sc_1", "products": [{"id": "p2"}, {"id": "p1"}]}], "metadata": null}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.id"], "filters": {"id": "sc_1"}, "nested": {"products": {"take": 1, "order": {"weight": "ASC"}}}}),
+            json!({"data": [{"id": "sc_1", "products": [{"id": "p1"}]}], "metadata": null}),
+        ),
         // pages through relation filters, counted
         (
             json!({"entity": "product", "fields": ["id"], "filters": {"$not": {"sales_channels": {"name": "Web"}}}, "pagination": {"skip": 1, "take": 1}}),

@@ -83,7 +83,11 @@ pub(super) struct OrderTerm {
 #[derive(Debug, Clone)]
 pub(super) enum OrderBy {
     /// A column of the level itself.
-    Field { col: String, ty: ScalarType },
+    Field {
+        col: String,
+        ty: ScalarType,
+        nullable: bool,
+    },
     /// A column of a to-one relation in the same database (root order only).
     ToOne {
         target: Box<EntityInfo>,
@@ -91,6 +95,16 @@ pub(super) enum OrderBy {
         col: String,
         ty: ScalarType,
     },
+}
+
+impl OrderBy {
+    /// Whether the term can be NULL (a to-one relation can be absent).
+    pub fn nullable(&self) -> bool {
+        match self {
+            OrderBy::Field { nullable, .. } => *nullable,
+            OrderBy::ToOne { .. } => true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -516,6 +530,7 @@ impl<'g> Schema<'g> {
                     OrderBy::Field {
                         col: f.name.to_string(),
                         ty: f.ty,
+                        nullable: f.nullable,
                     }
                 }
                 Some((rel, field)) if root => {

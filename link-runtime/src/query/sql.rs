@@ -65,10 +65,13 @@ pub(super) struct Writer<'a> {
     aliases: usize,
 }
 
-fn dir_sql(d: Dir) -> &'static str {
-    match d {
-        Dir::Asc => "ASC",
-        Dir::Desc => "DESC",
+/// `ASC`/`DESC` of an order term, with Postgres's NULL placement on SQLite.
+fn way(d: Dialect, dir: Dir, nullable: bool) -> &'static str {
+    match (d, dir, nullable) {
+        (Dialect::Sqlite, Dir::Asc, true) => "ASC NULLS LAST",
+        (Dialect::Sqlite, Dir::Desc, true) => "DESC NULLS FIRST",
+        (_, Dir::Asc, _) => "ASC",
+        (_, Dir::Desc, _) => "DESC",
     }
 }
 
@@ -124,21 +127,24 @@ impl<'a> Writer<'a> {
     }
 
     /// Order expressions with their direction.
-    fn order_terms(&mut self, level: LevelId, a: &str) -> Vec<(Sql, Dir)> {
+    /// Order expressions with their direction (`ASC`, `DESC`; on SQLite a
+    /// nullable term sorts NULLs as Postgres does: last ascending, first
+    /// descending).
+    fn order_terms(&mut self, level: LevelId, a: &str) -> Vec<(Sql, &'static str)> {
         let terms: Vec<OrderTerm> = self.plan.levels[level].order.clone();
         terms
             .iter()
             .map(|t| {
                 let mut s = self.sql();
                 self.order_expr(&mut s, a, &t.by);
-                (s, t.dir)
+                (s, way(self.d, t.dir, t.by.nullable()))
             })
             .collect()
     }
 
     fn order_expr(&mut self, sql: &mut Sql, a: &str, by: &OrderBy) {
         match by {
-            OrderBy::Field { col, ty } => {
+            OrderBy::Field { col, ty, .. } => {
                 sql.push(&select_expr(self.d, a, col, *ty));
             }
             OrderBy::ToOne {
@@ -210,7 +216,7 @@ impl<'a> Writer<'a> {
         let mut order = self.order_terms(0, a);
         let mut pk = self.sql();
         pk.column(a, &root.info.pk);
-        order.push((pk, Dir::Asc));
+        order.push((pk, "ASC"));
         sql.push("SELECT ");
         match select {
             Select::Columns { cols, packed } => {
@@ -220,7 +226,7 @@ impl<'a> Writer<'a> {
                         sql.push(", ")
                             .append(expr.clone())
                             .push(&format!(" AS \"__o{i}\""));
-                        packed_order.push(format!("\"__o{i}\" {}", dir_sql(*dir)));
+                        packed_order.push(format!("\"__o{i}\" {}", *dir));
                     }
                 }
             }
@@ -251,7 +257,7 @@ impl<'a> Writer<'a> {
         if paged || ordered {
             sql.push(" ORDER BY ");
             sql.push_list(order, |s, (expr, dir)| {
-                s.append(expr).push(" ").push(dir_sql(dir));
+                s.append(expr).push(" ").push(dir);
             });
             if paged {
                 if let Some(t) = self.plan.take {
@@ -299,15 +305,15 @@ impl<'a> Writer<'a> {
             Hop::Pivot { .. } => {
                 let mut c = self.sql();
                 c.column(&k, "created_at");
-                order.push((c, Dir::Asc));
+                order.push((c, "ASC"));
                 let mut i = self.sql();
                 i.column(&k, "id");
-                order.push((i, Dir::Asc));
+                order.push((i, "ASC"));
             }
             Hop::Direct { .. } => {
                 let mut p = self.sql();
                 p.column(&a, &level.info.pk);
-                order.push((p, Dir::Asc));
+                order.push((p, "ASC"));
             }
         }
         let windowed = level.take.is_some();
@@ -337,7 +343,7 @@ impl<'a> Writer<'a> {
                 .append(parent_expr.clone())
                 .push(" ORDER BY ");
             sql.push_list(order.clone(), |s, (expr, dir)| {
-                s.append(expr).push(" ").push(dir_sql(dir));
+                s.append(expr).push(" ").push(dir);
             });
             sql.push(") AS \"__rn\"");
         } else {
@@ -348,11 +354,11 @@ impl<'a> Writer<'a> {
                     sql.push(", ").append(parent_expr.clone());
                     if packed {
                         sql.push(&format!(" AS \"__c{}\"", cols.len()));
-                        let mut all = vec![(parent_expr.clone(), Dir::Asc)];
+                        let mut all = vec![(parent_expr.clone(), "ASC")];
                         all.extend(order.iter().cloned());
                         for (i, (expr, dir)) in all.into_iter().enumerate() {
                             sql.push(", ").append(expr).push(&format!(" AS \"__o{i}\""));
-                            packed_order.push(format!("\"__o{i}\" {}", dir_sql(dir)));
+                            packed_order.push(format!("\"__o{i}\" {}", dir));
                         }
                     }
                 }
@@ -429,7 +435,7 @@ impl<'a> Writer<'a> {
         } else if rows {
             sql.push(" ORDER BY ").append(parent_expr).push(" ASC, ");
             sql.push_list(order, |s, (expr, dir)| {
-                s.append(expr).push(" ").push(dir_sql(dir));
+                s.append(expr).push(" ").push(dir);
             });
         }
         packed_order
@@ -857,7 +863,7 @@ impl<'a> Writer<'a> {
         } else {
             sql.push("DENSE_RANK() OVER (ORDER BY ");
             sql.push_list(order, |s, (expr, dir)| {
-                s.append(expr).push(" ").push(dir_sql(dir));
+                s.append(expr).push(" ").push(dir);
             });
             sql.push(")");
         }
