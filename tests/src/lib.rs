@@ -452,3 +452,14 @@ pub mod fixture_docs {
         pub mod product {}
     }
 }
+
+/// The cursor Query gives a page's last root whose keyset values (order
+/// fields, then primary key) are `values`: `c1` and the hex of their JSON.
+pub fn cursor_of(values: serde_json::Value) -> String {
+    let hex: String = values
+        .to_string()
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("c1{hex}")
+}

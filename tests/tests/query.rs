@@ -287,7 +287,10 @@ async fn filters_on_linked_fields_narrow_the_root() {
 async fn pagination_count_order_by_linked_field_and_per_parent_limit() {
     each(async |q, _| {
         let r = run(&q, json!({"entity": "product", "fields": ["id"], "pagination": {"skip": 1, "take": 1, "order": {"title": "DESC"}}})).await;
-        assert_eq!(r["metadata"], json!({"count": 3, "skip": 1, "take": 1}));
+        assert_eq!(
+            r["metadata"],
+            json!({"count": 3, "skip": 1, "take": 1, "next": link_tests::cursor_of(json!(["Medusa Sweatpants", "prod_456"]))})
+        );
         assert_eq!(ids(&r["data"]), ["prod_456"]);
         // Order by a to-one linked field.
         let r = data(&q, json!({"entity": "cart", "fields": ["id"], "filters": {"sales_channel_id": {"$ne": null}}, "pagination": {"order": {"sales_channel.name": "DESC"}}})).await;
@@ -622,7 +625,7 @@ fn mistakes_in_a_graph_request_get_their_own_error() {
     );
     assert_eq!(
         err(json!({"entity": "product", "pagination": {"limit": 1}})).to_string(),
-        "invalid graph request: unknown key `limit` in `pagination`; expected one of `skip`, `take`, `order` or `count`"
+        "invalid graph request: unknown key `limit` in `pagination`; expected one of `skip`, `take`, `order`, `count` or `after`"
     );
     assert_eq!(
         err(json!({"entity": "product", "nested": {"sales_channels": {"take": 1, "skip": 2}}}))
@@ -682,12 +685,12 @@ async fn count_modes() {
         let page = |count: &str| json!({"entity": "product", "fields": ["id"], "pagination": {"take": 1, "count": count}});
         assert_eq!(
             run(&q, page("exact")).await,
-            json!({"data": [{"id": "prod_123"}], "metadata": {"count": 3, "skip": 0, "take": 1}})
+            json!({"data": [{"id": "prod_123"}], "metadata": {"count": 3, "skip": 0, "take": 1, "next": link_tests::cursor_of(json!(["prod_123"]))}})
         );
         let before = db.statements();
         assert_eq!(
             run(&q, page("none")).await,
-            json!({"data": [{"id": "prod_123"}], "metadata": {"skip": 0, "take": 1}})
+            json!({"data": [{"id": "prod_123"}], "metadata": {"skip": 0, "take": 1, "next": link_tests::cursor_of(json!(["prod_123"]))}})
         );
         assert_eq!(db.statements() - before, 1, "no count statement");
         let estimate = run(&q, page("estimate")).await;

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use link_runtime::{Databases, Db, Dialect, Graph, Link, Query};
-use link_tests::{graph, link_migration};
+use link_tests::{cursor_of, graph, link_migration};
 use serde_json::{Value, json};
 
 const LINKS: &str = r#"
@@ -539,11 +539,11 @@ fn nested_cases() -> Vec<(Value, Value)> {
         // pages through relation filters, counted
         (
             json!({"entity": "product", "fields": ["id"], "filters": {"$not": {"sales_channels": {"name": "Web"}}}, "pagination": {"skip": 1, "take": 1}}),
-            json!({"data": [{"id": "p4"}], "metadata": {"count": 2, "skip": 1, "take": 1}}),
+            json!({"data": [{"id": "p4"}], "metadata": {"count": 2, "skip": 1, "take": 1, "next": cursor_of(json!(["p4"]))}}),
         ),
         (
             json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"skip": 1, "take": 1}}),
-            json!({"data": [{"id": "sc_2"}], "metadata": {"count": 2, "skip": 1, "take": 1}}),
+            json!({"data": [{"id": "sc_2"}], "metadata": {"count": 2, "skip": 1, "take": 1, "next": cursor_of(json!(["sc_2"]))}}),
         ),
         (
             json!({"entity": "cart", "fields": ["id"], "filters": {"$not": {"sales_channel": {"name": "Web"}}}, "pagination": {"skip": 2}}),
@@ -765,4 +765,126 @@ async fn statements_per_placement() {
             insta::assert_snapshot!(format!("statements_{dialect}_{p:?}"), out);
         }
     }
+}
+
+/// Cursor pages and streams read every root once, in order, in every
+/// placement, with nested relations; counts follow the count mode.
+#[tokio::test]
+async fn cursor_pages_and_streams() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        for p in [Placement::One, Placement::AllApart] {
+            let g = Arc::new(graph(&links_toml(p)));
+            let dbs = databases(p, postgres).await;
+            tables(&dbs, &g).await;
+            let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
+            let n = 1500;
+            let values: Vec<String> = (0..n)
+                .map(|i| format!("('p{i:04}', 'T{:04}', {i})", (i * 7) % n))
+                .collect();
+            dbs.get(&ds("product"))
+                .execute_script(&format!(
+                    r#"INSERT INTO "product" ("id", "title", "weight") VALUES {};"#,
+                    values.join(", ")
+                ))
+                .await
+                .unwrap();
+            dbs.get(&ds("sales_channel"))
+                .execute_script(
+                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_a', 'A');"#,
+                )
+                .await
+                .unwrap();
+            let link = Link::new(g.clone(), dbs.clone());
+            let pairs: Vec<Value> = (0..n)
+                .step_by(2)
+                .map(|i| ps(&format!("p{i:04}"), "sc_a"))
+                .collect();
+            link.create(Value::Array(pairs)).await.unwrap();
+            let q = Query::new(g, dbs);
+            for order in [json!({}), json!({"title": "DESC"})] {
+                let all = run(&q, &json!({"entity": "product", "fields": ["id", "title", "sales_channels.id"], "pagination": {"order": order}})).await;
+                let mut pages = Vec::new();
+                let mut after: Option<String> = None;
+                loop {
+                    let mut req = json!({"entity": "product", "fields": ["id", "title", "sales_channels.id"], "pagination": {"order": order, "take": 400}});
+                    if let Some(a) = &after {
+                        req["pagination"]["after"] = json!(a);
+                    }
+                    let page = run(&q, &req).await;
+                    assert_eq!(page["metadata"]["count"], n, "{p:?}");
+                    pages.extend(page["data"].as_array().unwrap().iter().cloned());
+                    match page["metadata"]["next"].as_str() {
+                        Some(next) => after = Some(next.to_string()),
+                        None => break,
+                    }
+                }
+                assert_eq!(Value::Array(pages), all["data"], "{p:?} {order}");
+                let mut streamed = Vec::new();
+                let mut s = q.stream(
+                    Graph::from_json(&json!({"entity": "product", "fields": ["id", "title", "sales_channels.id"], "pagination": {"order": order}})).unwrap(),
+                    500,
+                );
+                let mut chunks = 0;
+                while let Some(chunk) = s.next().await {
+                    chunks += 1;
+                    streamed.extend(chunk.unwrap());
+                }
+                assert_eq!(chunks, 3, "{p:?}");
+                assert_eq!(Value::Array(streamed), all["data"], "{p:?} {order}");
+            }
+            // A page that is not full has no next cursor; `count: none` still pages.
+            let last = run(&q, &json!({"entity": "product", "fields": ["id"], "pagination": {"take": 1000, "count": "none", "after": link_cursor(&q, 1000).await}})).await;
+            assert_eq!(last["data"].as_array().unwrap().len(), 500);
+            assert_eq!(last["metadata"], json!({"skip": 0, "take": 1000}));
+            // Mistakes are refused before any statement.
+            let err = async |req: Value| {
+                q.graph(Graph::from_json(&req).unwrap())
+                    .await
+                    .unwrap_err()
+                    .to_string()
+            };
+            assert_eq!(
+                err(json!({"entity": "product", "pagination": {"take": 1, "skip": 1, "after": "c15b5d"}})).await,
+                "invalid pagination: `after` and `skip` exclude each other"
+            );
+            assert_eq!(
+                err(json!({"entity": "product", "pagination": {"take": 1, "after": "c15b5d"}}))
+                    .await,
+                "invalid pagination: `after` is not a cursor of this request's order: \"c15b5d\""
+            );
+            assert_eq!(
+                err(json!({"entity": "product", "pagination": {"take": 1, "after": "nope"}})).await,
+                "invalid pagination: `after` is not a cursor of this request's order: \"nope\""
+            );
+            assert_eq!(
+                err(json!({"entity": "product", "pagination": {"take": 1, "order": {"weight": "ASC"}, "after": "c15b5d"}})).await,
+                "invalid pagination: `after` needs a root order of fields that are never NULL, of text, number, boolean, date or timestamp type (and such a primary key); `product` is ordered otherwise"
+            );
+            let mut s = q.stream(
+                Graph::new("product")
+                    .fields(["id"])
+                    .order("weight", link_runtime::Dir::Asc),
+                100,
+            );
+            assert_eq!(
+                s.next().await.unwrap().unwrap_err().to_string(),
+                "invalid pagination: cannot stream `product`: its order needs fields that are never NULL, of text, number, boolean, date or timestamp type"
+            );
+            assert!(s.next().await.is_none());
+        }
+    }
+}
+
+/// The cursor after the first `n` products by id.
+async fn link_cursor(q: &Query, n: u64) -> String {
+    let page = run(
+        q,
+        &json!({"entity": "product", "fields": ["id"], "pagination": {"take": n}}),
+    )
+    .await;
+    page["metadata"]["next"].as_str().unwrap().to_string()
 }

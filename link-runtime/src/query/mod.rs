@@ -19,11 +19,13 @@
 //! value when their types allow (see `fetch_rows`).
 
 mod cross_db;
+mod cursor;
 mod filter;
 mod plan;
 mod request;
 mod sql;
 mod stitch;
+mod stream;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,6 +45,7 @@ use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
 pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested};
+pub use stream::GraphStream;
 
 /// The Query service.
 #[derive(Clone)]
@@ -138,10 +141,27 @@ impl Query {
             count,
             self.fill(&plan, &resolved, 0, &mut rows, true, prefetched)
         );
+        let next = match (&plan.keyset, plan.take, rows.last()) {
+            (Some(ks), Some(take), Some(last)) if take > 0 && rows.len() as u64 == take => {
+                let values: Vec<Value> = ks
+                    .cols
+                    .iter()
+                    .map(|(c, ..)| {
+                        last.vals
+                            .get(root.key_index(&plan, c))
+                            .cloned()
+                            .unwrap_or(Value::Null)
+                    })
+                    .collect();
+                Some(cursor::encode(&values))
+            }
+            _ => None,
+        };
         let metadata = count?.map(|count| Metadata {
             count,
             skip: plan.skip.unwrap_or(0),
             take: plan.take,
+            next,
         });
         children?;
         let data = rows.into_iter().map(|r| r.finish(root)).collect();

@@ -5,6 +5,7 @@
 
 use link_model::{EntityRef, Field, LinkGraph, LinkKind, Relation, ScalarType, Via};
 
+use super::cursor::{self, Keyset};
 use super::filter::{self, Filter};
 use super::request::{Dir, Graph};
 use crate::error::{Error, one_of};
@@ -132,8 +133,15 @@ impl Level {
     /// requested fields.
     pub fn needed_keys(&self, plan: &Plan) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
-        for &c in &self.children {
-            let k = plan.edge(c).hop.parent_col().to_string();
+        let keyset = match (&self.edge, &plan.keyset) {
+            (None, Some(ks)) => ks.cols.iter().map(|(c, ..)| c.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let children = self
+            .children
+            .iter()
+            .map(|&c| plan.edge(c).hop.parent_col().to_string());
+        for k in children.chain(keyset) {
             if !v.contains(&k) && !self.scalars.contains(&k) {
                 v.push(k);
             }
@@ -182,6 +190,8 @@ pub(super) struct Plan {
     pub skip: Option<u64>,
     pub take: Option<u64>,
     pub with_deleted: bool,
+    /// The root's keyset, when the page can have a cursor.
+    pub keyset: Option<Keyset>,
 }
 
 impl Plan {
@@ -400,6 +410,7 @@ impl<'g> Schema<'g> {
             skip: req.skip,
             take: req.take,
             with_deleted: req.with_deleted,
+            keyset: None,
         };
         for f in &req.fields {
             self.add_field(&mut plan, 0, f, f)?;
@@ -408,6 +419,23 @@ impl<'g> Schema<'g> {
         let root_info = plan.levels[0].info.clone();
         plan.levels[0].filter = filter::parse(self, &mut ids, &root_info, &req.filters, "")?;
         plan.levels[0].order = self.order(&root_info, &req.order, true)?;
+        if req.take.is_some() || req.after.is_some() {
+            plan.keyset = cursor::keyset(&root_info, &plan.levels[0].order);
+        }
+        if let Some(after) = &req.after {
+            if req.skip.is_some() {
+                return Err(Error::InvalidPagination {
+                    message: "`after` and `skip` exclude each other".to_string(),
+                });
+            }
+            let ks = plan.keyset.as_mut().ok_or_else(|| Error::InvalidPagination {
+                message: format!(
+                    "`after` needs a root order of fields that are never NULL, of text, number, boolean, date or timestamp type (and such a primary key); `{}` is ordered otherwise",
+                    root_info.name
+                ),
+            })?;
+            ks.after = Some(cursor::decode(after, ks)?);
+        }
         for (path, n) in &req.nested {
             let id = self.find_level(&plan, path)?;
             let info = plan.levels[id].info.clone();

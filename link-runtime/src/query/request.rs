@@ -66,6 +66,9 @@ pub struct Graph {
     pub with_deleted: bool,
     /// How a paginated request counts its roots.
     pub count: Count,
+    /// Start after this cursor (a previous page's `Metadata::next`);
+    /// excludes `skip`.
+    pub after: Option<String>,
 }
 
 impl Graph {
@@ -81,6 +84,7 @@ impl Graph {
             nested: BTreeMap::new(),
             with_deleted: false,
             count: Count::Exact,
+            after: None,
         }
     }
 
@@ -126,6 +130,12 @@ impl Graph {
     /// Sets the arguments of a nested list.
     pub fn nested(mut self, relation_path: impl Into<String>, nested: Nested) -> Graph {
         self.nested.insert(relation_path.into(), nested);
+        self
+    }
+
+    /// Starts the page after `cursor` (a previous page's `Metadata::next`).
+    pub fn after(mut self, cursor: impl Into<String>) -> Graph {
+        self.after = Some(cursor.into());
         self
     }
 
@@ -192,10 +202,23 @@ impl Graph {
             let p = p
                 .as_object()
                 .ok_or_else(|| bad("`pagination` must be an object".to_string()))?;
-            only_keys(p, "pagination", &["skip", "take", "order", "count"])?;
+            only_keys(
+                p,
+                "pagination",
+                &["skip", "take", "order", "count", "after"],
+            )?;
             g.skip = opt_u64(p.get("skip"), "skip")?;
             g.take = opt_u64(p.get("take"), "take")?;
             g.order = parse_order(p.get("order"))?;
+            g.after = match p.get("after") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(c)) => Some(c.clone()),
+                Some(other) => {
+                    return Err(Error::InvalidPagination {
+                        message: format!("`after` must be a cursor string, found {other}"),
+                    });
+                }
+            };
             g.count = match p.get("count") {
                 None | Some(Value::Null) => Count::Exact,
                 Some(v) => match v.as_str() {
@@ -327,6 +350,11 @@ pub struct Metadata {
     pub skip: u64,
     /// The request's take.
     pub take: Option<u64>,
+    /// The cursor of the page's last root, for `pagination.after`: present
+    /// when the page is full and its order allows cursors (fields that are
+    /// never NULL, of text, number, boolean, date or timestamp type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// Rows plus metadata.

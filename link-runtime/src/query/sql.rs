@@ -9,6 +9,9 @@ use std::collections::HashMap;
 
 use link_model::ScalarType;
 
+use serde_json::Value;
+
+use super::cursor::{self, Keyset};
 use super::filter::{Atom, Filter, FilterId, RelFilter, Test};
 use super::plan::{EntityInfo, Hop, LevelId, OrderBy, OrderTerm, Plan};
 use super::request::Dir;
@@ -252,7 +255,14 @@ impl<'a> Writer<'a> {
             let info = root.info.clone();
             self.filter(sql, &info, a, &f, true);
         }
-        let paged = self.plan.paged() && !matches!(select, Select::Count | Select::Estimate);
+        let counting = matches!(select, Select::Count | Select::Estimate);
+        if let (Some(ks), false) = (&self.plan.keyset, counting)
+            && let Some(after) = &ks.after
+        {
+            sql.push(" AND ");
+            self.keyset(sql, a, ks, after);
+        }
+        let paged = self.plan.paged() && !counting;
         let ordered = matches!(select, Select::Columns { packed: false, .. });
         if paged || ordered {
             sql.push(" ORDER BY ");
@@ -271,6 +281,45 @@ impl<'a> Writer<'a> {
             }
         }
         packed_order
+    }
+
+    /// Rows strictly after `after` in the keyset's order: a row comparison
+    /// when every column goes one way, else the expanded form.
+    fn keyset(&self, sql: &mut Sql, a: &str, ks: &Keyset, after: &[Value]) {
+        let d = self.d;
+        let one_way = ks.cols.iter().all(|(.., dir)| *dir == ks.cols[0].2);
+        let op = |dir: Dir| if dir == Dir::Asc { " > " } else { " < " };
+        if one_way {
+            sql.push("(");
+            sql.push_list(ks.cols.iter(), |s, (c, ..)| {
+                s.column(a, c);
+            });
+            sql.push(")").push(op(ks.cols[0].2)).tuple(
+                ks.cols
+                    .iter()
+                    .zip(after)
+                    .map(|((_, ty, _), v)| cursor::arg(d, *ty, v)),
+            );
+            return;
+        }
+        // c1 > v1 OR (c1 = v1 AND (c2 > v2 OR (c2 = v2 AND …)))
+        let n = ks.cols.len();
+        for (i, ((c, ty, dir), v)) in ks.cols.iter().zip(after).enumerate() {
+            sql.push("(")
+                .column(a, c)
+                .push(op(*dir))
+                .arg(cursor::arg(d, *ty, v));
+            if i + 1 < n {
+                sql.push(" OR (")
+                    .column(a, c)
+                    .push(" = ")
+                    .arg(cursor::arg(d, *ty, v))
+                    .push(" AND ");
+            }
+        }
+        for i in 0..n {
+            sql.push(if i + 1 < n { "))" } else { ")" });
+        }
     }
 
     /// A child level's statement for `parents`. Returns the order of a
