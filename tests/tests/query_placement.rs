@@ -519,6 +519,30 @@ fn nested_cases() -> Vec<(Value, Value)> {
                 {"id": "c6", "sales_channel": null}
             ], "metadata": null}),
         ),
+        // Per-parent takes in link order and by primary key (a lateral join on Postgres).
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 1}}}),
+            json!({"data": [
+                {"id": "sc_1", "products": [{"id": "p1"}]},
+                {"id": "sc_2", "products": [{"id": "p1"}]},
+                {"id": "sc_3", "products": [{"id": "p3"}]}
+            ], "metadata": null}),
+        ),
+        (
+            json!({"entity": "sales_channel", "fields": ["id", "products.id", "carts.id"], "nested": {"products": {"take": 1, "order": {"id": "DESC"}}, "carts": {"take": 1, "order": {"id": "DESC"}}}}),
+            json!({"data": [
+                {"id": "sc_1", "products": [{"id": "p2"}], "carts": [{"id": "c2"}]},
+                {"id": "sc_2", "products": [{"id": "p1"}], "carts": [{"id": "c3"}]},
+                {"id": "sc_3", "products": [{"id": "p3"}], "carts": [{"id": "c5"}]}
+            ], "metadata": null}),
+        ),
+        (
+            json!({"entity": "product", "fields": ["id", "sales_channels.carts.id"], "nested": {"sales_channels": {"take": 1}, "sales_channels.carts": {"take": 1}}, "filters": {"id": {"$in": ["p1", "p3"]}}}),
+            json!({"data": [
+                {"id": "p1", "sales_channels": [{"carts": [{"id": "c1"}]}]},
+                {"id": "p3", "sales_channels": [{"carts": [{"id": "c5"}]}]}
+            ], "metadata": null}),
+        ),
         // NULLs sort last ascending, first descending, on both dialects.
         (
             json!({"entity": "product", "fields": ["id"], "pagination": {"order": {"weight": "ASC"}}}),
@@ -752,6 +776,7 @@ async fn statements_per_placement() {
                 json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"take": 1, "skip": 1}}),
                 json!({"entity": "cart", "fields": ["id"], "filters": {"$not": {"sales_channel": {"name": "Web"}}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "ASC"}}}}),
+                json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2}}}),
             ] {
                 out.push_str(&format!("# {req}\n"));
                 let per_db = statements(&q, &list, req).await;

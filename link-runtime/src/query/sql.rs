@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::cursor::{self, Keyset};
 use super::filter::{Atom, Filter, FilterId, RelFilter, Test};
-use super::plan::{EntityInfo, Hop, LevelId, OrderBy, OrderTerm, Plan};
+use super::plan::{EntityInfo, Hop, Level, LevelId, OrderBy, OrderTerm, Plan};
 use super::request::Dir;
 use crate::db::{Arg, Dialect, Sql, select_expr};
 
@@ -366,6 +366,20 @@ impl<'a> Writer<'a> {
             }
         }
         let windowed = level.take.is_some();
+        if self.lateral_fits(&level, parent_ty) {
+            let parent_query = (edge.parent, edge.hop.parent_col().to_string());
+            self.child_lateral(
+                sql,
+                &level,
+                &edge.hop,
+                parents,
+                select,
+                parent_expr,
+                order,
+                parent_query,
+            );
+            return Vec::new();
+        }
         let mut packed_order = Vec::new();
         if windowed {
             // Inner query numbering rows per parent; the outer keeps the first N.
@@ -419,36 +433,7 @@ impl<'a> Writer<'a> {
                 }
             }
         }
-        sql.push(" FROM ");
-        match &edge.hop {
-            Hop::Direct { .. } => {
-                sql.ident(&level.info.table).push(" ").ident(&a);
-            }
-            Hop::Pivot {
-                pivot_table,
-                pivot_target_key,
-                child_col,
-                ..
-            } => {
-                sql.ident(pivot_table)
-                    .push(" ")
-                    .ident(&k)
-                    .push(" JOIN ")
-                    .ident(&level.info.table)
-                    .push(" ")
-                    .ident(&a)
-                    .push(" ON ")
-                    .column(&a, child_col)
-                    .push(" = ")
-                    .column(&k, pivot_target_key);
-            }
-        }
-        sql.push(" WHERE ");
-        if let Hop::Pivot { .. } = &edge.hop
-            && !self.with_deleted()
-        {
-            sql.column(&k, "deleted_at").push(" IS NULL AND ");
-        }
+        self.from_where(sql, &level, &edge.hop, &a, &k);
         match parents {
             Parents::Keys(keys) => {
                 sql.push_in_keys(parent_ty, keys, |s| {
@@ -488,6 +473,132 @@ impl<'a> Writer<'a> {
             });
         }
         packed_order
+    }
+
+    /// ` FROM <table or link table JOIN table> WHERE [live link AND ]` of a
+    /// child level.
+    fn from_where(&self, sql: &mut Sql, level: &Level, hop: &Hop, a: &str, k: &str) {
+        sql.push(" FROM ");
+        match hop {
+            Hop::Direct { .. } => {
+                sql.ident(&level.info.table).push(" ").ident(a);
+            }
+            Hop::Pivot {
+                pivot_table,
+                pivot_target_key,
+                child_col,
+                ..
+            } => {
+                sql.ident(pivot_table)
+                    .push(" ")
+                    .ident(k)
+                    .push(" JOIN ")
+                    .ident(&level.info.table)
+                    .push(" ")
+                    .ident(a)
+                    .push(" ON ")
+                    .column(a, child_col)
+                    .push(" = ")
+                    .column(k, pivot_target_key);
+            }
+        }
+        sql.push(" WHERE ");
+        if let Hop::Pivot { .. } = hop
+            && !self.with_deleted()
+        {
+            sql.column(k, "deleted_at").push(" IS NULL AND ");
+        }
+    }
+
+    /// Whether a per-parent `take` is read with a lateral join: on Postgres,
+    /// text keys, and an order an index serves per parent (link order, or the
+    /// target's primary key), where each parent's first N are found without
+    /// ranking every child row.
+    fn lateral_fits(&self, level: &Level, parent_ty: ScalarType) -> bool {
+        self.d == Dialect::Postgres
+            && level.take.is_some()
+            && parent_ty == ScalarType::Text
+            && level
+                .order
+                .iter()
+                .all(|t| matches!(&t.by, OrderBy::Field { col, .. } if *col == level.info.pk))
+    }
+
+    /// A per-parent `take` as `<parent keys> CROSS JOIN LATERAL (… ORDER BY
+    /// … LIMIT n)`, with the same columns as the window form.
+    #[allow(clippy::too_many_arguments)]
+    fn child_lateral(
+        &mut self,
+        sql: &mut Sql,
+        level: &Level,
+        hop: &Hop,
+        parents: Parents<'_>,
+        select: Select<'_>,
+        parent_expr: Sql,
+        order: Vec<(Sql, &'static str)>,
+        parent_query: (LevelId, String),
+    ) {
+        let a = format!("t{}", level.depth);
+        let k = format!("k{}", level.depth);
+        let x = format!("w{}", level.depth);
+        sql.push("SELECT ");
+        match select {
+            Select::Columns { cols, .. } => {
+                self.select_cols(sql, &x, cols, false);
+                sql.push(", ").column("p", "key");
+            }
+            Select::Key(col) => {
+                sql.column(&x, col);
+            }
+            Select::Count | Select::Estimate => {
+                sql.push("COUNT(*)");
+            }
+        }
+        sql.push(" FROM ");
+        match parents {
+            Parents::Keys(keys) => {
+                sql.push("unnest(")
+                    .arg(Arg::TextArray(keys.to_vec()))
+                    .push(") AS \"p\"(\"key\")");
+            }
+            Parents::Query => {
+                let (parent, col) = parent_query;
+                sql.push("(SELECT DISTINCT \"q\".\"k\" FROM (");
+                let mut inner = self.sql();
+                self.key_query(&mut inner, parent, &col);
+                sql.append(inner).push(") \"q\"(\"k\")) \"p\"(\"key\")");
+            }
+        }
+        sql.push(" CROSS JOIN LATERAL (SELECT ");
+        sql.push_list(level.info.fields.iter(), |s, f| {
+            s.column(&a, &f.name);
+        });
+        sql.push(", ROW_NUMBER() OVER (ORDER BY ");
+        sql.push_list(order.clone(), |s, (expr, dir)| {
+            s.append(expr).push(" ").push(dir);
+        });
+        sql.push(") AS \"__rn\"");
+        self.from_where(sql, level, hop, &a, &k);
+        sql.append(parent_expr).push(" = ").column("p", "key");
+        self.soft(sql, &level.info, &a);
+        if !level.filter.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, &level.info, &a, &level.filter, false);
+        }
+        sql.push(" ORDER BY ");
+        sql.push_list(order, |s, (expr, dir)| {
+            s.append(expr).push(" ").push(dir);
+        });
+        sql.push(" LIMIT ")
+            .arg(Arg::Int(clamp(level.take.unwrap_or(0))))
+            .push(") ")
+            .ident(&x);
+        if matches!(select, Select::Columns { packed: false, .. }) {
+            sql.push(" ORDER BY ")
+                .column("p", "key")
+                .push(", ")
+                .column(&x, "__rn");
+        }
     }
 
     /// `SELECT <col>` of a level's rows, for a semi-join of its children.
