@@ -433,7 +433,7 @@ impl<'a> Writer<'a> {
                 }
             }
         }
-        self.from_where(sql, &level, &edge.hop, &a, &k);
+        self.write_source(sql, &level, &edge.hop, &a, &k);
         match parents {
             Parents::Keys(keys) => {
                 sql.push_in_keys(parent_ty, keys, |s| {
@@ -477,7 +477,7 @@ impl<'a> Writer<'a> {
 
     /// ` FROM <table or link table JOIN table> WHERE [live link AND ]` of a
     /// child level.
-    fn from_where(&self, sql: &mut Sql, level: &Level, hop: &Hop, a: &str, k: &str) {
+    fn write_source(&self, sql: &mut Sql, level: &Level, hop: &Hop, a: &str, k: &str) {
         sql.push(" FROM ");
         match hop {
             Hop::Direct { .. } => {
@@ -578,7 +578,7 @@ impl<'a> Writer<'a> {
             s.append(expr).push(" ").push(dir);
         });
         sql.push(") AS \"__rn\"");
-        self.from_where(sql, level, hop, &a, &k);
+        self.write_source(sql, level, hop, &a, &k);
         sql.append(parent_expr).push(" = ").column("p", "key");
         self.soft(sql, &level.info, &a);
         if !level.filter.is_true() {
