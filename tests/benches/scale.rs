@@ -1,0 +1,330 @@
+//! Query at scale (not run in CI): seeds `SCALE_PRODUCTS` products (default
+//! 1,000,000), 10 sales channels and 3 links per product with set-based SQL
+//! on Postgres (schema `bench_scale`, kept between runs when the size
+//! matches) and on an SQLite file (`target/bench-scale.db`), then times each
+//! case of the scale issue beside its best hand-written statement through
+//! sqlx and prints medians and ratios.
+//!
+//! ```text
+//! LINK_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test SCALE_PRODUCTS=1000000 \
+//!     cargo bench -p link-tests --bench scale
+//! ```
+//!
+//! `SCALE_DIALECTS=postgres` (or `sqlite`) limits the databases.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use link_runtime::{Count, Dir, Graph, Nested, Query};
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use common::{Fresh, Raw};
+
+const CHANNELS: usize = 10;
+const RUNS: usize = 7;
+
+fn products() -> usize {
+    std::env::var("SCALE_PRODUCTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn time<F, Fut, T>(mut f: F) -> (Duration, T)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut out = f().await; // warm-up
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        out = f().await;
+        times.push(t.elapsed());
+    }
+    (median(times), out)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn exec(raw: &Raw, sql: &str) {
+    common::raw_execute(raw, sql).await;
+}
+
+async fn count_rows(raw: &Raw, sql: &str) -> i64 {
+    match raw {
+        Raw::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(p)
+            .await
+            .unwrap()
+            .get(0),
+        Raw::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(p)
+            .await
+            .unwrap()
+            .get(0),
+    }
+}
+
+/// Rows of a hand-written statement, as text columns (all cases select text).
+async fn rows(raw: &Raw, sql: &str) -> Vec<Vec<Option<String>>> {
+    match raw {
+        Raw::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(p)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (0..r.len()).map(|i| r.get(i)).collect())
+            .collect(),
+        Raw::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(p)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (0..r.len()).map(|i| r.get(i)).collect())
+            .collect(),
+    }
+}
+
+async fn seed(fresh: &Fresh, n: usize) {
+    let raw = &fresh.raw;
+    let graph = common::seed_graph();
+    link_tests::create_module_tables(&fresh.db, Some(&["product", "sales_channel"])).await;
+    common::create_link_tables(&fresh.db, &graph).await;
+    if count_rows(raw, "SELECT COUNT(*) FROM \"product\"").await == n as i64 {
+        eprintln!("# reusing {n} products");
+        return;
+    }
+    let t = Instant::now();
+    exec(raw, "DELETE FROM \"product_sales_channel\"").await;
+    exec(raw, "DELETE FROM \"product\"").await;
+    exec(raw, "DELETE FROM \"sales_channel\"").await;
+    let series = |n: usize| match raw {
+        Raw::Postgres(_) => format!("generate_series(0, {}) AS s(g)", n - 1),
+        Raw::Sqlite(_) => format!(
+            "(WITH RECURSIVE s(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM s WHERE g < {}) SELECT g FROM s) s",
+            n - 1
+        ),
+    };
+    let (pad, cat) = match raw {
+        Raw::Postgres(_) => ("lpad(g::text, 7, '0')", "||"),
+        Raw::Sqlite(_) => ("printf('%07d', g)", "||"),
+    };
+    exec(raw, &format!(
+        "INSERT INTO \"sales_channel\" (\"id\", \"name\", \"is_disabled\") SELECT 'sc_' {cat} g, 'Channel ' {cat} g, false FROM {}",
+        series(CHANNELS)
+    ))
+    .await;
+    // Titles are a permutation of the ids, so title order differs from id order.
+    exec(raw, &format!(
+        "INSERT INTO \"product\" (\"id\", \"title\", \"handle\", \"status\") SELECT 'prod_' {cat} {pad}, 'Product ' {cat} {}, 'h' {cat} g, 'published' FROM {}",
+        pad.replace("g", &format!("((g * 7919) % {n})")),
+        series(n)
+    ))
+    .await;
+    let now = match raw {
+        Raw::Postgres(_) => "now()",
+        Raw::Sqlite(_) => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    };
+    for (k, o) in [0, 3, 7].iter().enumerate() {
+        exec(raw, &format!(
+            "INSERT INTO \"product_sales_channel\" (\"id\", \"product_id\", \"sales_channel_id\", \"created_at\", \"updated_at\") SELECT 'prodsc_{k}_' {cat} {pad}, 'prod_' {cat} {pad}, 'sc_' {cat} ((g + {o}) % {CHANNELS}), {now}, {now} FROM {}",
+            series(n)
+        ))
+        .await;
+    }
+    for table in ["product", "sales_channel", "product_sales_channel"] {
+        exec(raw, &format!("ANALYZE \"{table}\"")).await;
+    }
+    eprintln!("# seeded {n} products, {} links in {:.1} s", 3 * n, t.elapsed().as_secs_f64());
+}
+
+struct Report {
+    lines: Vec<String>,
+}
+
+impl Report {
+    fn case(&mut self, name: &str, ours: Duration, hand: Option<(&str, Duration)>) {
+        let line = match hand {
+            Some((h, d)) => format!(
+                "{name:<58} ours {:>9.2} ms   {h:<24} {:>9.2} ms   ratio {:>5.2}",
+                ms(ours),
+                ms(d),
+                ms(ours) / ms(d)
+            ),
+            None => format!("{name:<58} ours {:>9.2} ms", ms(ours)),
+        };
+        println!("{line}");
+        self.lines.push(line);
+    }
+}
+
+async fn run(dialect: &str, n: usize) {
+    let fresh = match dialect {
+        "postgres" => match common::postgres_schema("bench_scale", false).await {
+            Some(f) => f,
+            None => return,
+        },
+        _ => {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scale.db");
+            common::sqlite_file(&path).await
+        }
+    };
+    seed(&fresh, n).await;
+    let q = Query::new(common::seed_graph(), link_runtime::Databases::single(fresh.db.clone()));
+    let raw = fresh.raw.clone();
+    let mut r = Report { lines: Vec::new() };
+    println!("\n## {dialect}: {n} products, {CHANNELS} channels, {} links", 3 * n);
+    let graph = |g: Graph| {
+        let q = q.clone();
+        async move { q.graph(g).await.expect("graph") }
+    };
+    let page = || Graph::new("product").fields(["id", "title", "sales_channels.id", "sales_channels.name"]).take(100);
+
+    // 1. a page of 100 by id with channels, with and without the count.
+    let (count_only, _) = time(|| count_rows(&raw, "SELECT COUNT(*) FROM \"product\" WHERE \"deleted_at\" IS NULL")).await;
+    let page_sql = r#"SELECT p."id", p."title", sc."id", sc."name" FROM (SELECT "id", "title" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100) p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL ORDER BY p."id", l."created_at", l."id""#;
+    let (hand_page, hand_rows) = time(|| rows(&raw, page_sql)).await;
+    assert_eq!(hand_rows.len(), 300);
+    let (ours_exact, res) = time(|| graph(page())).await;
+    assert_eq!(res.metadata.as_ref().and_then(|m| m.count), Some(n as u64));
+    r.case("page 100 by id + channels + exact count", ours_exact, Some(("count + page", count_only + hand_page)));
+    let (ours_none, _) = time(|| graph(page().count(Count::None))).await;
+    r.case("page 100 by id + channels, count none", ours_none, Some(("page", hand_page)));
+    let (ours_est, _) = time(|| graph(page().count(Count::Estimate))).await;
+    r.case("page 100 by id + channels, count estimate", ours_est, Some(("page", hand_page)));
+
+    // 2. products of one channel, page 100 by id (+ count), and by title.
+    let chan = || Graph::new("product").fields(["id", "title"]).filters(json!({"sales_channels": {"id": "sc_3"}})).take(100);
+    let chan_sql = r#"SELECT p."id", p."title" FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL) ORDER BY p."id" LIMIT 100"#;
+    let chan_count = r#"SELECT COUNT(*) FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL)"#;
+    let (hand_chan, _) = time(|| rows(&raw, chan_sql)).await;
+    let (hand_chan_count, expected) = time(|| count_rows(&raw, chan_count)).await;
+    let (ours, res) = time(|| graph(chan())).await;
+    assert_eq!(res.metadata.as_ref().and_then(|m| m.count), Some(expected as u64));
+    r.case("one channel's products, page 100 by id + count", ours, Some(("page + count", hand_chan + hand_chan_count)));
+    let (ours, _) = time(|| graph(chan().count(Count::None))).await;
+    r.case("one channel's products, page 100 by id", ours, Some(("page", hand_chan)));
+    let (ours, _) = time(|| graph(chan().order("title", Dir::Asc))).await;
+    r.case("one channel's products, page 100 by title + count", ours, None);
+
+    // 3. a deep page: skip n/2, and the same page by cursor.
+    let skip = (n / 2) as u64;
+    let deep_sql = format!(r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100 OFFSET {skip}"#);
+    let (hand_deep, deep) = time(|| rows(&raw, &deep_sql)).await;
+    let (ours, _) = time(|| graph(Graph::new("product").fields(["id"]).skip(skip).take(100).count(Count::None))).await;
+    r.case(&format!("skip {skip}, take 100 (no count)"), ours, Some(("offset page", hand_deep)));
+    let before = deep[0][0].clone().unwrap();
+    let cursor_at = link_tests::cursor_of(json!([before]));
+    let keyset_sql = format!(r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL AND "id" > '{}' ORDER BY "id" LIMIT 100"#, deep[0][0].as_deref().unwrap());
+    let (hand_keyset, _) = time(|| rows(&raw, &keyset_sql)).await;
+    let (ours, _) = time(|| graph(Graph::new("product").fields(["id"]).take(100).after(cursor_at.clone()).count(Count::None))).await;
+    r.case("cursor page at n/2, take 100", ours, Some(("keyset page", hand_keyset)));
+
+    // 4. every channel with its first 5 products, by id and by title.
+    let top = |order: &str| {
+        Graph::new("sales_channel").fields(["id", "products.id"]).nested(
+            "products",
+            Nested { take: Some(5), order: vec![(order.to_string(), Dir::Asc)], ..Nested::default() },
+        )
+    };
+    let lateral = |order: &str| format!(
+        r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
+    );
+    if dialect == "postgres" {
+        let by_id = lateral("id");
+        let (hand, _) = time(|| rows(&raw, &by_id)).await;
+        let (ours, _) = time(|| graph(top("id"))).await;
+        r.case("channels with first 5 products by id", ours, Some(("lateral", hand)));
+        let by_title = lateral("title");
+        let (hand, _) = time(|| rows(&raw, &by_title)).await;
+        let (ours, _) = time(|| graph(top("title"))).await;
+        r.case("channels with first 5 products by title", ours, Some(("lateral", hand)));
+    } else {
+        let (ours, _) = time(|| graph(top("id"))).await;
+        r.case("channels with first 5 products by id", ours, None);
+    }
+
+    // 5. one product by id with its channels.
+    let one_sql = r#"SELECT p."id", sc."name" FROM "product" p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" WHERE p."id" = 'prod_0000042'"#;
+    let (hand, _) = time(|| rows(&raw, one_sql)).await;
+    let (ours, res) = time(|| graph(Graph::new("product").fields(["id", "sales_channels.name"]).filters(json!({"id": "prod_0000042"})))).await;
+    assert_eq!(res.data.len(), 1);
+    r.case("one product by id with channels", ours, Some(("join", hand)));
+
+    // 6. every product with its channels, streamed in chunks of 10,000.
+    let t = Instant::now();
+    let mut s = q.stream(Graph::new("product").fields(["id", "sales_channels.id"]), 10_000);
+    let mut seen = 0usize;
+    while let Some(chunk) = s.next().await {
+        let chunk: Vec<Value> = chunk.expect("stream");
+        seen += chunk.len();
+    }
+    let ours = t.elapsed();
+    assert_eq!(seen, n);
+    let t = Instant::now();
+    let streamed = hand_stream(&raw).await;
+    let hand = t.elapsed();
+    assert_eq!(streamed, 3 * n);
+    r.case("stream all products with channels", ours, Some(("sqlx fetch stream", hand)));
+    println!("peak RSS of this process so far: {} MiB", peak_rss_mib());
+}
+
+/// The join of every product with its channels, read with sqlx's `fetch`
+/// stream (rows counted, none kept).
+async fn hand_stream(raw: &Raw) -> usize {
+    use futures_util::TryStreamExt;
+    let sql = r#"SELECT p."id", l."sales_channel_id" FROM "product" p JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL WHERE p."deleted_at" IS NULL"#;
+    let mut n = 0;
+    match raw {
+        Raw::Sqlite(p) => {
+            let mut s = sqlx::query(sql).fetch(p);
+            while let Some(row) = s.try_next().await.unwrap() {
+                let _: String = row.get(0);
+                n += 1;
+            }
+        }
+        Raw::Postgres(p) => {
+            let mut s = sqlx::query(sql).fetch(p);
+            while let Some(row) = s.try_next().await.unwrap() {
+                let _: String = row.get(0);
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn main() {
+    let n = products();
+    let only = std::env::var("SCALE_DIALECTS").unwrap_or_default();
+    common::RT.block_on(async {
+        for d in common::dialects() {
+            if !only.is_empty() && !only.contains(d) {
+                continue;
+            }
+            run(d, n).await;
+        }
+    });
+}
