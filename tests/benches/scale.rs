@@ -145,7 +145,11 @@ async fn seed(fresh: &Fresh, n: usize) {
     for table in ["product", "sales_channel", "product_sales_channel"] {
         exec(raw, &format!("ANALYZE \"{table}\"")).await;
     }
-    eprintln!("# seeded {n} products, {} links in {:.1} s", 3 * n, t.elapsed().as_secs_f64());
+    eprintln!(
+        "# seeded {n} products, {} links in {:.1} s",
+        3 * n,
+        t.elapsed().as_secs_f64()
+    );
 }
 
 struct Report {
@@ -170,85 +174,182 @@ impl Report {
 
 async fn run(dialect: &str, n: usize) {
     let fresh = match dialect {
-        "postgres" => match common::postgres_schema("bench_scale", false).await {
+        "postgres" => match create_schema("bench_scale").await {
             Some(f) => f,
             None => return,
         },
         _ => {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scale.db");
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scale.db");
             common::sqlite_file(&path).await
         }
     };
     seed(&fresh, n).await;
-    let q = Query::new(common::seed_graph(), link_runtime::Databases::single(fresh.db.clone()));
+    let q = Query::new(
+        common::seed_graph(),
+        link_runtime::Databases::single(fresh.db.clone()),
+    );
     let raw = fresh.raw.clone();
     let mut r = Report { lines: Vec::new() };
-    println!("\n## {dialect}: {n} products, {CHANNELS} channels, {} links", 3 * n);
+    println!(
+        "\n## {dialect}: {n} products, {CHANNELS} channels, {} links",
+        3 * n
+    );
     let graph = |g: Graph| {
         let q = q.clone();
         async move { q.graph(g).await.expect("graph") }
     };
-    let page = || Graph::new("product").fields(["id", "title", "sales_channels.id", "sales_channels.name"]).take(100);
+    let page = || {
+        Graph::new("product")
+            .fields(["id", "title", "sales_channels.id", "sales_channels.name"])
+            .take(100)
+    };
 
     // 1. a page of 100 by id with channels, with and without the count.
-    let (count_only, _) = time(|| count_rows(&raw, "SELECT COUNT(*) FROM \"product\" WHERE \"deleted_at\" IS NULL")).await;
+    let (count_only, _) = time(|| {
+        count_rows(
+            &raw,
+            "SELECT COUNT(*) FROM \"product\" WHERE \"deleted_at\" IS NULL",
+        )
+    })
+    .await;
     let page_sql = r#"SELECT p."id", p."title", sc."id", sc."name" FROM (SELECT "id", "title" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100) p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL ORDER BY p."id", l."created_at", l."id""#;
     let (hand_page, hand_rows) = time(|| rows(&raw, page_sql)).await;
     assert_eq!(hand_rows.len(), 300);
     let (ours_exact, res) = time(|| graph(page())).await;
     assert_eq!(res.metadata.as_ref().and_then(|m| m.count), Some(n as u64));
-    r.case("page 100 by id + channels + exact count", ours_exact, Some(("count + page", count_only + hand_page)));
+    r.case(
+        "page 100 by id + channels + exact count",
+        ours_exact,
+        Some(("count + page", count_only + hand_page)),
+    );
     let (ours_none, _) = time(|| graph(page().count(Count::None))).await;
-    r.case("page 100 by id + channels, count none", ours_none, Some(("page", hand_page)));
+    r.case(
+        "page 100 by id + channels, count none",
+        ours_none,
+        Some(("page", hand_page)),
+    );
     let (ours_est, _) = time(|| graph(page().count(Count::Estimate))).await;
-    r.case("page 100 by id + channels, count estimate", ours_est, Some(("page", hand_page)));
+    r.case(
+        "page 100 by id + channels, count estimate",
+        ours_est,
+        Some(("page", hand_page)),
+    );
 
     // 2. products of one channel, page 100 by id (+ count), and by title.
-    let chan = || Graph::new("product").fields(["id", "title"]).filters(json!({"sales_channels": {"id": "sc_3"}})).take(100);
+    let chan = || {
+        Graph::new("product")
+            .fields(["id", "title"])
+            .filters(json!({"sales_channels": {"id": "sc_3"}}))
+            .take(100)
+    };
     let chan_sql = r#"SELECT p."id", p."title" FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL) ORDER BY p."id" LIMIT 100"#;
-    let chan_count = r#"SELECT COUNT(*) FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL)"#;
+    // Exact: links to a deleted or missing channel do not count.
+    let chan_count = r#"SELECT COUNT(*) FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL)"#;
     let (hand_chan, _) = time(|| rows(&raw, chan_sql)).await;
     let (hand_chan_count, expected) = time(|| count_rows(&raw, chan_count)).await;
     let (ours, res) = time(|| graph(chan())).await;
-    assert_eq!(res.metadata.as_ref().and_then(|m| m.count), Some(expected as u64));
-    r.case("one channel's products, page 100 by id + count", ours, Some(("page + count", hand_chan + hand_chan_count)));
+    assert_eq!(
+        res.metadata.as_ref().and_then(|m| m.count),
+        Some(expected as u64)
+    );
+    r.case(
+        "one channel's products, page 100 by id + count",
+        ours,
+        Some(("page + count", hand_chan + hand_chan_count)),
+    );
     let (ours, _) = time(|| graph(chan().count(Count::None))).await;
-    r.case("one channel's products, page 100 by id", ours, Some(("page", hand_chan)));
+    r.case(
+        "one channel's products, page 100 by id",
+        ours,
+        Some(("page", hand_chan)),
+    );
     let (ours, _) = time(|| graph(chan().order("title", Dir::Asc))).await;
-    r.case("one channel's products, page 100 by title + count", ours, None);
+    r.case(
+        "one channel's products, page 100 by title + count",
+        ours,
+        None,
+    );
 
     // 3. a deep page: skip n/2, and the same page by cursor.
     let skip = (n / 2) as u64;
-    let deep_sql = format!(r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100 OFFSET {skip}"#);
+    let deep_sql = format!(
+        r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100 OFFSET {skip}"#
+    );
     let (hand_deep, deep) = time(|| rows(&raw, &deep_sql)).await;
-    let (ours, _) = time(|| graph(Graph::new("product").fields(["id"]).skip(skip).take(100).count(Count::None))).await;
-    r.case(&format!("skip {skip}, take 100 (no count)"), ours, Some(("offset page", hand_deep)));
+    let (ours, _) = time(|| {
+        graph(
+            Graph::new("product")
+                .fields(["id"])
+                .skip(skip)
+                .take(100)
+                .count(Count::None),
+        )
+    })
+    .await;
+    r.case(
+        &format!("skip {skip}, take 100 (no count)"),
+        ours,
+        Some(("offset page", hand_deep)),
+    );
     let before = deep[0][0].clone().unwrap();
     let cursor_at = link_tests::cursor_of(json!([before]));
-    let keyset_sql = format!(r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL AND "id" > '{}' ORDER BY "id" LIMIT 100"#, deep[0][0].as_deref().unwrap());
+    let keyset_sql = format!(
+        r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL AND "id" > '{}' ORDER BY "id" LIMIT 100"#,
+        deep[0][0].as_deref().unwrap()
+    );
     let (hand_keyset, _) = time(|| rows(&raw, &keyset_sql)).await;
-    let (ours, _) = time(|| graph(Graph::new("product").fields(["id"]).take(100).after(cursor_at.clone()).count(Count::None))).await;
-    r.case("cursor page at n/2, take 100", ours, Some(("keyset page", hand_keyset)));
+    let (ours, _) = time(|| {
+        graph(
+            Graph::new("product")
+                .fields(["id"])
+                .take(100)
+                .after(cursor_at.clone())
+                .count(Count::None),
+        )
+    })
+    .await;
+    r.case(
+        "cursor page at n/2, take 100",
+        ours,
+        Some(("keyset page", hand_keyset)),
+    );
 
     // 4. every channel with its first 5 products, by id and by title.
     let top = |order: &str| {
-        Graph::new("sales_channel").fields(["id", "products.id"]).nested(
-            "products",
-            Nested { take: Some(5), order: vec![(order.to_string(), Dir::Asc)], ..Nested::default() },
+        Graph::new("sales_channel")
+            .fields(["id", "products.id"])
+            .nested(
+                "products",
+                Nested {
+                    take: Some(5),
+                    order: vec![(order.to_string(), Dir::Asc)],
+                    ..Nested::default()
+                },
+            )
+    };
+    let lateral = |order: &str| {
+        format!(
+            r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
         )
     };
-    let lateral = |order: &str| format!(
-        r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
-    );
     if dialect == "postgres" {
         let by_id = lateral("id");
         let (hand, _) = time(|| rows(&raw, &by_id)).await;
         let (ours, _) = time(|| graph(top("id"))).await;
-        r.case("channels with first 5 products by id", ours, Some(("lateral", hand)));
+        r.case(
+            "channels with first 5 products by id",
+            ours,
+            Some(("lateral", hand)),
+        );
         let by_title = lateral("title");
         let (hand, _) = time(|| rows(&raw, &by_title)).await;
         let (ours, _) = time(|| graph(top("title"))).await;
-        r.case("channels with first 5 products by title", ours, Some(("lateral", hand)));
+        r.case(
+            "channels with first 5 products by title",
+            ours,
+            Some(("lateral", hand)),
+        );
     } else {
         let (ours, _) = time(|| graph(top("id"))).await;
         r.case("channels with first 5 products by id", ours, None);
@@ -257,13 +358,27 @@ async fn run(dialect: &str, n: usize) {
     // 5. one product by id with its channels.
     let one_sql = r#"SELECT p."id", sc."name" FROM "product" p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" WHERE p."id" = 'prod_0000042'"#;
     let (hand, _) = time(|| rows(&raw, one_sql)).await;
-    let (ours, res) = time(|| graph(Graph::new("product").fields(["id", "sales_channels.name"]).filters(json!({"id": "prod_0000042"})))).await;
+    let (ours, res) = time(|| {
+        graph(
+            Graph::new("product")
+                .fields(["id", "sales_channels.name"])
+                .filters(json!({"id": "prod_0000042"})),
+        )
+    })
+    .await;
     assert_eq!(res.data.len(), 1);
-    r.case("one product by id with channels", ours, Some(("join", hand)));
+    r.case(
+        "one product by id with channels",
+        ours,
+        Some(("join", hand)),
+    );
 
     // 6. every product with its channels, streamed in chunks of 10,000.
     let t = Instant::now();
-    let mut s = q.stream(Graph::new("product").fields(["id", "sales_channels.id"]), 10_000);
+    let mut s = q.stream(
+        Graph::new("product").fields(["id", "sales_channels.id"]),
+        10_000,
+    );
     let mut seen = 0usize;
     while let Some(chunk) = s.next().await {
         let chunk: Vec<Value> = chunk.expect("stream");
@@ -275,8 +390,26 @@ async fn run(dialect: &str, n: usize) {
     let streamed = hand_stream(&raw).await;
     let hand = t.elapsed();
     assert_eq!(streamed, 3 * n);
-    r.case("stream all products with channels", ours, Some(("sqlx fetch stream", hand)));
+    r.case(
+        "stream all products with channels",
+        ours,
+        Some(("sqlx fetch stream", hand)),
+    );
     println!("peak RSS of this process so far: {} MiB", peak_rss_mib());
+}
+
+/// The Postgres schema `name` (created when missing), kept between runs.
+async fn create_schema(name: &str) -> Option<Fresh> {
+    let url = common::pg_url()?;
+    let admin = sqlx::PgPool::connect(&url).await.expect("postgres");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{name}\""
+    )))
+    .execute(&admin)
+    .await
+    .expect("bench schema");
+    admin.close().await;
+    common::postgres_schema(name, false).await
 }
 
 /// The join of every product with its channels, read with sqlx's `fetch`

@@ -10,12 +10,11 @@
 //! **stitch** (`stitch`: child rows regrouped under their parents).
 //!
 //! Execution: one statement per relation hop (plus one for the count), never
-//! one per row. Inside one database a child level takes its parents' keys as
-//! one bound array when there are few (at most 1,000), and is otherwise a
-//! semi-join on the parent level's own query (the root's semi-joined
-//! relations are read while the root's statement runs, the count alongside
-//! the relations); a hop into another database takes every parent key as
-//! one bound array. On SQLite a level's rows come back packed in one JSON
+//! one per row. A child level takes its parents' keys as one bound array (an
+//! index probe on the join key, any number of keys); the root's children are
+//! instead a semi-join on the root's own query, read while the root's
+//! statement runs, when every root is read or a small page comes in
+//! primary-key order. The count runs alongside the relations. On SQLite a level's rows come back packed in one JSON
 //! value when their types allow (see `fetch_rows`).
 
 mod cross_db;
@@ -54,8 +53,8 @@ pub struct Query {
     dbs: Databases,
 }
 
-/// Most parent keys a child statement takes as a bound array when the
-/// parent level could also be re-run inside it as a semi-join.
+/// Largest page whose children are read at the same time as the page (a
+/// semi-join re-running the page) when it comes in primary-key order.
 const KEY_LIST_MAX: usize = 1000;
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -219,10 +218,23 @@ impl Query {
 
     /// Child rows of the root read while the root's own statement runs: the
     /// children that semi-join on the root's query (in its database, when
-    /// more roots than [`KEY_LIST_MAX`] may come).
+    /// more roots than [`KEY_LIST_MAX`] may come, or the roots come in
+    /// primary-key order).
     async fn prefetch<S: Sink>(&self, plan: &Plan, resolved: &Resolved) -> Prefetched<S> {
         let root = plan.root();
-        let many = plan.take.is_none_or(|t| t > KEY_LIST_MAX as u64);
+        // All roots: a semi-join on the root's query, read at the same time
+        // as the roots. A small page in primary-key order: re-running the
+        // page inside the child's statement costs an index range, and both
+        // statements run at once instead of one after the other.
+        let by_pk = root
+            .order
+            .iter()
+            .all(|t| matches!(&t.by, plan::OrderBy::Field { col, .. } if *col == root.info.pk));
+        let many = match plan.take {
+            None => true,
+            // A large page: its keys as one array use the join key's index.
+            Some(t) => by_pk && t <= KEY_LIST_MAX as u64,
+        };
         let mut out = Vec::with_capacity(root.children.len());
         for &c in &root.children {
             if many && self.joins_in_sql(plan, c, true) {
@@ -260,7 +272,7 @@ impl Query {
                         let text_keys = level.info.ty(edge.hop.parent_col()) == ScalarType::Text;
                         if keys.is_empty() {
                             Vec::new()
-                        } else if in_sql && (rows.len() > KEY_LIST_MAX || !text_keys) {
+                        } else if in_sql && !text_keys {
                             self.fetch_child(plan, resolved, cid, Parents::Query)
                                 .await?
                         } else if matches!(edge.hop, Hop::Pivot { .. })
