@@ -6,10 +6,12 @@
 //! exactly what the step did:
 //!
 //! - [`CreateRemoteLink`]: links it created are erased; links that already
-//!   existed are put back as they were, extra-column values included (Medusa
-//!   dismisses those too);
-//! - [`DismissRemoteLink`]: snapshots, dismisses; compensation re-creates the
-//!   snapshot with its extra columns;
+//!   existed and that it changed are put back exactly as they were, every
+//!   column (id, extra values, `deleted_at`, `updated_at`), with
+//!   [`Link::put_back`] (Medusa dismisses those too), so a `restore_exact`
+//!   with the report of the delete that had removed one still finds it;
+//! - [`DismissRemoteLink`]: snapshots, dismisses; compensation puts the
+//!   snapshot back exactly;
 //! - [`RemoveRemoteLink`]: delete with cascade; compensation restores exactly
 //!   what was removed, not older dismissals (Medusa restores those too);
 //! - [`UseQueryGraph`]: runs a graph query and passes its rows on.
@@ -152,7 +154,7 @@ impl CreateRemoteLink {
 }
 
 /// What a create changed: the pairs it inserted, and the previous rows of
-/// pairs that existed (live or dismissed) before it.
+/// the pairs it changed that existed (live or dismissed) before it.
 pub struct CreateUndo {
     created: Vec<LinkValue>,
     previous: Vec<LinkRow>,
@@ -182,14 +184,20 @@ impl Step for CreateRemoteLink {
             .list(&ListFilter::Pairs(input.clone()), true)
             .await?;
         let rows = self.link.create(input).await?;
+        let before = |r: &LinkRow| {
+            previous
+                .iter()
+                .find(|p| p.link == r.link && p.left == r.left && p.right == r.right)
+        };
         let created = rows
             .iter()
-            .filter(|r| {
-                !previous
-                    .iter()
-                    .any(|p| p.link == r.link && p.left == r.left && p.right == r.right)
-            })
+            .filter(|r| before(r).is_none())
             .map(LinkRow::to_value)
+            .collect();
+        // Only rows the create changed need putting back.
+        let previous = rows
+            .iter()
+            .filter_map(|r| before(r).filter(|p| *p != r).cloned())
             .collect();
         Ok((rows, CreateUndo { created, previous }))
     }
@@ -199,24 +207,7 @@ impl Step for CreateRemoteLink {
             self.link.erase(undo.created).await?;
         }
         if !undo.previous.is_empty() {
-            // Put back the old extra-column values, then the old deletion state.
-            self.link
-                .create(
-                    undo.previous
-                        .iter()
-                        .map(LinkRow::to_value)
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            let was_dismissed: Vec<LinkValue> = undo
-                .previous
-                .iter()
-                .filter(|r| !r.deleted_at.is_null())
-                .map(LinkRow::to_value)
-                .collect();
-            if !was_dismissed.is_empty() {
-                self.link.dismiss(was_dismissed).await?;
-            }
+            self.link.put_back(&undo.previous).await?;
         }
         Ok(())
     }
@@ -260,9 +251,7 @@ impl Step for DismissRemoteLink {
         if snapshot.is_empty() {
             return Ok(());
         }
-        self.link
-            .create(snapshot.iter().map(LinkRow::to_value).collect::<Vec<_>>())
-            .await?;
+        self.link.put_back(&snapshot).await?;
         Ok(())
     }
 }

@@ -625,3 +625,330 @@ async fn json_batches_resolve_every_item() {
         assert!(all.is_empty(), "failed batches wrote nothing");
     }
 }
+
+/// A graph for the checks below: a link with two required extra columns
+/// (NOT NULL, no default), and a self-link of nodes whose child side
+/// cascades (chains, rings and fan-outs of any depth).
+const EXTRA: &str = r#"
+[modules.product.models.product]
+soft_delete = "deleted_at"
+fields = { id = "text", deleted_at = "timestamp?" }
+
+[modules.tag.models.tag]
+fields = { id = "text" }
+
+[modules.node.models.node]
+linkable_keys = ["node_id", "child_node_id"]
+soft_delete = "deleted_at"
+fields = { id = "text", deleted_at = "timestamp?" }
+
+[[links]]
+left = { model = "product.product", is_list = true }
+right = { model = "tag.tag", is_list = true }
+table = "product_tag"
+id_prefix = "pt"
+extra_columns = { x = "integer", y = "text" }
+
+[[links]]
+left = { model = "node.node", key = "node_id", is_list = true, relation = "parents" }
+right = { model = "node.node", key = "child_node_id", alias = "child", is_list = true, delete_cascade = true }
+table = "node_chain"
+id_prefix = "nc"
+"#;
+
+/// The link tables of [`EXTRA`] plus a `node` table holding `nodes` records.
+async fn setup_extra(db: &Db, nodes: usize) -> link_runtime::Link {
+    let g = std::sync::Arc::new(link_tests::graph(EXTRA));
+    db.execute_script(&link_tests::link_migration(&g, db.dialect()))
+        .await
+        .unwrap();
+    let ts = match db.dialect() {
+        link_runtime::Dialect::Sqlite => "TEXT",
+        link_runtime::Dialect::Postgres => "timestamptz",
+    };
+    let mut script = format!(
+        r#"CREATE TABLE "node" ("id" text PRIMARY KEY, "deleted_at" {ts} NULL);
+           CREATE TABLE "product" ("id" text PRIMARY KEY, "deleted_at" {ts} NULL);"#
+    );
+    if nodes > 0 {
+        script.push_str("INSERT INTO \"node\" (\"id\") VALUES ");
+        let values: Vec<String> = (0..nodes).map(|i| format!("('n{i}')")).collect();
+        script.push_str(&values.join(", "));
+        script.push(';');
+    }
+    db.execute_script(&script).await.unwrap();
+    link_runtime::Link::new(g, link_runtime::Databases::single(db.clone()))
+}
+
+fn pt(product: &str, tag: &str, data: Value) -> Value {
+    json!({ "product": { "product_id": product }, "tag": { "tag_id": tag }, "data": data })
+}
+
+/// (left, right, x, y, live) of every product_tag row.
+async fn pt_rows(link: &link_runtime::Link) -> Vec<(String, String, Value, Value, bool)> {
+    let mut rows: Vec<_> = link
+        .list(
+            &ListFilter::Of(vec![Selection::new("tag", "tag_id", ["t1", "t2"])]),
+            true,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.left,
+                r.right,
+                r.data["x"].clone(),
+                r.data["y"].clone(),
+                r.deleted_at.is_null(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    rows
+}
+
+fn row(l: &str, r: &str, x: Value, y: Value, live: bool) -> (String, String, Value, Value, bool) {
+    (l.into(), r.into(), x, y, live)
+}
+
+#[tokio::test]
+async fn merges_keep_omitted_columns_and_new_pairs_must_supply_required_ones() {
+    for db in databases().await {
+        let link = setup_extra(&db, 0).await;
+        let first = link
+            .create(pt("p1", "t1", json!({"x": 1, "y": "a"})))
+            .await
+            .unwrap();
+        // The same pair with only `y`: `x` keeps its value, the id stays.
+        let merged = link
+            .create(pt("p1", "t1", json!({"y": "b"})))
+            .await
+            .unwrap();
+        assert_eq!(merged[0].id, first[0].id);
+        assert_eq!(merged[0].data["x"], json!(1));
+        assert_eq!(merged[0].data["y"], json!("b"));
+        // Dismissed, then re-created with only `x`: revived, `y` kept.
+        link.dismiss(pt("p1", "t1", json!({}))).await.unwrap();
+        let revived = link.create(pt("p1", "t1", json!({"x": 2}))).await.unwrap();
+        assert_eq!(revived[0].id, first[0].id);
+        assert_eq!(
+            pt_rows(&link).await,
+            vec![row("p1", "t1", json!(2), json!("b"), true)]
+        );
+        // A new pair omitting a required column: typed error before any write
+        // (one read of the batch's pairs, no write), nothing written, even
+        // with an existing pair earlier in the batch.
+        let before = db.statements();
+        let e = link
+            .create(json!([
+                pt("p1", "t1", json!({"y": "c"})),
+                pt("p2", "t1", json!({"y": "c"}))
+            ]))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::MissingColumn { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "extra column `x` of link `product_tag` is required for the new pair p2 - t1: it is NOT NULL and has no default"
+        );
+        assert_eq!(db.statements() - before, 1, "one read, no write");
+        let e = link
+            .create(pt("p2", "t2", json!({"x": 5})))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "extra column `y` of link `product_tag` is required for the new pair p2 - t2: it is NOT NULL and has no default"
+        );
+        assert_eq!(
+            pt_rows(&link).await,
+            vec![row("p1", "t1", json!(2), json!("b"), true)]
+        );
+        // Supplying both is fine; a batch that merges a pair given twice too.
+        link.create(json!([
+            pt("p2", "t2", json!({"x": 5})),
+            pt("p2", "t2", json!({"y": "z"}))
+        ]))
+        .await
+        .unwrap();
+        assert_eq!(
+            pt_rows(&link).await,
+            vec![
+                row("p1", "t1", json!(2), json!("b"), true),
+                row("p2", "t2", json!(5), json!("z"), true)
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn ids_the_key_column_cannot_hold_are_refused_by_every_entry_point() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        let long = "a".repeat(256);
+        let longest = "b".repeat(255);
+        let cases = [
+            ("", "it is empty"),
+            ("p\0x", "it contains a NUL character (at character 2)"),
+            (long.as_str(), "it is 256 characters long"),
+        ];
+        let tail = "; an id is 1 to 255 characters without NUL (the key column's limit)";
+        for (id, problem) in cases {
+            let product = format!("invalid id for `product.product_id`: {problem}{tail}");
+            let channel =
+                format!("invalid id for `sales_channel.sales_channel_id`: {problem}{tail}");
+            let before = db.statements();
+            let pair = LinkValue::new("product_sales_channel", id, "sc1", Default::default());
+            let reversed = LinkValue::new("product_sales_channel", "p1", id, Default::default());
+            let sel = || vec![Selection::new("product", "product_id", ["p1", id])];
+            let errors: Vec<String> = vec![
+                link.create(ps(id, "sc1")).await.unwrap_err().to_string(),
+                link.create(json!([ps("p1", "sc1"), ps("p1", id)]))
+                    .await
+                    .unwrap_err()
+                    .to_string(),
+                link.dismiss(pair.clone()).await.unwrap_err().to_string(),
+                link.erase(reversed.clone()).await.unwrap_err().to_string(),
+                link.delete(&sel()).await.unwrap_err().to_string(),
+                link.restore(&sel()).await.unwrap_err().to_string(),
+                link.restore_exact(
+                    &sel(),
+                    &link_runtime::CascadeReport {
+                        at: Some(chrono::Utc::now()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap_err()
+                .to_string(),
+                link.list(&ListFilter::Pairs(vec![pair.clone()]), true)
+                    .await
+                    .unwrap_err()
+                    .to_string(),
+                link.list(&ListFilter::Of(sel()), false)
+                    .await
+                    .unwrap_err()
+                    .to_string(),
+            ];
+            assert_eq!(
+                errors,
+                vec![
+                    product.clone(),
+                    channel.clone(),
+                    product.clone(),
+                    channel.clone(),
+                    product.clone(),
+                    product.clone(),
+                    product.clone(),
+                    product.clone(),
+                    product.clone(),
+                ]
+            );
+            assert_eq!(
+                db.statements(),
+                before,
+                "refused before the first statement"
+            );
+        }
+        // 255 characters fit on both databases.
+        let rows = link.create(ps(&longest, "sc1")).await.unwrap();
+        assert_eq!(rows[0].left, longest);
+        assert_eq!(dump(&db, "product_sales_channel").await.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn events_only_for_rows_that_changed_saying_what_changed() {
+    use link_runtime::link::Change;
+    for db in databases().await {
+        let link = setup(&db).await;
+        let mut rx = link.subscribe();
+        let with = |p: &str, s: &str, data: Value| {
+            let mut v = ps(p, s);
+            v["data"] = data;
+            v
+        };
+        let first = link
+            .create(json!([ps("p1", "sc1"), ps("p2", "sc1")]))
+            .await
+            .unwrap();
+        // Unchanged: no event, no write, same row.
+        let stored = dump(&db, "product_sales_channel").await;
+        let again = link.create(ps("p1", "sc1")).await.unwrap();
+        assert_eq!(again[0], first[0]);
+        let same = link
+            .create(with("p2", "sc1", json!({"extra_field": -1})))
+            .await
+            .unwrap();
+        assert_eq!(same[0], first[1]);
+        assert_eq!(dump(&db, "product_sales_channel").await, stored);
+        // Data changed; dismissed; revived (same id); new beside unchanged.
+        link.create(with(
+            "p1",
+            "sc1",
+            json!({"extra_field": 5, "another_field": null}),
+        ))
+        .await
+        .unwrap();
+        link.dismiss(ps("p1", "sc1")).await.unwrap();
+        let revived = link.create(ps("p1", "sc1")).await.unwrap();
+        assert_eq!(revived[0].id, first[0].id, "re-creating keeps the id");
+        link.create(json!([ps("p1", "sc1"), ps("p3", "sc1")]))
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            seen.push((e.name, e.change, format!("{}-{}", e.left, e.right)));
+        }
+        let a = "LinkProductSalesChannel.attached".to_string();
+        assert_eq!(
+            seen,
+            vec![
+                (a.clone(), Change::New, "p1-sc1".to_string()),
+                (a.clone(), Change::New, "p2-sc1".to_string()),
+                (
+                    a.clone(),
+                    Change::Data {
+                        columns: vec!["extra_field".into()]
+                    },
+                    "p1-sc1".to_string()
+                ),
+                (
+                    "LinkProductSalesChannel.detached".to_string(),
+                    Change::Dismissed,
+                    "p1-sc1".to_string()
+                ),
+                (
+                    a.clone(),
+                    Change::Revived { columns: vec![] },
+                    "p1-sc1".to_string()
+                ),
+                (a.clone(), Change::New, "p3-sc1".to_string()),
+            ]
+        );
+        // The same on a link without extra columns (the insert-only path).
+        let bp = |b: &str, pr: &str| json!({ "brand": { "brand_id": b }, "product": { "product_id": pr } });
+        link.create(json!([bp("b1", "p1")])).await.unwrap();
+        link.dismiss(bp("b1", "p1")).await.unwrap();
+        let rows = link
+            .create(json!([bp("b1", "p1"), bp("b1", "p2"), bp("b1", "p2")]))
+            .await
+            .unwrap();
+        assert_eq!(pairs(&rows), vec![p("b1", "p1"), p("b1", "p2")]);
+        link.create(bp("b1", "p2")).await.unwrap();
+        let mut seen = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            seen.push((e.change, format!("{}-{}", e.left, e.right)));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (Change::New, "b1-p1".to_string()),
+                (Change::Dismissed, "b1-p1".to_string()),
+                (Change::Revived { columns: vec![] }, "b1-p1".to_string()),
+                (Change::New, "b1-p2".to_string()),
+            ]
+        );
+    }
+}

@@ -66,13 +66,11 @@ impl Link {
                     tx.commit().await?;
                 }
                 let rows: Vec<LinkRow> = report.links.values().flatten().cloned().collect();
-                self.emit(
-                    match mode {
-                        Mode::Delete(_) => Action::Detached,
-                        Mode::Restore(_) => Action::Attached,
-                    },
-                    &rows,
-                );
+                let (action, change) = match mode {
+                    Mode::Delete(_) => (Action::Detached, Change::Dismissed),
+                    Mode::Restore(_) => (Action::Attached, Change::Restored),
+                };
+                self.emit(action, change, &rows);
                 Ok(report)
             }
             Err(e) => {

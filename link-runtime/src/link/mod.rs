@@ -78,16 +78,45 @@ impl Databases {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// The row is live after the write.
     Attached,
+    /// The row is no longer live after the write.
     Detached,
 }
 
-/// One event per row, delivered after commit.
+/// What a write changed in one row (the event says it; rows a write left
+/// as they were get no event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Change {
+    /// A pair that did not exist was inserted (with a new id).
+    New,
+    /// A dismissed pair came back (same id); `columns`: extra columns whose
+    /// value the create changed.
+    Revived { columns: Vec<String> },
+    /// A live pair's extra columns changed (same id).
+    Data { columns: Vec<String> },
+    /// A live pair was soft-deleted (dismiss, delete).
+    Dismissed,
+    /// A live pair was hard-deleted (erase).
+    Erased,
+    /// A soft-deleted pair came back through restore / restore_exact.
+    Restored,
+    /// A row was written back exactly as it was before (workflow
+    /// compensation); `attached` when it is live again, else `detached`.
+    PutBack,
+}
+
+/// One event per changed row, delivered after commit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkEvent {
     /// `LinkProductSalesChannel.attached`, as Medusa names them.
     pub name: String,
+    /// Attached or detached.
     pub action: Action,
+    /// What changed in the row.
+    pub change: Change,
+    /// The link (table) name.
     pub link: String,
     pub id: String,
     pub left: String,
@@ -121,6 +150,74 @@ pub struct Link {
 
 /// Rows per multi-row statement (bound parameters stay under SQLite's 32,766).
 pub(crate) const CHUNK: usize = 1000;
+
+/// The most characters a key column holds: Medusa's `character
+/// varying(255)` ([`link_model::sql::key_type`]); ids are held to the same
+/// limit on SQLite, whose TEXT column would take more, so both databases
+/// accept the same ids.
+pub const KEY_MAX_CHARS: usize = 255;
+
+/// The one check of an id against the key column (every entry point calls
+/// it before its first statement): not empty, no NUL, at most
+/// [`KEY_MAX_CHARS`] characters. `side` is the module (or alias) as the
+/// caller names it.
+pub(crate) fn check_id(side: &str, key: &str, id: &str) -> Result<(), Error> {
+    let problem = if id.is_empty() {
+        "it is empty".to_string()
+    } else if let Some(at) = id.chars().position(|c| c == '\0') {
+        format!("it contains a NUL character (at character {})", at + 1)
+    } else {
+        let n = id.chars().count();
+        if n <= KEY_MAX_CHARS {
+            return Ok(());
+        }
+        format!("it is {n} characters long")
+    };
+    Err(Error::InvalidId {
+        side: side.to_string(),
+        key: key.to_string(),
+        problem,
+        limit: KEY_MAX_CHARS,
+    })
+}
+
+/// How a side of a link is named by callers: the module, or the alias when
+/// both sides are models of one module.
+pub(crate) fn side_name(def: &LinkDef, side: link_model::Side) -> &str {
+    let s = def.side(side);
+    if def.left.module == def.right.module {
+        &s.alias
+    } else {
+        &s.module
+    }
+}
+
+/// Checks both ids of a link value.
+pub(crate) fn check_pair(def: &LinkDef, left: &str, right: &str) -> Result<(), Error> {
+    use link_model::Side;
+    check_id(side_name(def, Side::Left), &def.left.key, left)?;
+    check_id(side_name(def, Side::Right), &def.right.key, right)
+}
+
+/// A database error as the caller sees it: a lost connection and an SQLite
+/// lock held past the busy timeout are typed; anything else is
+/// [`Error::Database`].
+pub(crate) fn db_error(db: &Db, e: crate::db::DbError) -> Error {
+    if e.is_connection_lost() {
+        Error::ConnectionLost {
+            message: e.to_string(),
+        }
+    } else if e.is_busy() {
+        Error::Busy {
+            timeout_ms: db
+                .busy_timeout()
+                .unwrap_or(crate::db::DEFAULT_BUSY_TIMEOUT)
+                .as_millis() as u64,
+        }
+    } else {
+        Error::Database(e)
+    }
+}
 
 pub(crate) fn unknown_link(graph: &LinkGraph, name: &str) -> Error {
     Error::UnknownLink {
@@ -170,11 +267,22 @@ impl Link {
         &self.dbs.default
     }
 
-    pub(crate) fn emit(&self, action: Action, rows: &[LinkRow]) {
+    /// One event per row, all with the same change.
+    pub(crate) fn emit(&self, action: Action, change: Change, rows: &[LinkRow]) {
         if self.events.receiver_count() == 0 {
             return;
         }
         for r in rows {
+            self.emit_one(action, change.clone(), r);
+        }
+    }
+
+    /// One event.
+    pub(crate) fn emit_one(&self, action: Action, change: Change, r: &LinkRow) {
+        if self.events.receiver_count() == 0 {
+            return;
+        }
+        {
             let entity = link_model::naming::link_entity_name(&r.link);
             let name = match action {
                 Action::Attached => format!("{entity}.attached"),
@@ -183,6 +291,7 @@ impl Link {
             let _ = self.events.send(LinkEvent {
                 name,
                 action,
+                change,
                 link: r.link.clone(),
                 id: r.id.clone(),
                 left: r.left.clone(),

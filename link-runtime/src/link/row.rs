@@ -147,22 +147,31 @@ pub(crate) fn push_list(sql: &mut Sql, ids: &[String]) {
     }
 }
 
-/// `(lk, rk) IN (VALUES ($1, $2), …)`
+/// `(lk, rk) ∈ pairs` with the pairs as two bound arrays, one statement
+/// shape whatever their number: `IN (SELECT * FROM unnest($1, $2))` on
+/// Postgres, two `json_each` joined by position on SQLite.
 pub(crate) fn pair_condition(sql: &mut Sql, def: &LinkDef, pairs: &[(String, String)]) {
+    let (lefts, rights): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
     sql.push("(")
         .ident(&def.left.key)
         .push(", ")
         .ident(&def.right.key)
-        .push(") IN (VALUES ");
-    for (i, (l, r)) in pairs.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+        .push(") IN (");
+    match sql.dialect() {
+        Dialect::Postgres => {
+            sql.push("SELECT * FROM unnest(CAST(")
+                .arg(Arg::TextArray(lefts))
+                .push(" AS text[]), CAST(")
+                .arg(Arg::TextArray(rights))
+                .push(" AS text[]))");
         }
-        sql.push("(")
-            .arg(Arg::Text(l.clone()))
-            .push(", ")
-            .arg(Arg::Text(r.clone()))
-            .push(")");
+        Dialect::Sqlite => {
+            sql.push("SELECT \"a\".\"value\", \"b\".\"value\" FROM json_each(")
+                .arg(Arg::TextArray(lefts))
+                .push(") AS \"a\" JOIN json_each(")
+                .arg(Arg::TextArray(rights))
+                .push(") AS \"b\" ON \"a\".\"key\" = \"b\".\"key\"");
+        }
     }
     sql.push(")");
 }

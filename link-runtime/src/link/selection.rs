@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use link_model::{Link as LinkDef, Side, StoredLink};
+use link_model::{Link as LinkDef, ScalarType, Side, StoredLink};
 
 use crate::db::Sql;
 use crate::error::{Error, one_of};
@@ -104,7 +104,8 @@ impl Link {
     ) -> Result<Vec<(String, Vec<Pair>)>, Error> {
         let mut by_link: Vec<(String, Vec<(String, String)>)> = Vec::new();
         for v in values {
-            self.stored(&v.link)?;
+            let (def, _) = self.stored(&v.link)?;
+            check_pair(def, &v.left, &v.right)?;
             match by_link.iter_mut().find(|(l, _)| *l == v.link) {
                 Some((_, p)) => p.push((v.left, v.right)),
                 None => by_link.push((v.link, vec![(v.left, v.right)])),
@@ -119,41 +120,43 @@ impl Link {
         filter: &ListFilter,
         with_deleted: bool,
     ) -> Result<Vec<LinkRow>, Error> {
+        let de = |e| db_error(self.db(), e);
         let mut out = Vec::new();
         match filter {
             ListFilter::Pairs(values) => {
                 for (name, pairs) in self.pairs_by_link(values.clone())? {
                     let (def, st) = self.stored(&name)?;
-                    for chunk in pairs.chunks(CHUNK) {
+                    let mut sql = Sql::new(self.db().dialect());
+                    select_rows(&mut sql, self.db().dialect(), def, st);
+                    sql.push(" WHERE ");
+                    if !with_deleted {
+                        sql.push("\"deleted_at\" IS NULL AND ");
+                    }
+                    pair_condition(&mut sql, def, &pairs);
+                    sql.push(" ORDER BY \"created_at\", \"id\"");
+                    let rows = self.db().fetch(&sql, &row_types(st)).await.map_err(de)?;
+                    out.extend(rows.into_iter().map(|r| decode_row(def, st, r)));
+                }
+            }
+            ListFilter::Of(selections) => {
+                let mut all = Vec::new();
+                for sel in selections {
+                    all.push((sel, self.links_of(sel)?));
+                }
+                for (sel, links) in all {
+                    for (def, st, side) in links {
                         let mut sql = Sql::new(self.db().dialect());
                         select_rows(&mut sql, self.db().dialect(), def, st);
                         sql.push(" WHERE ");
                         if !with_deleted {
                             sql.push("\"deleted_at\" IS NULL AND ");
                         }
-                        pair_condition(&mut sql, def, chunk);
+                        sql.push_in_keys(ScalarType::Text, &sel.ids, |s| {
+                            s.ident(&def.side(side).key);
+                        });
                         sql.push(" ORDER BY \"created_at\", \"id\"");
-                        let rows = self.db().fetch(&sql, &row_types(st)).await?;
+                        let rows = self.db().fetch(&sql, &row_types(st)).await.map_err(de)?;
                         out.extend(rows.into_iter().map(|r| decode_row(def, st, r)));
-                    }
-                }
-            }
-            ListFilter::Of(selections) => {
-                for sel in selections {
-                    for (def, st, side) in self.links_of(sel)? {
-                        for chunk in sel.ids.chunks(CHUNK) {
-                            let mut sql = Sql::new(self.db().dialect());
-                            select_rows(&mut sql, self.db().dialect(), def, st);
-                            sql.push(" WHERE ");
-                            if !with_deleted {
-                                sql.push("\"deleted_at\" IS NULL AND ");
-                            }
-                            sql.ident(&def.side(side).key).push(" IN (");
-                            push_list(&mut sql, chunk);
-                            sql.push(") ORDER BY \"created_at\", \"id\"");
-                            let rows = self.db().fetch(&sql, &row_types(st)).await?;
-                            out.extend(rows.into_iter().map(|r| decode_row(def, st, r)));
-                        }
                     }
                 }
             }
@@ -187,6 +190,9 @@ impl Link {
                 key: sel.key.clone(),
                 expected: one_of(keys),
             });
+        }
+        for id in &sel.ids {
+            check_id(&sel.module, &sel.key, id)?;
         }
         let mut out = Vec::new();
         for (def, st) in self.graph.stored_links() {
