@@ -952,3 +952,86 @@ async fn events_only_for_rows_that_changed_saying_what_changed() {
         );
     }
 }
+
+fn chain_link(parent: &str, child: &str) -> LinkValue {
+    LinkValue::new("node_chain", parent, child, Default::default())
+}
+
+/// Ids of live nodes, sorted.
+async fn live_nodes(db: &Db) -> usize {
+    use link_model::ScalarType::BigInt;
+    let sql = link_runtime::db::Sql::raw(
+        db.dialect(),
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM \"node\" WHERE \"deleted_at\" IS NULL",
+    );
+    db.fetch(&sql, &[BigInt]).await.unwrap()[0][0]
+        .as_u64()
+        .unwrap() as usize
+}
+
+/// Deletes `n0`, checks what it reached and that the statements are
+/// `expected` (never growing with records or depth), restores exactly.
+async fn delete_and_restore(db: &Db, link: &link_runtime::Link, links: usize, records: usize) {
+    let sel = [Selection::new("node", "node_id", ["n0"])];
+    let live_before = live_nodes(db).await;
+    let before = db.statements();
+    let started = std::time::Instant::now();
+    let report = link.delete(&sel).await.unwrap();
+    let took = started.elapsed();
+    // One recursive statement, one UPDATE of the link table, one of the node table.
+    assert_eq!(db.statements() - before, 3);
+    eprintln!(
+        "{:?}: delete reaching {links} links / {records} records: 3 statements, {took:?}",
+        db.dialect()
+    );
+    assert_eq!(report.links["node_chain"].len(), links);
+    assert_eq!(report.records["node.node"].len(), records);
+    assert_eq!(live_nodes(db).await, live_before - records);
+    let before = db.statements();
+    let restored = link.restore_exact(&sel, &report).await.unwrap();
+    assert_eq!(db.statements() - before, 3);
+    assert_eq!(restored.links["node_chain"].len(), links);
+    assert_eq!(restored.records["node.node"].len(), records);
+    assert_eq!(live_nodes(db).await, live_before);
+}
+
+#[tokio::test]
+async fn cascades_take_the_same_statements_whatever_the_depth_or_fan_out() {
+    for db in databases().await {
+        let link = setup_extra(&db, 10_001).await;
+        // A chain 400 deep: n0 -> n1 -> … -> n400.
+        let chain: Vec<LinkValue> = (0..400)
+            .map(|i| chain_link(&format!("n{i}"), &format!("n{}", i + 1)))
+            .collect();
+        link.create(chain).await.unwrap();
+        delete_and_restore(&db, &link, 400, 400).await;
+        // Closed into a ring: n400 -> n0; n0 itself is reached too.
+        link.create(chain_link("n400", "n0")).await.unwrap();
+        delete_and_restore(&db, &link, 401, 401).await;
+        link.erase(chain_link("n400", "n0")).await.unwrap();
+        // A node already deleted stops the cascade there (and keeps its links).
+        let stop = [Selection::new("node", "node_id", ["n200"])];
+        link.delete(&stop).await.unwrap();
+        let report = link
+            .delete(&[Selection::new("node", "node_id", ["n0"])])
+            .await
+            .unwrap();
+        // n1..n200 (n200 was the first delete's seed, so still live), the
+        // links n0->n1 … n199->n200; n200->n201 was already deleted.
+        assert_eq!(report.records["node.node"].len(), 200);
+        assert_eq!(report.links["node_chain"].len(), 200);
+        assert_eq!(live_nodes(&db).await, 10_001 - 200 - 200);
+    }
+}
+
+#[tokio::test]
+async fn a_cascade_fanning_out_to_10_000_records_takes_three_statements() {
+    for db in databases().await {
+        let link = setup_extra(&db, 10_001).await;
+        let fan: Vec<LinkValue> = (1..=10_000)
+            .map(|i| chain_link("n0", &format!("n{i}")))
+            .collect();
+        link.create(fan).await.unwrap();
+        delete_and_restore(&db, &link, 10_000, 10_000).await;
+    }
+}

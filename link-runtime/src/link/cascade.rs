@@ -7,7 +7,7 @@ use serde_json::Value;
 use link_model::{Link as LinkDef, ScalarType, Side, StoredLink};
 
 use crate::DateTime;
-use crate::db::{Arg, Sql, Tx, now};
+use crate::db::{Arg, Dialect, Sql, Tx, now};
 use crate::error::Error;
 
 use super::*;
@@ -56,6 +56,16 @@ impl Link {
             },
             ..Default::default()
         };
+        if self.cascade_in_one_database() {
+            self.cascade_set(selections, mode, &mut report).await?;
+            let rows: Vec<LinkRow> = report.links.values().flatten().cloned().collect();
+            let (action, change) = match mode {
+                Mode::Delete(_) => (Action::Detached, Change::Dismissed),
+                Mode::Restore(_) => (Action::Attached, Change::Restored),
+            };
+            self.emit(action, change, &rows);
+            return Ok(report);
+        }
         let mut txs: Vec<(String, Tx)> = vec![("default".to_string(), self.db().begin().await?)];
         let result = self
             .cascade_in(selections, mode, &mut txs, &mut report)
@@ -308,4 +318,334 @@ impl Link {
 pub(crate) enum Mode {
     Delete(DateTime),
     Restore(Option<DateTime>),
+}
+
+/// A record model a cascade can soft-delete: `module.model`, its table,
+/// soft-delete column, and the column a side's key stands for.
+struct Target {
+    name: String,
+    table: String,
+    soft_delete: String,
+    column: String,
+}
+
+/// `WHERE` condition of a row (`alias`.`column`) the mode touches: live for
+/// a delete, deleted at the report's time (or at all) for a restore.
+fn touched_by(sql: &mut Sql, mode: Mode, alias: &str, column: &str) {
+    match mode {
+        Mode::Delete(_) => {
+            sql.column(alias, column).push(" IS NULL");
+        }
+        Mode::Restore(Some(t)) => {
+            sql.column(alias, column).push(" = ").arg(Arg::Time(t));
+        }
+        Mode::Restore(None) => {
+            sql.column(alias, column).push(" IS NOT NULL");
+        }
+    }
+}
+
+impl Link {
+    /// Whether every record a cascade can reach lives in the database of the
+    /// link tables, so one recursive statement can walk it.
+    fn cascade_in_one_database(&self) -> bool {
+        self.graph.stored_links().all(|(def, _)| {
+            [def.left.clone(), def.right.clone()].iter().all(|s| {
+                !s.delete_cascade
+                    || self
+                        .graph
+                        .module(&s.module)
+                        .is_none_or(|m| self.dbs.get(&m.data_source).id() == self.db().id())
+            })
+        })
+    }
+
+    /// The model a cascading side soft-deletes, if it has a soft-delete column.
+    fn target(&self, side: &link_model::LinkSide) -> Option<Target> {
+        let module = self.graph.module(&side.module)?;
+        let model = module.models.iter().find(|m| m.name == side.model)?;
+        let sd = model.soft_delete.as_ref()?;
+        let column = model
+            .linkable_keys
+            .iter()
+            .find(|k| k.name == side.key)
+            .map_or(model.primary_key.as_ref(), |k| k.column.as_ref());
+        Some(Target {
+            name: format!("{}.{}", side.module, side.model),
+            table: model.table.to_string(),
+            soft_delete: sd.to_string(),
+            column: column.to_string(),
+        })
+    }
+
+    /// Delete or restore inside one database, as a set: one recursive
+    /// statement collects every record the cascade reaches (`WITH
+    /// RECURSIVE`, whatever the depth, rings included), then one `UPDATE`
+    /// per link table and one per record table takes their keys as one
+    /// bound array. The number of statements depends on the graph, never on
+    /// the number of records or the depth.
+    async fn cascade_set(
+        &self,
+        selections: &[Selection],
+        mode: Mode,
+        report: &mut CascadeReport,
+    ) -> Result<(), Error> {
+        let db = self.db();
+        let d = db.dialect();
+        // Node kinds: (module, key) pairs; a node is (kind, id).
+        let mut kinds: Vec<(String, String)> = Vec::new();
+        let mut kind = |module: &str, key: &str| -> usize {
+            match kinds.iter().position(|(m, k)| m == module && k == key) {
+                Some(i) => i,
+                None => {
+                    kinds.push((module.to_string(), key.to_string()));
+                    kinds.len() - 1
+                }
+            }
+        };
+        let mut targets: Vec<Target> = Vec::new();
+        // (from kind, link, from side, to kinds, target index)
+        let mut edges = Vec::new();
+        for (def, st) in self.graph.stored_links() {
+            for side in [Side::Left, Side::Right] {
+                let from = def.side(side);
+                let to = def.side(side.other());
+                if !to.delete_cascade {
+                    continue;
+                }
+                let Some(t) = self.target(to) else { continue };
+                let ti = match targets
+                    .iter()
+                    .position(|x| x.name == t.name && x.column == t.column)
+                {
+                    Some(i) => i,
+                    None => {
+                        targets.push(t);
+                        targets.len() - 1
+                    }
+                };
+                let fk = kind(&from.module, &from.key);
+                let to_kinds: Vec<usize> = self
+                    .keys_of(to)
+                    .iter()
+                    .map(|k| kind(&to.module, k))
+                    .collect();
+                edges.push((fk, def, st, side, to_kinds, ti));
+            }
+        }
+        let seeds: Vec<(usize, &Selection)> = selections
+            .iter()
+            .filter(|s| !s.ids.is_empty())
+            .map(|s| (kind(&s.module, &s.key), s))
+            .collect();
+        if seeds.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(d);
+        sql.push("WITH RECURSIVE \"reach\"(\"kind\", \"id\", \"via\") AS (");
+        for (i, (k, sel)) in seeds.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(&format!("SELECT {k}, "));
+            match d {
+                Dialect::Postgres => {
+                    sql.push("\"s\".\"v\", -1 FROM unnest(CAST(")
+                        .arg(Arg::TextArray(sel.ids.clone()))
+                        .push(" AS text[])) AS \"s\"(\"v\")");
+                }
+                Dialect::Sqlite => {
+                    sql.push("\"value\", -1 FROM json_each(")
+                        .arg(Arg::TextArray(sel.ids.clone()))
+                        .push(")");
+                }
+            }
+        }
+        if !edges.is_empty() {
+            // Postgres walks each edge from the reached keys through the key
+            // index (LATERAL, one probe per reached record, whatever the
+            // table statistics say); SQLite joins the edge set once.
+            let lateral = d == Dialect::Postgres;
+            sql.push(
+                " UNION SELECT \"e\".\"kind\", \"e\".\"id\", \"e\".\"via\" FROM \"reach\" AS \"r\"",
+            );
+            sql.push(if lateral {
+                " CROSS JOIN LATERAL ("
+            } else {
+                " JOIN ("
+            });
+            let mut first = true;
+            for (fk, def, st, side, to_kinds, ti) in &edges {
+                let t = &targets[*ti];
+                let from_key = &def.side(*side).key;
+                let to_key = &def.side(side.other()).key;
+                for k2 in to_kinds {
+                    if !first {
+                        sql.push(" UNION ALL ");
+                    }
+                    first = false;
+                    sql.push(&format!("SELECT {fk} AS \"from_kind\", CAST("))
+                        .column("l", from_key)
+                        .push(" AS text) AS \"from_id\", ")
+                        .push(&format!("{k2} AS \"kind\", CAST("))
+                        .column("l", to_key)
+                        .push(&format!(" AS text) AS \"id\", {ti} AS \"via\" FROM "))
+                        .ident(&st.table)
+                        .push(" AS \"l\" JOIN ")
+                        .ident(&t.table)
+                        .push(" AS \"m\" ON ")
+                        .column("m", &t.column)
+                        .push(" = ")
+                        .column("l", to_key)
+                        .push(" WHERE ");
+                    if lateral {
+                        sql.push(&format!("\"r\".\"kind\" = {fk} AND "))
+                            .column("l", from_key)
+                            .push(" = \"r\".\"id\" AND ");
+                    }
+                    touched_by(&mut sql, mode, "l", "deleted_at");
+                    sql.push(" AND ");
+                    touched_by(&mut sql, mode, "m", &t.soft_delete);
+                }
+            }
+            if lateral {
+                sql.push(") AS \"e\"");
+            } else {
+                sql.push(") AS \"e\" ON \"e\".\"from_kind\" = \"r\".\"kind\" AND \"e\".\"from_id\" = \"r\".\"id\"");
+            }
+        }
+        sql.push(") SELECT \"kind\", \"id\", \"via\" FROM \"reach\"");
+        let mut tx = db.begin().await.map_err(|e| db_error(db, e))?;
+        let result = self
+            .cascade_writes(&mut tx, &sql, &kinds, &targets, mode, report)
+            .await;
+        match result {
+            Ok(()) => tx.commit().await.map_err(|e| db_error(db, e)),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs the reach statement, then the writes of [`Link::cascade_set`].
+    async fn cascade_writes(
+        &self,
+        tx: &mut Tx,
+        reach: &Sql,
+        kinds: &[(String, String)],
+        targets: &[Target],
+        mode: Mode,
+        report: &mut CascadeReport,
+    ) -> Result<(), Error> {
+        let de = |e| db_error(self.db(), e);
+        let d = tx.dialect();
+        let rows = tx
+            .fetch(
+                reach,
+                &[ScalarType::Integer, ScalarType::Text, ScalarType::Integer],
+            )
+            .await
+            .map_err(de)?;
+        // Keys per kind (every node) and per target (cascaded records).
+        let mut by_kind: Vec<std::collections::BTreeSet<String>> =
+            vec![Default::default(); kinds.len()];
+        let mut by_target: Vec<std::collections::BTreeSet<String>> =
+            vec![Default::default(); targets.len()];
+        for r in rows {
+            let (Some(k), Some(Value::String(id)), Some(via)) =
+                (r[0].as_u64(), r.get(1), r[2].as_i64())
+            else {
+                continue;
+            };
+            if let Ok(via) = usize::try_from(via) {
+                by_target[via].insert(id.clone());
+            }
+            by_kind[k as usize].insert(id.clone());
+        }
+        let set = |sql: &mut Sql, column: &str, also_updated: bool| {
+            sql.push(" SET ").ident(column).push(" = ");
+            match mode {
+                Mode::Delete(t) => sql.arg(Arg::Time(t)),
+                Mode::Restore(_) => sql.push("NULL"),
+            };
+            if also_updated {
+                let t = match mode {
+                    Mode::Delete(t) => t,
+                    Mode::Restore(_) => now(),
+                };
+                sql.push(", \"updated_at\" = ").arg(Arg::Time(t));
+            }
+        };
+        let keys_of_kind = |module: &str, key: &str| -> Vec<String> {
+            kinds
+                .iter()
+                .position(|(m, k)| m == module && k == key)
+                .map(|i| by_kind[i].iter().cloned().collect())
+                .unwrap_or_default()
+        };
+        for (def, st) in self.graph.stored_links() {
+            let left = keys_of_kind(&def.left.module, &def.left.key);
+            let right = keys_of_kind(&def.right.module, &def.right.key);
+            if left.is_empty() && right.is_empty() {
+                continue;
+            }
+            let mut sql = Sql::new(d);
+            sql.push("UPDATE ").ident(&st.table);
+            set(&mut sql, "deleted_at", true);
+            sql.push(" WHERE ");
+            touched_by(&mut sql, mode, &st.table, "deleted_at");
+            sql.push(" AND (");
+            sql.push_in_keys(ScalarType::Text, &left, |s| {
+                s.ident(&def.left.key);
+            });
+            sql.push(" OR ");
+            sql.push_in_keys(ScalarType::Text, &right, |s| {
+                s.ident(&def.right.key);
+            });
+            sql.push(")");
+            returning(&mut sql, d, def, st);
+            let rows = tx.fetch(&sql, &row_types(st)).await.map_err(de)?;
+            if !rows.is_empty() {
+                report
+                    .links
+                    .entry(def.name.to_string())
+                    .or_default()
+                    .extend(rows.into_iter().map(|r| decode_row(def, st, r)));
+            }
+        }
+        for (t, ids) in targets.iter().zip(by_target) {
+            if ids.is_empty() {
+                continue;
+            }
+            let ids: Vec<String> = ids.into_iter().collect();
+            let mut sql = Sql::new(d);
+            sql.push("UPDATE ").ident(&t.table);
+            set(&mut sql, &t.soft_delete, false);
+            sql.push(" WHERE ");
+            touched_by(&mut sql, mode, &t.table, &t.soft_delete);
+            sql.push(" AND ")
+                .push_in_keys(ScalarType::Text, &ids, |s| {
+                    s.ident(&t.column);
+                })
+                .push(" RETURNING ")
+                .ident(&t.column);
+            let rows = tx.fetch(&sql, &[ScalarType::Text]).await.map_err(de)?;
+            let done: Vec<String> = rows
+                .into_iter()
+                .filter_map(|r| match r.into_iter().next() {
+                    Some(Value::String(s)) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            if !done.is_empty() {
+                report
+                    .records
+                    .entry(t.name.clone())
+                    .or_default()
+                    .extend(done);
+            }
+        }
+        Ok(())
+    }
 }
