@@ -118,6 +118,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A write across databases failed at one database's commit after
+    /// others had committed; says whether their writes were put back.
+    #[error("commit of the `{data_source}` database failed: {message}; {compensated}")]
+    CommitFailed {
+        /// The data source whose commit failed.
+        data_source: String,
+        /// The database's reason.
+        message: String,
+        /// What became of the databases committed before it.
+        compensated: String,
+    },
+
     /// SQLite stayed locked by another connection for the whole busy timeout.
     #[error(
         "the database stayed locked by another connection for the busy timeout ({timeout_ms} ms); nothing was written"

@@ -1035,3 +1035,125 @@ async fn a_cascade_fanning_out_to_10_000_records_takes_three_statements() {
         delete_and_restore(&db, &link, 10_000, 10_000).await;
     }
 }
+
+/// Product links in the default database, inventory items (cascaded) in
+/// another one.
+const SPLIT: &str = r#"
+[modules.product.models.product]
+fields = { id = "text" }
+
+[modules.inventory]
+data_source = "inv"
+
+[modules.inventory.models.inventory_item]
+soft_delete = "deleted_at"
+fields = { id = "text", deleted_at = "timestamp?" }
+
+[[links]]
+left = { model = "product.product" }
+right = { model = "inventory.inventory_item", is_list = true, delete_cascade = true }
+table = "product_inventory_item"
+id_prefix = "pii"
+"#;
+
+async fn item_deleted(db: &Db) -> Vec<(Value, Value)> {
+    use link_model::ScalarType::Text;
+    let sql = link_runtime::db::Sql::raw(
+        db.dialect(),
+        "SELECT \"id\", CAST(\"deleted_at\" AS TEXT) FROM \"inventory_item\" ORDER BY \"id\"",
+    );
+    db.fetch(&sql, &[Text, Text])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_failed_commit_in_the_second_database_puts_the_first_one_back() {
+    let mut pairs_of_dbs = vec![(link_tests::sqlite().await, link_tests::sqlite().await)];
+    if let Some(pg) = link_tests::postgres().await {
+        pairs_of_dbs.push((pg, link_tests::second_postgres().await));
+    }
+    for (main, inv) in pairs_of_dbs {
+        let g = std::sync::Arc::new(link_tests::graph(SPLIT));
+        main.execute_script(&link_tests::link_migration(&g, main.dialect()))
+            .await
+            .unwrap();
+        let ts = match inv.dialect() {
+            link_runtime::Dialect::Sqlite => "TEXT",
+            link_runtime::Dialect::Postgres => "timestamptz",
+        };
+        inv.execute_script(&format!(
+            r#"CREATE TABLE "inventory_item" ("id" text PRIMARY KEY, "deleted_at" {ts} NULL);
+               INSERT INTO "inventory_item" VALUES ('i1', NULL), ('i2', NULL);"#
+        ))
+        .await
+        .unwrap();
+        // The link tables' database (committed last) refuses to commit an
+        // update of the link table.
+        let (inject, remove, reason) = match main.dialect() {
+            link_runtime::Dialect::Sqlite => (
+                r#"CREATE TABLE "guard_parent" ("id" integer PRIMARY KEY);
+                   CREATE TABLE "guard" ("p" integer REFERENCES "guard_parent"("id") DEFERRABLE INITIALLY DEFERRED);
+                   CREATE TRIGGER "fail_commit" AFTER UPDATE ON "product_inventory_item" BEGIN INSERT INTO "guard" VALUES (1); END;"#,
+                r#"DROP TRIGGER "fail_commit";"#,
+                "(code: 787) FOREIGN KEY constraint failed",
+            ),
+            link_runtime::Dialect::Postgres => (
+                r#"CREATE FUNCTION "fail_commit"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected commit failure'; END $$;
+                   CREATE CONSTRAINT TRIGGER "fail_commit" AFTER UPDATE ON "product_inventory_item" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "fail_commit"();"#,
+                r#"DROP TRIGGER "fail_commit" ON "product_inventory_item";"#,
+                "injected commit failure",
+            ),
+        };
+        main.execute_script(inject).await.unwrap();
+        let link = link_runtime::Link::new(
+            g,
+            link_runtime::Databases::single(main.clone()).with("inv", inv.clone()),
+        );
+        let pii = |p: &str, i: &str| json!({ "product": { "product_id": p }, "inventory": { "inventory_item_id": i } });
+        link.create(json!([pii("p1", "i1"), pii("p1", "i2")]))
+            .await
+            .unwrap();
+        let links_before = dump(&main, "product_inventory_item").await;
+        let items_before = item_deleted(&inv).await;
+        let sel = [Selection::new("product", "product_id", ["p1"])];
+        let e = link.delete(&sel).await.unwrap_err();
+        assert!(matches!(e, Error::CommitFailed { .. }), "{e}");
+        // (sqlx adds the server's source line to Postgres errors: not compared.)
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "commit of the `default` database failed: database error: error returned from database: {reason}"
+            )) && text.ends_with("; what `inv` had committed was put back"),
+            "{text}"
+        );
+        // Neither database shows the delete.
+        assert_eq!(dump(&main, "product_inventory_item").await, links_before);
+        assert_eq!(item_deleted(&inv).await, items_before);
+        assert_eq!(
+            items_before,
+            vec![(json!("i1"), Value::Null), (json!("i2"), Value::Null)]
+        );
+        // Without the fault the same delete goes through, and comes back exactly.
+        main.execute_script(remove).await.unwrap();
+        let report = link.delete(&sel).await.unwrap();
+        assert_eq!(report.links["product_inventory_item"].len(), 2);
+        let mut items = report.records["inventory.inventory_item"].clone();
+        items.sort();
+        assert_eq!(items, vec!["i1".to_string(), "i2".to_string()]);
+        assert!(item_deleted(&inv).await.iter().all(|(_, d)| !d.is_null()));
+        link.restore_exact(&sel, &report).await.unwrap();
+        assert_eq!(item_deleted(&inv).await, items_before);
+        assert_eq!(
+            dump(&main, "product_inventory_item")
+                .await
+                .iter()
+                .map(|r| r[3].clone())
+                .collect::<Vec<_>>(),
+            vec![Value::Null, Value::Null]
+        );
+    }
+}

@@ -1,14 +1,14 @@
 //! Delete with cascade, restore, purge.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
 use link_model::{Link as LinkDef, ScalarType, Side, StoredLink};
 
 use crate::DateTime;
-use crate::db::{Arg, Dialect, Sql, Tx, now};
-use crate::error::Error;
+use crate::db::{Arg, Dialect, Sql, Tx, now, time_value};
+use crate::error::{Error, one_of};
 
 use super::*;
 
@@ -66,30 +66,120 @@ impl Link {
             self.emit(action, change, &rows);
             return Ok(report);
         }
-        let mut txs: Vec<(String, Tx)> = vec![("default".to_string(), self.db().begin().await?)];
+        // Across databases: every statement runs first, each database in its
+        // own transaction; then the databases of module records commit, the
+        // link tables' last. When a commit fails, what the databases before
+        // it committed is put back (the records this call changed get their
+        // previous deletion time) and the rest roll back.
+        let db = self.db();
+        let mut txs: Vec<(String, Tx)> = vec![(
+            "default".to_string(),
+            db.begin().await.map_err(|e| db_error(db, e))?,
+        )];
+        let mut undo: Vec<RecordUndo> = Vec::new();
         let result = self
-            .cascade_in(selections, mode, &mut txs, &mut report)
+            .cascade_in(selections, mode, &mut txs, &mut report, &mut undo)
             .await;
-        match result {
-            Ok(()) => {
-                for (_, tx) in txs {
-                    tx.commit().await?;
-                }
-                let rows: Vec<LinkRow> = report.links.values().flatten().cloned().collect();
-                let (action, change) = match mode {
-                    Mode::Delete(_) => (Action::Detached, Change::Dismissed),
-                    Mode::Restore(_) => (Action::Attached, Change::Restored),
-                };
-                self.emit(action, change, &rows);
-                Ok(report)
+        if let Err(e) = result {
+            for (_, tx) in txs {
+                let _ = tx.rollback().await;
             }
-            Err(e) => {
-                for (_, tx) in txs {
+            return Err(e);
+        }
+        let mut order: Vec<(String, Tx)> = txs.drain(1..).collect();
+        order.push(txs.remove(0));
+        let mut committed: Vec<String> = Vec::new();
+        let mut rest = order.into_iter();
+        while let Some((name, tx)) = rest.next() {
+            let failed = self.dbs.get(&name).clone();
+            if let Err(e) = tx.commit().await {
+                for (_, tx) in rest {
                     let _ = tx.rollback().await;
                 }
-                Err(e)
+                let compensated = match self.put_back_records(&committed, &undo).await {
+                    Ok(()) if committed.is_empty() => "nothing had been committed".to_string(),
+                    Ok(()) => format!("what {} had committed was put back", one_of(&committed)),
+                    Err(c) => format!(
+                        "putting back what {} had committed failed too: {c}",
+                        one_of(&committed)
+                    ),
+                };
+                return Err(Error::CommitFailed {
+                    data_source: name,
+                    message: db_error(&failed, e).to_string(),
+                    compensated,
+                });
             }
+            committed.push(name);
         }
+        let rows: Vec<LinkRow> = report.links.values().flatten().cloned().collect();
+        let (action, change) = match mode {
+            Mode::Delete(_) => (Action::Detached, Change::Dismissed),
+            Mode::Restore(_) => (Action::Attached, Change::Restored),
+        };
+        self.emit(action, change, &rows);
+        Ok(report)
+    }
+
+    /// Compensates the committed databases: every record the call changed
+    /// there gets its previous deletion time back, where it still holds
+    /// what the call wrote (one statement per table and previous value).
+    async fn put_back_records(
+        &self,
+        committed: &[String],
+        undo: &[RecordUndo],
+    ) -> Result<(), Error> {
+        for name in committed {
+            let db = self.dbs.get(name);
+            let mut tx = db.begin().await.map_err(|e| db_error(db, e))?;
+            for u in undo
+                .iter()
+                .filter(|u| self.dbs.get(&u.data_source).id() == db.id())
+            {
+                let mut by_old: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for (id, old) in &u.old {
+                    by_old
+                        .entry(old.as_str().unwrap_or_default().to_string())
+                        .or_default()
+                        .push(id.clone());
+                }
+                for (old, ids) in by_old {
+                    let mut sql = Sql::new(db.dialect());
+                    sql.push("UPDATE ")
+                        .ident(&u.table)
+                        .push(" SET ")
+                        .ident(&u.soft_delete)
+                        .push(" = ");
+                    if old.is_empty() {
+                        sql.push("NULL");
+                    } else {
+                        let arg =
+                            Arg::from_json(ScalarType::Timestamp, &Value::String(old.clone()))
+                                .map_err(|e| Error::InvalidValue {
+                                    message: format!(
+                                        "stored deletion time {old}: expected {}",
+                                        e.expected
+                                    ),
+                                })?;
+                        sql.arg(arg);
+                    }
+                    sql.push(" WHERE ");
+                    match u.wrote {
+                        Some(t) => sql.ident(&u.soft_delete).push(" = ").arg(Arg::Time(t)),
+                        None => sql.ident(&u.soft_delete).push(" IS NULL"),
+                    };
+                    sql.push(" AND ").push_in_keys(ScalarType::Text, &ids, |s| {
+                        s.ident(&u.column);
+                    });
+                    if let Err(e) = tx.execute(&sql).await {
+                        let _ = tx.rollback().await;
+                        return Err(db_error(db, e));
+                    }
+                }
+            }
+            tx.commit().await.map_err(|e| db_error(db, e))?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn cascade_in(
@@ -98,6 +188,7 @@ impl Link {
         mode: Mode,
         txs: &mut Vec<(String, Tx)>,
         report: &mut CascadeReport,
+        undo: &mut Vec<RecordUndo>,
     ) -> Result<(), Error> {
         // Work list of (module, key, ids); visited (module, key, id).
         let mut queue: Vec<Selection> = selections.to_vec();
@@ -166,7 +257,10 @@ impl Link {
                         .collect::<std::collections::BTreeSet<_>>()
                         .into_iter()
                         .collect();
-                    if let Some(done) = self.cascade_records(other, &other_ids, mode, txs).await? {
+                    if let Some(done) = self
+                        .cascade_records(other, &other_ids, mode, txs, undo)
+                        .await?
+                    {
                         report
                             .records
                             .entry(format!("{}.{}", other.module, other.model))
@@ -215,6 +309,7 @@ impl Link {
         ids: &[String],
         mode: Mode,
         txs: &mut Vec<(String, Tx)>,
+        undo: &mut Vec<RecordUndo>,
     ) -> Result<Option<Vec<String>>, Error> {
         let Some(module) = self.graph.module(&side.module) else {
             return Ok(None);
@@ -239,46 +334,92 @@ impl Link {
         {
             Some(i) => i,
             None => {
-                txs.push((ds.clone(), db.begin().await?));
+                txs.push((ds.clone(), db.begin().await.map_err(|e| db_error(db, e))?));
                 txs.len() - 1
             }
         };
         let tx = &mut txs[idx].1;
-        let mut done = Vec::new();
-        for chunk in ids.chunks(CHUNK) {
-            let mut sql = Sql::new(tx.dialect());
-            sql.push("UPDATE ")
-                .ident(&model.table)
-                .push(" SET ")
+        let de = |e| db_error(db, e);
+        let d = tx.dialect();
+        // In a database other than the link tables' (committed before them),
+        // remember each record's previous deletion time for compensation.
+        let mut previous: HashMap<String, Value> = HashMap::new();
+        if idx != 0 && matches!(mode, Mode::Restore(None)) {
+            let mut sql = Sql::new(d);
+            sql.push("SELECT ")
+                .ident(&column)
+                .push(", ")
                 .ident(sd)
-                .push(" = ");
-            match mode {
-                Mode::Delete(t) => {
-                    sql.arg(Arg::Time(t))
-                        .push(" WHERE ")
-                        .ident(sd)
-                        .push(" IS NULL AND ");
-                }
-                Mode::Restore(at) => {
-                    sql.push("NULL WHERE ");
-                    match at {
-                        Some(t) => sql.ident(sd).push(" = ").arg(Arg::Time(t)).push(" AND "),
-                        None => sql.ident(sd).push(" IS NOT NULL AND "),
-                    };
+                .push(" FROM ")
+                .ident(&model.table)
+                .push(" WHERE ")
+                .ident(sd)
+                .push(" IS NOT NULL AND ")
+                .push_in_keys(ScalarType::Text, ids, |s| {
+                    s.ident(&column);
+                });
+            for r in tx
+                .fetch(&sql, &[ScalarType::Text, ScalarType::Timestamp])
+                .await
+                .map_err(de)?
+            {
+                if let [Value::String(id), old] = r.as_slice() {
+                    previous.insert(id.clone(), old.clone());
                 }
             }
-            sql.ident(&column).push(" IN (");
-            push_list(&mut sql, chunk);
-            sql.push(") RETURNING ").ident(&column);
-            let rows = tx.fetch(&sql, &[ScalarType::Text]).await?;
-            done.extend(
-                rows.into_iter()
-                    .filter_map(|r| r.into_iter().next())
-                    .filter_map(|v| match v {
-                        Value::String(s) => Some(s),
-                        _ => None,
-                    }),
-            );
+        }
+        let mut sql = Sql::new(d);
+        sql.push("UPDATE ")
+            .ident(&model.table)
+            .push(" SET ")
+            .ident(sd)
+            .push(" = ");
+        match mode {
+            Mode::Delete(t) => {
+                sql.arg(Arg::Time(t))
+                    .push(" WHERE ")
+                    .ident(sd)
+                    .push(" IS NULL AND ");
+            }
+            Mode::Restore(at) => {
+                sql.push("NULL WHERE ");
+                match at {
+                    Some(t) => sql.ident(sd).push(" = ").arg(Arg::Time(t)).push(" AND "),
+                    None => sql.ident(sd).push(" IS NOT NULL AND "),
+                };
+            }
+        }
+        sql.push_in_keys(ScalarType::Text, ids, |s| {
+            s.ident(&column);
+        })
+        .push(" RETURNING ")
+        .ident(&column);
+        let rows = tx.fetch(&sql, &[ScalarType::Text]).await.map_err(de)?;
+        let done: Vec<String> = rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next())
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        if idx != 0 && !done.is_empty() {
+            let old = |id: &String| match mode {
+                Mode::Delete(_) => Value::Null,
+                Mode::Restore(Some(t)) => time_value(d, &t),
+                Mode::Restore(None) => previous.get(id).cloned().unwrap_or(Value::Null),
+            };
+            undo.push(RecordUndo {
+                data_source: ds.clone(),
+                table: model.table.to_string(),
+                column: column.clone(),
+                soft_delete: sd.to_string(),
+                wrote: match mode {
+                    Mode::Delete(t) => Some(t),
+                    Mode::Restore(_) => None,
+                },
+                old: done.iter().map(|id| (id.clone(), old(id))).collect(),
+            });
         }
         Ok(Some(done))
     }
@@ -318,6 +459,19 @@ impl Link {
 pub(crate) enum Mode {
     Delete(DateTime),
     Restore(Option<DateTime>),
+}
+
+/// What a cascade wrote to records of a database other than the link
+/// tables': enough to put them back if a later commit fails.
+pub(crate) struct RecordUndo {
+    data_source: String,
+    table: String,
+    column: String,
+    soft_delete: String,
+    /// The deletion time written (delete), or `None` (restore wrote NULL).
+    wrote: Option<DateTime>,
+    /// Each record's key and previous deletion time (JSON null when live).
+    old: Vec<(String, Value)>,
 }
 
 /// A record model a cascade can soft-delete: `module.model`, its table,
