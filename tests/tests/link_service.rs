@@ -1157,3 +1157,235 @@ async fn a_failed_commit_in_the_second_database_puts_the_first_one_back() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_locked_sqlite_file_waits_for_the_busy_timeout_then_fails_typed() {
+    let path = std::env::temp_dir().join(format!("{}.db", link_tests::unique("linkbusy")));
+    let url = format!("sqlite:{}", path.display());
+    let timeout = std::time::Duration::from_millis(300);
+    let db = Db::connect_with(&url, timeout).await.unwrap();
+    assert_eq!(db.busy_timeout(), Some(timeout));
+    let link = setup(&db).await;
+    link.create(ps("p1", "sc1")).await.unwrap();
+    // Another connection holds the write lock.
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = link.create(ps("p2", "sc1")).await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(e, Error::Busy { timeout_ms: 300 }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "the database stayed locked by another connection for the busy timeout (300 ms); nothing was written"
+    );
+    assert!(waited >= timeout, "waited {waited:?}");
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    // Released: the next call goes through; nothing lost or duplicated.
+    link.create(ps("p2", "sc1")).await.unwrap();
+    assert_eq!(
+        pairs(
+            &link
+                .list(
+                    &ListFilter::Of(vec![Selection::new(
+                        "sales_channel",
+                        "sales_channel_id",
+                        ["sc1"]
+                    )]),
+                    true
+                )
+                .await
+                .unwrap()
+        ),
+        vec![p("p1", "sc1"), p("p2", "sc1")]
+    );
+    drop(other);
+    let _ = std::fs::remove_file(path);
+}
+
+/// A Postgres Db on the schema of `db` whose connections carry
+/// `application_name`, so another connection can find (and terminate) them.
+async fn pg_named(db: &Db, name: &str) -> Db {
+    let schema = db
+        .fetch(
+            &link_runtime::db::Sql::raw(db.dialect(), "SELECT CAST(current_schema() AS text)"),
+            &[link_model::ScalarType::Text],
+        )
+        .await
+        .unwrap()[0][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let opts: sqlx::postgres::PgConnectOptions = link_tests::pg_url().unwrap().parse().unwrap();
+    let opts = opts
+        .options([("search_path", schema.as_str())])
+        .application_name(name);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(opts)
+        .await
+        .unwrap();
+    Db::from_postgres(pool)
+}
+
+#[tokio::test]
+async fn a_backend_terminated_mid_batch_is_a_typed_error_and_the_next_call_succeeds() {
+    let Some(pg) = link_tests::postgres().await else {
+        link_tests::require_postgres();
+        return;
+    };
+    setup(&pg).await;
+    let name = link_tests::unique("linkterm");
+    let db = pg_named(&pg, &name).await;
+    let link = link_runtime::Link::new(
+        link_tests::service::test_graph(),
+        link_runtime::Databases::single(db.clone()),
+    );
+    // Each insert into the link table takes a while, so the batch is in flight
+    // when its backend is terminated.
+    db.execute_script(
+        r#"CREATE FUNCTION "slow"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+           CREATE TRIGGER "slow" AFTER INSERT ON "brand_product" FOR EACH STATEMENT EXECUTE FUNCTION "slow"();"#,
+    )
+    .await
+    .unwrap();
+    let bp =
+        |b: &str, pr: &str| json!({ "brand": { "brand_id": b }, "product": { "product_id": pr } });
+    let batch: Vec<Value> = (0..500).map(|i| bp("b1", &format!("p{i}"))).collect();
+    let killer = {
+        let url = link_tests::pg_url().unwrap();
+        let name = name.clone();
+        tokio::spawn(async move {
+            let admin = sqlx::PgPool::connect(&url).await.unwrap();
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let killed: Vec<bool> = sqlx::query_scalar(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
+                )
+                .bind(&name)
+                .fetch_all(&admin)
+                .await
+                .unwrap();
+                if killed.contains(&true) {
+                    return true;
+                }
+            }
+            false
+        })
+    };
+    let e = link.create(Value::Array(batch.clone())).await.unwrap_err();
+    assert!(killer.await.unwrap(), "the backend was terminated");
+    assert!(matches!(e, Error::ConnectionLost { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with(
+            "the database connection was lost before the call committed (nothing was written): "
+        ),
+        "{e}"
+    );
+    assert_eq!(dump(&pg, "brand_product").await.len(), 0, "nothing written");
+    // The next call gets a fresh connection; nothing lost or duplicated.
+    pg.execute_script(r#"DROP TRIGGER "slow" ON "brand_product";"#)
+        .await
+        .unwrap();
+    let rows = link.create(Value::Array(batch)).await.unwrap();
+    assert_eq!(rows.len(), 500);
+    assert_eq!(dump(&pg, "brand_product").await.len(), 500);
+}
+
+/// Runs a Postgres server binary, as user `postgres` when this is root.
+fn pg_bin(bin: &str, args: &[&str]) -> std::process::Output {
+    let path = format!("/usr/lib/postgresql/15/bin/{bin}");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", "postgres", "--", &path]);
+        c
+    } else {
+        std::process::Command::new(&path)
+    };
+    cmd.args(args).output().expect("postgres binary")
+}
+
+/// The server restarted between two calls: the next call reconnects. Runs
+/// on a throwaway cluster of its own (port 55440), never the shared server.
+#[tokio::test]
+async fn after_a_server_restart_the_next_call_reconnects() {
+    if link_tests::pg_url().is_none()
+        || !std::path::Path::new("/usr/lib/postgresql/15/bin/initdb").exists()
+    {
+        link_tests::require_postgres();
+        return;
+    }
+    let dir = std::env::temp_dir().join(link_tests::unique("linkrestart"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::process::Command::new("chown")
+        .args(["postgres:postgres", dir.to_str().unwrap()])
+        .status();
+    let data_dir = dir.join("data").to_str().unwrap().to_string();
+    let log_file = dir.join("log").to_str().unwrap().to_string();
+    let (data, log) = (data_dir.as_str(), log_file.as_str());
+    let out = pg_bin("initdb", &["-D", data, "-A", "trust", "-U", "postgres"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let opts = "-p 55440 -k /tmp -c listen_addresses=127.0.0.1";
+    let out = pg_bin(
+        "pg_ctl",
+        &["-D", data, "-o", opts, "-l", log, "-w", "start"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (d2, l2) = (data_dir.clone(), log_file.clone());
+    let result = async move {
+        let (data, log) = (d2.as_str(), l2.as_str());
+        let db = Db::connect("postgres://postgres@127.0.0.1:55440/postgres")
+            .await
+            .unwrap();
+        let link = setup(&db).await;
+        link.create(ps("p1", "sc1")).await.unwrap();
+        let out = pg_bin(
+            "pg_ctl",
+            &[
+                "-D", data, "-o", opts, "-l", log, "-m", "fast", "-w", "restart",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The pooled connection died with the server; the next call opens a new one.
+        link.create(ps("p2", "sc1")).await.unwrap();
+        let rows = link
+            .list(
+                &ListFilter::Of(vec![Selection::new(
+                    "sales_channel",
+                    "sales_channel_id",
+                    ["sc1"],
+                )]),
+                true,
+            )
+            .await
+            .unwrap();
+        assert_eq!(pairs(&rows), vec![p("p1", "sc1"), p("p2", "sc1")]);
+        db.close().await;
+    };
+    let outcome = tokio::spawn(result).await;
+    let _ = pg_bin("pg_ctl", &["-D", data, "-m", "immediate", "-w", "stop"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
