@@ -34,7 +34,10 @@ fn times(lines: &[String]) -> (f64, f64) {
 }
 
 fn main() {
-    let Some(url) = std::env::var("LINK_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(url) = std::env::var("LINK_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         eprintln!("LINK_TEST_PG_URL is not set: nothing to measure");
         return;
     };

@@ -1,9 +1,12 @@
-//! `Link::create` of 30,000 product <-> sales channel links in one call,
-//! against a hand-written batched INSERT of the same rows (multi-row VALUES
-//! in chunks of 1,000, one transaction, straight through sqlx) on the same
-//! pool, on in-memory SQLite and Postgres (a dedicated schema; set
-//! `LINK_TEST_PG_URL`). The link table is emptied before every iteration,
-//! outside the timing.
+//! `Link::create` of 30,000 product <-> sales channel links in one call
+//! (typed values, a JSON `Value`, and Medusa's JSON read from bytes with
+//! `MedusaLinks`), against hand-written baselines of the same rows on the
+//! same pool: a batched INSERT (multi-row VALUES in chunks of 1,000, one
+//! transaction, straight through sqlx) on both databases, and on Postgres
+//! one `INSERT … SELECT … FROM unnest($1::text[], $2::text[], $3::text[])
+//! ON CONFLICT DO NOTHING`. In-memory SQLite and Postgres (a dedicated
+//! schema; set `LINK_TEST_PG_URL`). The link table is emptied before every
+//! iteration, outside the timing.
 //!
 //! ```text
 //! LINK_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \
@@ -15,10 +18,10 @@ mod common;
 use std::sync::{Arc, LazyLock};
 
 use divan::Bencher;
-use link_runtime::{Databases, Link, LinkValue};
+use link_runtime::{Databases, Link, LinkValue, MedusaLinks};
 use serde_json::{Map, Value, json};
 
-use common::create_cases::{N, hand_insert, pairs};
+use common::create_cases::{N, hand_insert, hand_unnest, pairs};
 use common::{Fresh, RT, Raw};
 
 fn main() {
@@ -30,6 +33,7 @@ struct Fixture {
     link: Link,
     values: Vec<LinkValue>,
     json: Value,
+    bytes: Vec<u8>,
     pairs: Vec<(String, String)>,
 }
 
@@ -52,11 +56,13 @@ impl Fixture {
                 })
                 .collect(),
         );
+        let bytes = serde_json::to_vec(&json).expect("json");
         let f = Fixture {
             fresh,
             link,
             values,
             json,
+            bytes,
             pairs,
         };
         // Both sides write the same rows.
@@ -91,6 +97,21 @@ impl Fixture {
         f.reset().await;
         hand_insert(&f.fresh.raw, &f.pairs).await;
         assert_eq!(f.count().await, N as i64);
+        f.reset().await;
+        if let Some(n) = hand_unnest(&f.fresh.raw, &f.pairs).await {
+            assert_eq!(n, N as u64);
+            f.reset().await;
+        }
+        // Statements per call, and the Medusa bytes write the same rows.
+        let before = f.fresh.db.statements();
+        let medusa: MedusaLinks = serde_json::from_slice(&f.bytes).expect("medusa links");
+        let rows = f.link.create(medusa).await.expect("create medusa");
+        assert_eq!(rows.len(), N);
+        eprintln!(
+            "{}: create of {N} new pairs: {} statement(s)",
+            dialect,
+            f.fresh.db.statements() - before
+        );
         f.reset().await;
         Some(f)
     }
@@ -159,6 +180,26 @@ fn create_json(b: Bencher, dialect: &str) {
         f.json.clone()
     })
     .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
+}
+
+/// `link.create(serde_json::from_slice::<MedusaLinks>(body))`: the same
+/// links parsed from the request body's bytes (parsing timed too).
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
+fn create_medusa_bytes(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| RT.block_on(f.reset()))
+        .bench_local_values(|()| {
+            let links: MedusaLinks = serde_json::from_slice(&f.bytes).expect("medusa links");
+            RT.block_on(f.link.create(links)).expect("create")
+        });
+}
+
+/// Baseline (Postgres): one hand-written `INSERT … SELECT … FROM unnest(…)`.
+#[divan::bench(args = common::dialects().into_iter().filter(|d| *d == "postgres").collect::<Vec<_>>(), sample_count = 10, sample_size = 1)]
+fn hand_unnest_baseline(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| RT.block_on(f.reset()))
+        .bench_local_values(|()| RT.block_on(hand_unnest(&f.fresh.raw, &f.pairs)));
 }
 
 /// Baseline: hand-written multi-row INSERTs of the same rows.

@@ -1389,3 +1389,64 @@ async fn after_a_server_restart_the_next_call_reconnects() {
         std::panic::resume_unwind(e.into_panic());
     }
 }
+
+#[tokio::test]
+async fn medusa_links_read_from_bytes_create_and_dismiss_like_json_values() {
+    use link_runtime::MedusaLinks;
+    for db in databases().await {
+        let link = setup(&db).await;
+        let body = br#"[
+            {"product": {"product_id": "p1"}, "sales_channel": {"sales_channel_id": "sc1"}},
+            {"sales_channel": {"sales_channel_id": "sc2"}, "product": {"product_id": "p1"}, "data": {"extra_field": 4}},
+            {"product": {"product_id": "p2"}, "sales_channel": {"sales_channel_id": 7}}
+        ]"#;
+        let links: MedusaLinks = serde_json::from_slice(body).unwrap();
+        let rows = link.create(links).await.unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| (
+                    r.left.as_str(),
+                    r.right.as_str(),
+                    r.data["extra_field"].clone()
+                ))
+                .collect::<Vec<_>>(),
+            // Grouped by the extra columns supplied.
+            vec![
+                ("p1", "sc1", json!(-1)),
+                ("p2", "7", json!(-1)),
+                ("p1", "sc2", json!(4))
+            ]
+        );
+        // One object (not an array) works too, for dismiss as for create.
+        let one: MedusaLinks = serde_json::from_slice(
+            br#"{"product": {"product_id": "p1"}, "sales_channel": {"sales_channel_id": "sc1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            pairs(&link.dismiss(one).await.unwrap()),
+            vec![p("p1", "sc1")]
+        );
+        // The same errors as the JSON value path, item by item.
+        for body in [
+            &br#"[{"product": {"product_id": "p4"}, "sales_channel": {"sales_channel_id": "s"}}, {"product": {"product_id": "p4"}, "sales_channel": {"channel_id": "sc4"}}]"#[..],
+            br#"[{"product": {"product_id": true}, "sales_channel": {"sales_channel_id": "sc5"}}]"#,
+            br#"{"product": {"product_id": "p"}}"#,
+            br#"{"prodcut": {"product_id": "p"}, "sales_channel": {"sales_channel_id": "s"}}"#,
+            br#"{"product": {"product_id": "p", "x": 1}, "sales_channel": {"sales_channel_id": "s"}}"#,
+            br#"{"product": {"product_id": "p"}, "sales_channel": {"sales_channel_id": "s"}, "data": 3}"#,
+            br#"{"product": {"product_id": ""}, "sales_channel": {"sales_channel_id": "s"}}"#,
+        ] {
+            let typed: MedusaLinks = serde_json::from_slice(body).unwrap();
+            let value: Value = serde_json::from_slice(body).unwrap();
+            let a = link.create(typed).await.unwrap_err().to_string();
+            let b = link.create(value).await.unwrap_err().to_string();
+            assert_eq!(a, b);
+        }
+        assert!(serde_json::from_slice::<MedusaLinks>(b"3").is_err());
+        assert_eq!(
+            dump(&db, "product_sales_channel").await.len(),
+            3,
+            "failed batches wrote nothing"
+        );
+    }
+}

@@ -26,8 +26,9 @@ impl Link {
     /// - a live pair given with the values it has is left untouched (no
     ///   write, no event).
     ///
-    /// Returns every pair as stored after the call, in input order (a pair
-    /// given twice is merged into its first place). Events go out only for
+    /// Returns every pair as stored after the call, grouped by link and by
+    /// the set of extra columns supplied, in input order within a group (a
+    /// pair given twice is merged into its first place). Events go out only for
     /// rows that changed, saying what changed ([`Change`]).
     pub async fn create(&self, input: impl IntoLinkValues) -> Result<Vec<LinkRow>, Error> {
         let values = input.into_link_values(&self.graph)?;
