@@ -212,7 +212,7 @@ impl Link {
                 let tx = &mut txs[0].1;
                 let d = tx.dialect();
                 let mut touched = Vec::new();
-                for chunk in ids.chunks(CHUNK) {
+                {
                     let mut sql = Sql::new(d);
                     sql.push("UPDATE ")
                         .ident(&st.table)
@@ -236,11 +236,14 @@ impl Link {
                             };
                         }
                     }
-                    sql.ident(&def.side(*side).key).push(" IN (");
-                    push_list(&mut sql, chunk);
-                    sql.push(")");
+                    sql.push_in_keys(ScalarType::Text, &ids, |s| {
+                        s.ident(&def.side(*side).key);
+                    });
                     returning(&mut sql, d, def, st);
-                    let rows = tx.fetch(&sql, &row_types(st)).await?;
+                    let rows = tx
+                        .fetch(&sql, &row_types(st))
+                        .await
+                        .map_err(|e| db_error(self.db(), e))?;
                     touched.extend(rows.into_iter().map(|r| decode_row(def, st, r)));
                 }
                 let other = def.side(side.other());
