@@ -1,6 +1,8 @@
 //! Turning what callers pass (typed link values, Medusa's JSON shape) into
 //! resolved link values, with errors that name the valid choices.
 
+#![warn(missing_docs)]
+
 use serde_json::{Map, Value};
 
 use link_model::{Link, LinkGraph, LinkKind, Side};
@@ -10,6 +12,7 @@ use crate::value::{LinkValue, TypedLink};
 
 /// Anything the Link service accepts as one or many links.
 pub trait IntoLinkValues {
+    /// Resolves the input against `graph` into link values.
     fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error>;
 }
 

@@ -32,6 +32,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -47,18 +49,23 @@ type Undo = Box<dyn FnOnce() -> BoxFuture<Result<(), Error>> + Send>;
 
 /// A step: a forward action and the compensation of what it did.
 pub trait Step: Clone + Send + Sync + 'static {
+    /// What the step takes.
     type Input: Send;
+    /// What the step returns.
     type Output: Send;
     /// What compensation needs to undo exactly this invocation.
     type Undo: Send + 'static;
 
+    /// The step's name, as Medusa's workflow step is called.
     fn name(&self) -> &'static str;
 
+    /// Runs the step; returns its output and what undoes it.
     fn invoke(
         &self,
         input: Self::Input,
     ) -> impl Future<Output = Result<(Self::Output, Self::Undo), Error>> + Send;
 
+    /// Undoes exactly what one invocation did.
     fn compensate(&self, undo: Self::Undo) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
@@ -67,6 +74,7 @@ pub trait Step: Clone + Send + Sync + 'static {
 pub struct WorkflowError {
     /// The step (or `caller`) that failed.
     pub step: String,
+    /// The failure's message.
     pub error: String,
     /// Compensations that failed, by step, in the order they ran.
     pub compensation: Vec<(String, Error)>,
@@ -91,6 +99,7 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A runner with no completed step.
     pub fn new() -> Runner {
         Runner::default()
     }
@@ -148,6 +157,7 @@ pub struct CreateRemoteLink {
 }
 
 impl CreateRemoteLink {
+    /// The step on `link`.
     pub fn new(link: Link) -> Self {
         CreateRemoteLink { link }
     }
@@ -220,6 +230,7 @@ pub struct DismissRemoteLink {
 }
 
 impl DismissRemoteLink {
+    /// The step on `link`.
     pub fn new(link: Link) -> Self {
         DismissRemoteLink { link }
     }
@@ -263,6 +274,7 @@ pub struct RemoveRemoteLink {
 }
 
 impl RemoveRemoteLink {
+    /// The step on `link`.
     pub fn new(link: Link) -> Self {
         RemoveRemoteLink { link }
     }
@@ -295,6 +307,7 @@ pub struct UseQueryGraph {
 }
 
 impl UseQueryGraph {
+    /// The step on `query`.
     pub fn new(query: Query) -> Self {
         UseQueryGraph { query }
     }

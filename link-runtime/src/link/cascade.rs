@@ -35,6 +35,9 @@ impl Link {
         report: &CascadeReport,
     ) -> Result<CascadeReport, Error> {
         let Some(at) = report.at else {
+            for sel in selections {
+                self.links_of(sel)?;
+            }
             return Ok(CascadeReport::default());
         };
         self.cascade(selections, Mode::Restore(Some(at))).await

@@ -6,6 +6,8 @@
 //! never a violation; a batch is one transaction; dismiss emits events;
 //! delete/restore report what they touched and return errors as errors;
 //! restore can undo exactly one delete; purge hard-deletes soft-deleted rows.
+
+#![warn(missing_docs)]
 mod cascade;
 mod row;
 mod selection;
@@ -93,9 +95,15 @@ pub enum Change {
     New,
     /// A dismissed pair came back (same id); `columns`: extra columns whose
     /// value the create changed.
-    Revived { columns: Vec<String> },
+    Revived {
+        /// Extra columns whose value changed.
+        columns: Vec<String>,
+    },
     /// A live pair's extra columns changed (same id).
-    Data { columns: Vec<String> },
+    Data {
+        /// Extra columns whose value changed.
+        columns: Vec<String>,
+    },
     /// A live pair was soft-deleted (dismiss, delete).
     Dismissed,
     /// A live pair was hard-deleted (erase).
@@ -118,8 +126,11 @@ pub struct LinkEvent {
     pub change: Change,
     /// The link (table) name.
     pub link: String,
+    /// The row's id.
     pub id: String,
+    /// The left side's key.
     pub left: String,
+    /// The right side's key.
     pub right: String,
 }
 
@@ -135,6 +146,7 @@ pub struct CascadeReport {
 }
 
 impl CascadeReport {
+    /// Whether the call touched nothing.
     pub fn is_empty(&self) -> bool {
         self.links.values().all(Vec::is_empty) && self.records.values().all(Vec::is_empty)
     }
@@ -227,6 +239,7 @@ pub(crate) fn unknown_link(graph: &LinkGraph, name: &str) -> Error {
 }
 
 impl Link {
+    /// The service over `graph`'s stored links, on `dbs`.
     pub fn new(graph: impl Into<Arc<LinkGraph>>, dbs: Databases) -> Link {
         let (events, _) = broadcast::channel(4096);
         Link {
@@ -236,10 +249,12 @@ impl Link {
         }
     }
 
+    /// The link graph.
     pub fn graph(&self) -> &LinkGraph {
         &self.graph
     }
 
+    /// The databases by data source.
     pub fn databases(&self) -> &Databases {
         &self.dbs
     }

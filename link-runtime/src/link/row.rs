@@ -13,14 +13,21 @@ use super::*;
 /// A row of a link table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkRow {
+    /// The link (table) name.
     pub link: String,
+    /// The row's id (`<prefix>_<ULID>`).
     pub id: String,
+    /// The left side's key.
     pub left: String,
+    /// The right side's key.
     pub right: String,
     /// Extra-column values.
     pub data: Map<String, Value>,
+    /// When the row was inserted (as the database returns it).
     pub created_at: Value,
+    /// When the row last changed.
     pub updated_at: Value,
+    /// When the row was soft-deleted; null when live.
     pub deleted_at: Value,
 }
 

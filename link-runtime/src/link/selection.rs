@@ -13,12 +13,16 @@ use super::*;
 /// Rows one side's ids select: `module`'s records with `key` in `ids`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
+    /// The module of the records.
     pub module: String,
+    /// The linkable key the ids are values of.
     pub key: String,
+    /// The records' keys.
     pub ids: Vec<String>,
 }
 
 impl Selection {
+    /// `module`'s records whose `key` is one of `ids`.
     pub fn new(
         module: impl Into<String>,
         key: impl Into<String>,
