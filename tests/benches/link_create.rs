@@ -209,3 +209,115 @@ fn hand_insert_baseline(b: Bencher, dialect: &str) {
     b.with_inputs(|| RT.block_on(f.reset()))
         .bench_local_values(|()| RT.block_on(hand_insert(&f.fresh.raw, &f.pairs)));
 }
+
+/// Nodes whose child side cascades: a fan-out of one node to 10,000
+/// children, and a chain 400 deep.
+const CASCADE: &str = r#"
+[modules.node.models.node]
+linkable_keys = ["node_id", "child_node_id"]
+soft_delete = "deleted_at"
+fields = { id = "text", deleted_at = "timestamp?" }
+
+[[links]]
+left = { model = "node.node", key = "node_id", is_list = true, relation = "parents" }
+right = { model = "node.node", key = "child_node_id", alias = "child", is_list = true, delete_cascade = true }
+table = "node_chain"
+id_prefix = "nc"
+"#;
+
+/// Children of the fan-out root `f`.
+const FAN: usize = 10_000;
+/// Depth of the chain from `c0`.
+const DEPTH: usize = 400;
+
+struct Cascade {
+    db: link_runtime::Db,
+    link: Link,
+}
+
+impl Cascade {
+    async fn new(dialect: &str) -> Option<Cascade> {
+        let fresh = common::fresh(dialect, "bench_link_cascade").await?;
+        let graph = Arc::new(link_tests::graph(CASCADE));
+        common::create_link_tables(&fresh.db, &graph).await;
+        let ts = match fresh.db.dialect() {
+            link_runtime::Dialect::Sqlite => "TEXT",
+            link_runtime::Dialect::Postgres => "timestamptz",
+        };
+        let mut nodes: Vec<String> = vec!["('f')".into()];
+        nodes.extend((1..=FAN).map(|i| format!("('f{i}')")));
+        nodes.extend((0..=DEPTH).map(|i| format!("('c{i}')")));
+        common::raw_execute(
+            &fresh.raw,
+            &format!(
+                "CREATE TABLE \"node\" (\"id\" text PRIMARY KEY, \"deleted_at\" {ts} NULL); INSERT INTO \"node\" (\"id\") VALUES {};",
+                nodes.join(", ")
+            ),
+        )
+        .await;
+        let link = Link::new(graph, Databases::single(fresh.db.clone()));
+        let mut values: Vec<LinkValue> = (1..=FAN)
+            .map(|i| LinkValue::new("node_chain", "f", format!("f{i}"), Map::new()))
+            .collect();
+        values.extend((0..DEPTH).map(|i| {
+            LinkValue::new(
+                "node_chain",
+                format!("c{i}"),
+                format!("c{}", i + 1),
+                Map::new(),
+            )
+        }));
+        link.create(values).await.expect("create");
+        let c = Cascade {
+            db: fresh.db.clone(),
+            link,
+        };
+        for (root, n) in [("f", FAN), ("c0", DEPTH)] {
+            let sel = [link_runtime::Selection::new("node", "node_id", [root])];
+            let before = c.db.statements();
+            let started = std::time::Instant::now();
+            let report = c.link.delete(&sel).await.expect("delete");
+            eprintln!(
+                "{dialect}: delete of {root} reaching {n} links/records: {} statements, {:?}",
+                c.db.statements() - before,
+                started.elapsed()
+            );
+            assert_eq!(report.links["node_chain"].len(), n);
+            assert_eq!(report.records["node.node"].len(), n);
+            c.link.restore(&sel).await.expect("restore");
+        }
+        Some(c)
+    }
+}
+
+static CASCADE_SQLITE: LazyLock<Option<Arc<Cascade>>> =
+    LazyLock::new(|| RT.block_on(Cascade::new("sqlite")).map(Arc::new));
+static CASCADE_POSTGRES: LazyLock<Option<Arc<Cascade>>> =
+    LazyLock::new(|| RT.block_on(Cascade::new("postgres")).map(Arc::new));
+
+fn cascade(dialect: &str) -> Arc<Cascade> {
+    match dialect {
+        "sqlite" => CASCADE_SQLITE.clone(),
+        _ => CASCADE_POSTGRES.clone(),
+    }
+    .expect("database configured")
+}
+
+/// `link.delete` of one node whose link fans out to 10,000 cascading
+/// children (restored outside the timing).
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
+fn delete_fan_out(b: Bencher, dialect: &str) {
+    let c = cascade(dialect);
+    let sel = [link_runtime::Selection::new("node", "node_id", ["f"])];
+    b.with_inputs(|| RT.block_on(c.link.restore(&sel)).expect("restore"))
+        .bench_local_values(|_| RT.block_on(c.link.delete(&sel)).expect("delete"));
+}
+
+/// `link.delete` of the head of a cascading chain 400 deep.
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
+fn delete_chain(b: Bencher, dialect: &str) {
+    let c = cascade(dialect);
+    let sel = [link_runtime::Selection::new("node", "node_id", ["c0"])];
+    b.with_inputs(|| RT.block_on(c.link.restore(&sel)).expect("restore"))
+        .bench_local_values(|_| RT.block_on(c.link.delete(&sel)).expect("delete"));
+}
