@@ -75,6 +75,69 @@ pub enum Error {
 
     #[error("database error: {0}")]
     Database(#[from] DbError),
+
+    /// An id the key column cannot hold (empty, with NUL, or longer than
+    /// the column), refused before the first statement.
+    #[error(
+        "invalid id for `{side}.{key}`: {problem}; an id is 1 to {limit} characters without NUL (the key column's limit)"
+    )]
+    InvalidId {
+        /// The side as written: module name (or alias for a link between two
+        /// models of one module).
+        side: String,
+        /// The linkable key.
+        key: String,
+        /// What is wrong, e.g. `it is 256 characters long`.
+        problem: String,
+        /// The most characters the key column holds.
+        limit: usize,
+    },
+
+    /// A new pair omits an extra column that is NOT NULL without a default;
+    /// refused before any write.
+    #[error(
+        "extra column `{column}` of link `{link}` is required for the new pair {pair}: it is NOT NULL and has no default"
+    )]
+    MissingColumn {
+        /// The link.
+        link: String,
+        /// The required column.
+        column: String,
+        /// The pair, as `left - right`.
+        pair: String,
+    },
+
+    /// The database connection broke during the call (terminated backend,
+    /// server restart) before its transaction committed: nothing of the call
+    /// was written. The pool opens a fresh connection for the next call.
+    #[error(
+        "the database connection was lost before the call committed (nothing was written): {message}"
+    )]
+    ConnectionLost {
+        /// The driver's description.
+        message: String,
+    },
+
+    /// A write across databases failed at one database's commit after
+    /// others had committed; says whether their writes were put back.
+    #[error("commit of the `{data_source}` database failed: {message}; {compensated}")]
+    CommitFailed {
+        /// The data source whose commit failed.
+        data_source: String,
+        /// The database's reason.
+        message: String,
+        /// What became of the databases committed before it.
+        compensated: String,
+    },
+
+    /// SQLite stayed locked by another connection for the whole busy timeout.
+    #[error(
+        "the database stayed locked by another connection for the busy timeout ({timeout_ms} ms); nothing was written"
+    )]
+    Busy {
+        /// The busy timeout that elapsed, in milliseconds.
+        timeout_ms: u64,
+    },
 }
 
 /// A create that would give a record more partners than the link allows.

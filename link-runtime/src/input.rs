@@ -1,6 +1,8 @@
 //! Turning what callers pass (typed link values, Medusa's JSON shape) into
 //! resolved link values, with errors that name the valid choices.
 
+#![warn(missing_docs)]
+
 use serde_json::{Map, Value};
 
 use link_model::{Link, LinkGraph, LinkKind, Side};
@@ -10,6 +12,7 @@ use crate::value::{LinkValue, TypedLink};
 
 /// Anything the Link service accepts as one or many links.
 pub trait IntoLinkValues {
+    /// Resolves the input against `graph` into link values.
     fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error>;
 }
 
@@ -390,5 +393,230 @@ fn resolve_pair(
             b.name,
             one_of(many.iter().map(|(l, _, _)| l.name.as_ref()))
         ))),
+    }
+}
+
+/// A batch of links in Medusa's JSON shape, read straight from the request
+/// body (`serde_json::from_slice::<MedusaLinks>(body)`) without building a
+/// JSON tree: one object or an array of objects, each
+/// `{"<module>": {"<key>": "<id>"}, "<module>": {"<key>": "<id>"}, "data": {…}}`.
+/// [`crate::Link::create`] and [`crate::Link::dismiss`] take it beside
+/// [`Value`], with the same resolution and the same errors.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MedusaLinks(pub Vec<MedusaLink>);
+
+/// One Medusa-shaped link as read by [`MedusaLinks`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MedusaLink {
+    /// The entries other than `data`, in input order: module (or alias) and
+    /// what it holds.
+    pub sides: Vec<(String, MedusaSide)>,
+    /// The `data` entry, as given (`None` when absent).
+    pub data: Option<Value>,
+}
+
+/// What a side entry holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MedusaSide {
+    /// `{"<key>": "<id>"}` (a numeric id is kept as its text).
+    Key {
+        /// The linkable key.
+        key: String,
+        /// The id.
+        id: String,
+    },
+    /// Anything else, kept as JSON for the error that names it.
+    Other(Value),
+}
+
+impl MedusaLink {
+    /// The link as a JSON object (the general path and its errors).
+    fn to_value(&self) -> Value {
+        let mut obj = Map::new();
+        for (name, side) in &self.sides {
+            let v = match side {
+                MedusaSide::Key { key, id } => {
+                    let mut m = Map::new();
+                    m.insert(key.clone(), Value::String(id.clone()));
+                    Value::Object(m)
+                }
+                MedusaSide::Other(v) => v.clone(),
+            };
+            obj.insert(name.clone(), v);
+        }
+        if let Some(d) = &self.data {
+            obj.insert("data".into(), d.clone());
+        }
+        Value::Object(obj)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MedusaSide {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MedusaSide;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a side like {\"<key>\": \"<id>\"}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<MedusaSide, A::Error> {
+                let Some(key) = m.next_key::<String>()? else {
+                    return Ok(MedusaSide::Other(Value::Object(Map::new())));
+                };
+                let first: Value = m.next_value()?;
+                let mut rest = Map::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    rest.insert(k, m.next_value()?);
+                }
+                let id = match &first {
+                    Value::String(s) if rest.is_empty() => Some(s.clone()),
+                    Value::Number(n) if rest.is_empty() => Some(n.to_string()),
+                    _ => None,
+                };
+                Ok(match id {
+                    Some(id) => MedusaSide::Key { key, id },
+                    None => {
+                        let mut all = Map::new();
+                        all.insert(key, first);
+                        all.extend(rest);
+                        MedusaSide::Other(Value::Object(all))
+                    }
+                })
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<MedusaSide, E> {
+                Ok(MedusaSide::Other(Value::String(s.to_string())))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<MedusaSide, E> {
+                Ok(MedusaSide::Other(Value::from(n)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<MedusaSide, E> {
+                Ok(MedusaSide::Other(Value::from(n)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<MedusaSide, E> {
+                Ok(MedusaSide::Other(Value::from(n)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<MedusaSide, E> {
+                Ok(MedusaSide::Other(Value::Bool(b)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<MedusaSide, E> {
+                Ok(MedusaSide::Other(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<MedusaSide, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = s.next_element::<Value>()? {
+                    v.push(x);
+                }
+                Ok(MedusaSide::Other(Value::Array(v)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MedusaLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MedusaLink;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a link like {\"<module>\": {\"<key>\": \"<id>\"}, …}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<MedusaLink, A::Error> {
+                let mut link = MedusaLink::default();
+                while let Some(k) = m.next_key::<String>()? {
+                    if k == "data" {
+                        link.data = Some(m.next_value()?);
+                    } else {
+                        link.sides.push((k, m.next_value()?));
+                    }
+                }
+                Ok(link)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MedusaLinks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = MedusaLinks;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a Medusa-shaped link or an array of them")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<MedusaLinks, A::Error> {
+                let mut v = Vec::with_capacity(s.size_hint().unwrap_or(0));
+                while let Some(x) = s.next_element::<MedusaLink>()? {
+                    v.push(x);
+                }
+                Ok(MedusaLinks(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<MedusaLinks, A::Error> {
+                let one = <MedusaLink as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(m),
+                )?;
+                Ok(MedusaLinks(vec![one]))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl IntoLinkValues for MedusaLinks {
+    fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        let mut cache: Vec<(Shape, String, bool)> = Vec::new();
+        let mut out = Vec::with_capacity(self.0.len());
+        for item in self.0 {
+            // Two simple sides and object (or no) data: the shape's link is
+            // looked up once; anything else takes the JSON path and its errors.
+            if let [
+                (name_a, MedusaSide::Key { key: key_a, .. }),
+                (name_b, MedusaSide::Key { key: key_b, .. }),
+            ] = item.sides.as_slice()
+                && matches!(item.data, None | Some(Value::Null) | Some(Value::Object(_)))
+                && let Some(i) = cache.iter().position(|(s, _, _)| {
+                    s.0 == *name_a && s.1 == *key_a && s.2 == *name_b && s.3 == *key_b
+                })
+            {
+                let mut sides = item.sides.into_iter().map(|(_, s)| match s {
+                    MedusaSide::Key { id, .. } => id,
+                    MedusaSide::Other(_) => String::new(),
+                });
+                let (id_a, id_b) = (
+                    sides.next().unwrap_or_default(),
+                    sides.next().unwrap_or_default(),
+                );
+                let data = match item.data {
+                    Some(Value::Object(d)) => d,
+                    _ => Map::new(),
+                };
+                let (_, link, a_is_left) = &cache[i];
+                let (left, right) = if *a_is_left {
+                    (id_a, id_b)
+                } else {
+                    (id_b, id_a)
+                };
+                out.push(LinkValue::new(link.clone(), left, right, data));
+                continue;
+            }
+            out.push(resolve_owned(graph, item.to_value(), &mut cache)?);
+        }
+        Ok(out)
     }
 }

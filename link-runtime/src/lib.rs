@@ -21,7 +21,7 @@ pub mod workflow;
 pub use db::{Db, DbError, Dialect};
 pub use error::{CardinalityViolation, Error};
 pub use id::{Entity, Id};
-pub use input::IntoLinkValues;
+pub use input::{IntoLinkValues, MedusaLinks};
 pub use link::{Action, CascadeReport, Databases, Link, LinkEvent, LinkRow, ListFilter, Selection};
 #[cfg(feature = "macros")]
 pub use link_macros::define_link;

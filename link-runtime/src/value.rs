@@ -1,5 +1,7 @@
 //! Link values: what the Link service takes, typed or dynamic.
 
+#![warn(missing_docs)]
+
 use serde_json::{Map, Value};
 
 /// One link between two records: the link's name, the key of each side and
@@ -12,11 +14,15 @@ pub struct LinkValue {
     pub left: String,
     /// Key of the right side's record.
     pub right: String,
-    /// Extra-column values; omitted columns keep their value (or default).
+    /// Extra-column values. On an existing pair omitted columns keep their
+    /// value, nullable or not; a new pair takes the default of an omitted
+    /// column, and must supply those that are NOT NULL without a default
+    /// ([`crate::Error::MissingColumn`]).
     pub data: Map<String, Value>,
 }
 
 impl LinkValue {
+    /// A link value of `link` between the records keyed `left` and `right`.
     pub fn new(
         link: impl Into<String>,
         left: impl Into<String>,
@@ -36,5 +42,6 @@ impl LinkValue {
 pub trait TypedLink {
     /// The link's name.
     const LINK: &'static str;
+    /// The dynamic link value.
     fn into_value(self) -> LinkValue;
 }

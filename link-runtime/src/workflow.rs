@@ -6,10 +6,12 @@
 //! exactly what the step did:
 //!
 //! - [`CreateRemoteLink`]: links it created are erased; links that already
-//!   existed are put back as they were, extra-column values included (Medusa
-//!   dismisses those too);
-//! - [`DismissRemoteLink`]: snapshots, dismisses; compensation re-creates the
-//!   snapshot with its extra columns;
+//!   existed and that it changed are put back exactly as they were, every
+//!   column (id, extra values, `deleted_at`, `updated_at`), with
+//!   [`Link::put_back`] (Medusa dismisses those too), so a `restore_exact`
+//!   with the report of the delete that had removed one still finds it;
+//! - [`DismissRemoteLink`]: snapshots, dismisses; compensation puts the
+//!   snapshot back exactly;
 //! - [`RemoveRemoteLink`]: delete with cascade; compensation restores exactly
 //!   what was removed, not older dismissals (Medusa restores those too);
 //! - [`UseQueryGraph`]: runs a graph query and passes its rows on.
@@ -30,6 +32,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -45,18 +49,23 @@ type Undo = Box<dyn FnOnce() -> BoxFuture<Result<(), Error>> + Send>;
 
 /// A step: a forward action and the compensation of what it did.
 pub trait Step: Clone + Send + Sync + 'static {
+    /// What the step takes.
     type Input: Send;
+    /// What the step returns.
     type Output: Send;
     /// What compensation needs to undo exactly this invocation.
     type Undo: Send + 'static;
 
+    /// The step's name, as Medusa's workflow step is called.
     fn name(&self) -> &'static str;
 
+    /// Runs the step; returns its output and what undoes it.
     fn invoke(
         &self,
         input: Self::Input,
     ) -> impl Future<Output = Result<(Self::Output, Self::Undo), Error>> + Send;
 
+    /// Undoes exactly what one invocation did.
     fn compensate(&self, undo: Self::Undo) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
@@ -65,6 +74,7 @@ pub trait Step: Clone + Send + Sync + 'static {
 pub struct WorkflowError {
     /// The step (or `caller`) that failed.
     pub step: String,
+    /// The failure's message.
     pub error: String,
     /// Compensations that failed, by step, in the order they ran.
     pub compensation: Vec<(String, Error)>,
@@ -89,6 +99,7 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A runner with no completed step.
     pub fn new() -> Runner {
         Runner::default()
     }
@@ -146,13 +157,14 @@ pub struct CreateRemoteLink {
 }
 
 impl CreateRemoteLink {
+    /// The step on `link`.
     pub fn new(link: Link) -> Self {
         CreateRemoteLink { link }
     }
 }
 
 /// What a create changed: the pairs it inserted, and the previous rows of
-/// pairs that existed (live or dismissed) before it.
+/// the pairs it changed that existed (live or dismissed) before it.
 pub struct CreateUndo {
     created: Vec<LinkValue>,
     previous: Vec<LinkRow>,
@@ -182,14 +194,20 @@ impl Step for CreateRemoteLink {
             .list(&ListFilter::Pairs(input.clone()), true)
             .await?;
         let rows = self.link.create(input).await?;
+        let before = |r: &LinkRow| {
+            previous
+                .iter()
+                .find(|p| p.link == r.link && p.left == r.left && p.right == r.right)
+        };
         let created = rows
             .iter()
-            .filter(|r| {
-                !previous
-                    .iter()
-                    .any(|p| p.link == r.link && p.left == r.left && p.right == r.right)
-            })
+            .filter(|r| before(r).is_none())
             .map(LinkRow::to_value)
+            .collect();
+        // Only rows the create changed need putting back.
+        let previous = rows
+            .iter()
+            .filter_map(|r| before(r).filter(|p| *p != r).cloned())
             .collect();
         Ok((rows, CreateUndo { created, previous }))
     }
@@ -199,24 +217,7 @@ impl Step for CreateRemoteLink {
             self.link.erase(undo.created).await?;
         }
         if !undo.previous.is_empty() {
-            // Put back the old extra-column values, then the old deletion state.
-            self.link
-                .create(
-                    undo.previous
-                        .iter()
-                        .map(LinkRow::to_value)
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            let was_dismissed: Vec<LinkValue> = undo
-                .previous
-                .iter()
-                .filter(|r| !r.deleted_at.is_null())
-                .map(LinkRow::to_value)
-                .collect();
-            if !was_dismissed.is_empty() {
-                self.link.dismiss(was_dismissed).await?;
-            }
+            self.link.put_back(&undo.previous).await?;
         }
         Ok(())
     }
@@ -229,6 +230,7 @@ pub struct DismissRemoteLink {
 }
 
 impl DismissRemoteLink {
+    /// The step on `link`.
     pub fn new(link: Link) -> Self {
         DismissRemoteLink { link }
     }
@@ -260,9 +262,7 @@ impl Step for DismissRemoteLink {
         if snapshot.is_empty() {
             return Ok(());
         }
-        self.link
-            .create(snapshot.iter().map(LinkRow::to_value).collect::<Vec<_>>())
-            .await?;
+        self.link.put_back(&snapshot).await?;
         Ok(())
     }
 }
@@ -274,6 +274,7 @@ pub struct RemoveRemoteLink {
 }
 
 impl RemoveRemoteLink {
+    /// The step on `link`.
     pub fn new(link: Link) -> Self {
         RemoveRemoteLink { link }
     }
@@ -306,6 +307,7 @@ pub struct UseQueryGraph {
 }
 
 impl UseQueryGraph {
+    /// The step on `query`.
     pub fn new(query: Query) -> Self {
         UseQueryGraph { query }
     }

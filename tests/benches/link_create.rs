@@ -1,9 +1,12 @@
-//! `Link::create` of 30,000 product <-> sales channel links in one call,
-//! against a hand-written batched INSERT of the same rows (multi-row VALUES
-//! in chunks of 1,000, one transaction, straight through sqlx) on the same
-//! pool, on in-memory SQLite and Postgres (a dedicated schema; set
-//! `LINK_TEST_PG_URL`). The link table is emptied before every iteration,
-//! outside the timing.
+//! `Link::create` of 30,000 product <-> sales channel links in one call
+//! (typed values, a JSON `Value`, and Medusa's JSON read from bytes with
+//! `MedusaLinks`), against hand-written baselines of the same rows on the
+//! same pool: a batched INSERT (multi-row VALUES in chunks of 1,000, one
+//! transaction, straight through sqlx) on both databases, and on Postgres
+//! one `INSERT … SELECT … FROM unnest($1::text[], $2::text[], $3::text[])
+//! ON CONFLICT DO NOTHING`. In-memory SQLite and Postgres (a dedicated
+//! schema; set `LINK_TEST_PG_URL`). The link table is emptied before every
+//! iteration, outside the timing.
 //!
 //! ```text
 //! LINK_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \
@@ -15,10 +18,10 @@ mod common;
 use std::sync::{Arc, LazyLock};
 
 use divan::Bencher;
-use link_runtime::{Databases, Link, LinkValue};
+use link_runtime::{Databases, Link, LinkValue, MedusaLinks};
 use serde_json::{Map, Value, json};
 
-use common::create_cases::{N, hand_insert, pairs};
+use common::create_cases::{N, hand_insert, hand_unnest, pairs};
 use common::{Fresh, RT, Raw};
 
 fn main() {
@@ -30,6 +33,7 @@ struct Fixture {
     link: Link,
     values: Vec<LinkValue>,
     json: Value,
+    bytes: Vec<u8>,
     pairs: Vec<(String, String)>,
 }
 
@@ -52,11 +56,13 @@ impl Fixture {
                 })
                 .collect(),
         );
+        let bytes = serde_json::to_vec(&json).expect("json");
         let f = Fixture {
             fresh,
             link,
             values,
             json,
+            bytes,
             pairs,
         };
         // Both sides write the same rows.
@@ -91,6 +97,21 @@ impl Fixture {
         f.reset().await;
         hand_insert(&f.fresh.raw, &f.pairs).await;
         assert_eq!(f.count().await, N as i64);
+        f.reset().await;
+        if let Some(n) = hand_unnest(&f.fresh.raw, &f.pairs).await {
+            assert_eq!(n, N as u64);
+            f.reset().await;
+        }
+        // Statements per call, and the Medusa bytes write the same rows.
+        let before = f.fresh.db.statements();
+        let medusa: MedusaLinks = serde_json::from_slice(&f.bytes).expect("medusa links");
+        let rows = f.link.create(medusa).await.expect("create medusa");
+        assert_eq!(rows.len(), N);
+        eprintln!(
+            "{}: create of {N} new pairs: {} statement(s)",
+            dialect,
+            f.fresh.db.statements() - before
+        );
         f.reset().await;
         Some(f)
     }
@@ -161,10 +182,142 @@ fn create_json(b: Bencher, dialect: &str) {
     .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
 }
 
+/// `link.create(serde_json::from_slice::<MedusaLinks>(body))`: the same
+/// links parsed from the request body's bytes (parsing timed too).
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
+fn create_medusa_bytes(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| RT.block_on(f.reset()))
+        .bench_local_values(|()| {
+            let links: MedusaLinks = serde_json::from_slice(&f.bytes).expect("medusa links");
+            RT.block_on(f.link.create(links)).expect("create")
+        });
+}
+
+/// Baseline (Postgres): one hand-written `INSERT … SELECT … FROM unnest(…)`.
+#[divan::bench(args = common::dialects().into_iter().filter(|d| *d == "postgres").collect::<Vec<_>>(), sample_count = 10, sample_size = 1)]
+fn hand_unnest_baseline(b: Bencher, dialect: &str) {
+    let f = fixture(dialect);
+    b.with_inputs(|| RT.block_on(f.reset()))
+        .bench_local_values(|()| RT.block_on(hand_unnest(&f.fresh.raw, &f.pairs)));
+}
+
 /// Baseline: hand-written multi-row INSERTs of the same rows.
 #[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
 fn hand_insert_baseline(b: Bencher, dialect: &str) {
     let f = fixture(dialect);
     b.with_inputs(|| RT.block_on(f.reset()))
         .bench_local_values(|()| RT.block_on(hand_insert(&f.fresh.raw, &f.pairs)));
+}
+
+/// Nodes whose child side cascades: a fan-out of one node to 10,000
+/// children, and a chain 400 deep.
+const CASCADE: &str = r#"
+[modules.node.models.node]
+linkable_keys = ["node_id", "child_node_id"]
+soft_delete = "deleted_at"
+fields = { id = "text", deleted_at = "timestamp?" }
+
+[[links]]
+left = { model = "node.node", key = "node_id", is_list = true, relation = "parents" }
+right = { model = "node.node", key = "child_node_id", alias = "child", is_list = true, delete_cascade = true }
+table = "node_chain"
+id_prefix = "nc"
+"#;
+
+/// Children of the fan-out root `f`.
+const FAN: usize = 10_000;
+/// Depth of the chain from `c0`.
+const DEPTH: usize = 400;
+
+struct Cascade {
+    db: link_runtime::Db,
+    link: Link,
+}
+
+impl Cascade {
+    async fn new(dialect: &str) -> Option<Cascade> {
+        let fresh = common::fresh(dialect, "bench_link_cascade").await?;
+        let graph = Arc::new(link_tests::graph(CASCADE));
+        common::create_link_tables(&fresh.db, &graph).await;
+        let ts = match fresh.db.dialect() {
+            link_runtime::Dialect::Sqlite => "TEXT",
+            link_runtime::Dialect::Postgres => "timestamptz",
+        };
+        let mut nodes: Vec<String> = vec!["('f')".into()];
+        nodes.extend((1..=FAN).map(|i| format!("('f{i}')")));
+        nodes.extend((0..=DEPTH).map(|i| format!("('c{i}')")));
+        common::raw_execute(
+            &fresh.raw,
+            &format!(
+                "CREATE TABLE \"node\" (\"id\" text PRIMARY KEY, \"deleted_at\" {ts} NULL); INSERT INTO \"node\" (\"id\") VALUES {};",
+                nodes.join(", ")
+            ),
+        )
+        .await;
+        let link = Link::new(graph, Databases::single(fresh.db.clone()));
+        let mut values: Vec<LinkValue> = (1..=FAN)
+            .map(|i| LinkValue::new("node_chain", "f", format!("f{i}"), Map::new()))
+            .collect();
+        values.extend((0..DEPTH).map(|i| {
+            LinkValue::new(
+                "node_chain",
+                format!("c{i}"),
+                format!("c{}", i + 1),
+                Map::new(),
+            )
+        }));
+        link.create(values).await.expect("create");
+        let c = Cascade {
+            db: fresh.db.clone(),
+            link,
+        };
+        for (root, n) in [("f", FAN), ("c0", DEPTH)] {
+            let sel = [link_runtime::Selection::new("node", "node_id", [root])];
+            let before = c.db.statements();
+            let started = std::time::Instant::now();
+            let report = c.link.delete(&sel).await.expect("delete");
+            eprintln!(
+                "{dialect}: delete of {root} reaching {n} links/records: {} statements, {:?}",
+                c.db.statements() - before,
+                started.elapsed()
+            );
+            assert_eq!(report.links["node_chain"].len(), n);
+            assert_eq!(report.records["node.node"].len(), n);
+            c.link.restore(&sel).await.expect("restore");
+        }
+        Some(c)
+    }
+}
+
+static CASCADE_SQLITE: LazyLock<Option<Arc<Cascade>>> =
+    LazyLock::new(|| RT.block_on(Cascade::new("sqlite")).map(Arc::new));
+static CASCADE_POSTGRES: LazyLock<Option<Arc<Cascade>>> =
+    LazyLock::new(|| RT.block_on(Cascade::new("postgres")).map(Arc::new));
+
+fn cascade(dialect: &str) -> Arc<Cascade> {
+    match dialect {
+        "sqlite" => CASCADE_SQLITE.clone(),
+        _ => CASCADE_POSTGRES.clone(),
+    }
+    .expect("database configured")
+}
+
+/// `link.delete` of one node whose link fans out to 10,000 cascading
+/// children (restored outside the timing).
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
+fn delete_fan_out(b: Bencher, dialect: &str) {
+    let c = cascade(dialect);
+    let sel = [link_runtime::Selection::new("node", "node_id", ["f"])];
+    b.with_inputs(|| RT.block_on(c.link.restore(&sel)).expect("restore"))
+        .bench_local_values(|_| RT.block_on(c.link.delete(&sel)).expect("delete"));
+}
+
+/// `link.delete` of the head of a cascading chain 400 deep.
+#[divan::bench(args = common::dialects(), sample_count = 10, sample_size = 1)]
+fn delete_chain(b: Bencher, dialect: &str) {
+    let c = cascade(dialect);
+    let sel = [link_runtime::Selection::new("node", "node_id", ["c0"])];
+    b.with_inputs(|| RT.block_on(c.link.restore(&sel)).expect("restore"))
+        .bench_local_values(|_| RT.block_on(c.link.delete(&sel)).expect("delete"));
 }

@@ -182,3 +182,83 @@ async fn compensation_failures_are_reported_with_the_original_error() {
         "step `caller` failed: boom; compensating `fragile` also failed: invalid link value: the undo log is gone"
     );
 }
+
+/// Every column of every product_sales_channel row, ordered by id.
+async fn rows_exact(link: &link_runtime::Link) -> Vec<LinkRow> {
+    let mut rows = link
+        .list(
+            &ListFilter::Of(vec![Selection::new(
+                "product",
+                "product_id",
+                ["p1", "p2", "p3"],
+            )]),
+            true,
+        )
+        .await
+        .unwrap();
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows
+}
+
+#[tokio::test]
+async fn compensation_puts_every_column_back_so_restore_exact_still_works() {
+    for db in databases().await {
+        let link = setup(&db).await;
+        link.create(vec![
+            v(
+                "p1",
+                "sc1",
+                json!({"extra_field": 7, "another_field": "keep"}),
+            ),
+            v("p2", "sc2", json!({})),
+        ])
+        .await
+        .unwrap();
+        // A delete removes p1's link; its report is what restore_exact needs.
+        let report = link
+            .delete(&[Selection::new("product", "product_id", ["p1"])])
+            .await
+            .unwrap();
+        let before = rows_exact(&link).await;
+        // A workflow re-creates p1-sc1 (reviving it, new values) and
+        // dismisses p2-sc2, then fails.
+        let mut run = Runner::new();
+        let created = run
+            .step(
+                &CreateRemoteLink::new(link.clone()),
+                vec![v("p1", "sc1", json!({"extra_field": 99}))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(created[0].deleted_at, Value::Null);
+        assert_eq!(created[0].data["extra_field"], json!(99));
+        run.step(
+            &DismissRemoteLink::new(link.clone()),
+            vec![v("p2", "sc2", json!({}))],
+        )
+        .await
+        .unwrap();
+        assert_ne!(rows_exact(&link).await, before);
+        let err = run.abort("card declined").await;
+        assert!(err.compensation.is_empty(), "{err}");
+        // Every column as before: id, extra values, created_at, updated_at, deleted_at.
+        assert_eq!(rows_exact(&link).await, before);
+        // So the delete can still be undone exactly.
+        let restored = link
+            .restore_exact(&[Selection::new("product", "product_id", ["p1"])], &report)
+            .await
+            .unwrap();
+        assert_eq!(restored.links["product_sales_channel"].len(), 1);
+        let live = rows_exact(&link).await;
+        assert_eq!(
+            live.iter()
+                .map(|r| (
+                    r.left.as_str(),
+                    r.data["extra_field"].clone(),
+                    r.deleted_at.is_null()
+                ))
+                .collect::<Vec<_>>(),
+            vec![("p1", json!(7), true), ("p2", json!(-1), true)]
+        );
+    }
+}

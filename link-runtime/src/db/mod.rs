@@ -43,6 +43,38 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// The connection broke (I/O error, closed pool, or Postgres terminating
+    /// the backend: SQLSTATE class 08 or 57P01–57P03).
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            DbError::Sqlx(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            DbError::Sqlx(sqlx::Error::Database(e)) => e
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            _ => false,
+        }
+    }
+
+    /// SQLite gave up waiting for a lock (SQLITE_BUSY, SQLITE_LOCKED and
+    /// their extended codes).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => {
+                e.as_error()
+                    .downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some()
+                    && e.code()
+                        .is_some_and(|c| c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Formats a timestamp the way the runtime stores them in SQLite (RFC 3339,
@@ -92,7 +124,11 @@ pub struct Db {
     id: DbId,
     /// Texts of the reads run through this handle, while recording.
     recorded: Arc<std::sync::Mutex<Option<Vec<String>>>>,
+    busy_timeout: Option<std::time::Duration>,
 }
+
+/// SQLite's busy timeout when none is given ([`Db::connect_with`]).
+pub const DEFAULT_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The identity of a connection pool: clones of a [`Db`] share it, two
 /// pools never do (even to the same database). Query and Link compare
@@ -125,19 +161,28 @@ impl Db {
     /// Connects to `sqlite:<file>` (created if missing), `sqlite::memory:` or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, DEFAULT_BUSY_TIMEOUT).await
+    }
+
+    /// [`Db::connect`] with SQLite's busy timeout: how long a write waits for
+    /// a lock another connection holds before failing (ignored for
+    /// Postgres, where writers wait on row locks).
+    pub async fn connect_with(url: &str, busy_timeout: std::time::Duration) -> Result<Db, DbError> {
         if url.starts_with("sqlite:") {
             let opts: SqliteConnectOptions = url.parse()?;
             let opts = opts
                 .create_if_missing(true)
                 .foreign_keys(true)
-                .busy_timeout(std::time::Duration::from_secs(30));
+                .busy_timeout(busy_timeout);
             let memory = url.contains(":memory:") || url.contains("mode=memory");
             let pool = SqlitePoolOptions::new()
                 // An in-memory database lives in one connection.
                 .max_connections(if memory { 1 } else { 4 })
                 .connect_with(opts)
                 .await?;
-            return Ok(Db::from_sqlite(pool));
+            let mut db = Db::from_sqlite(pool);
+            db.busy_timeout = Some(busy_timeout);
+            return Ok(db);
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
@@ -163,6 +208,7 @@ impl Db {
             statements: Arc::default(),
             id: DbId::next(),
             recorded: Arc::default(),
+            busy_timeout: None,
         }
     }
 
@@ -173,7 +219,14 @@ impl Db {
             statements: Arc::default(),
             id: DbId::next(),
             recorded: Arc::default(),
+            busy_timeout: None,
         }
+    }
+
+    /// SQLite's busy timeout, when this handle opened the pool
+    /// ([`Db::connect_with`]); `None` for pools made elsewhere and Postgres.
+    pub fn busy_timeout(&self) -> Option<std::time::Duration> {
+        self.busy_timeout
     }
 
     /// This pool's identity.

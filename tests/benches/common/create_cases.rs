@@ -57,3 +57,36 @@ pub async fn hand_insert(raw: &Raw, pairs: &[(String, String)]) {
         }
     }
 }
+
+/// The one-statement baseline on Postgres: `INSERT … SELECT … FROM
+/// unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (pair) DO
+/// NOTHING` of the same pairs with ids generated here, in one transaction.
+/// `None` on SQLite (no arrays).
+pub async fn hand_unnest(raw: &Raw, pairs: &[(String, String)]) -> Option<u64> {
+    use chrono::SubsecRound;
+    let Raw::Postgres(pool) = raw else {
+        return None;
+    };
+    let ts = chrono::Utc::now().trunc_subsecs(6);
+    let (products, channels): (Vec<&str>, Vec<&str>) =
+        pairs.iter().map(|(p, s)| (p.as_str(), s.as_str())).unzip();
+    let ids: Vec<String> = (0..pairs.len())
+        .map(|i| format!("prodsc_{i:026}"))
+        .collect();
+    let mut tx = pool.begin().await.unwrap();
+    let n = sqlx::query(
+        "INSERT INTO \"product_sales_channel\" (\"product_id\", \"sales_channel_id\", \"id\", \"created_at\", \"updated_at\") \
+         SELECT u.p, u.s, u.i, $4, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(p, s, i) \
+         ON CONFLICT (\"product_id\", \"sales_channel_id\") DO NOTHING",
+    )
+    .bind(&products)
+    .bind(&channels)
+    .bind(&ids)
+    .bind(ts)
+    .execute(&mut *tx)
+    .await
+    .unwrap()
+    .rows_affected();
+    tx.commit().await.unwrap();
+    Some(n)
+}
