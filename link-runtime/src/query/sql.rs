@@ -569,11 +569,21 @@ impl<'a> Writer<'a> {
                 sql.append(inner).push(") \"q\"(\"k\")) \"p\"(\"key\")");
             }
         }
+        // Only the columns the outer select reads.
+        let mut inner: Vec<String> = match select {
+            Select::Columns { cols, .. } => cols
+                .iter()
+                .map(|(n, _)| n.strip_prefix("__k_").unwrap_or(n).to_string())
+                .collect(),
+            Select::Key(col) => vec![col.to_string()],
+            Select::Count | Select::Estimate => Vec::new(),
+        };
+        inner.dedup();
         sql.push(" CROSS JOIN LATERAL (SELECT ");
-        sql.push_list(level.info.fields.iter(), |s, f| {
-            s.column(&a, &f.name);
-        });
-        sql.push(", ROW_NUMBER() OVER (ORDER BY ");
+        for c in &inner {
+            sql.column(&a, c).push(", ");
+        }
+        sql.push("ROW_NUMBER() OVER (ORDER BY ");
         sql.push_list(order.clone(), |s, (expr, dir)| {
             s.append(expr).push(" ").push(dir);
         });
