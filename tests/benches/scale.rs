@@ -127,7 +127,7 @@ async fn seed(fresh: &Fresh, n: usize) {
     // Titles are a permutation of the ids, so title order differs from id order.
     exec(raw, &format!(
         "INSERT INTO \"product\" (\"id\", \"title\", \"handle\", \"status\") SELECT 'prod_' {cat} {pad}, 'Product ' {cat} {}, 'h' {cat} g, 'published' FROM {}",
-        pad.replace("g", &format!("((g * 7919) % {n})")),
+        pad.replace("g", &format!("((g * CAST(7919 AS BIGINT)) % {n})")),
         series(n)
     ))
     .await;
