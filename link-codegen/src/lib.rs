@@ -10,6 +10,7 @@ pub mod emit;
 pub mod expand;
 pub mod generate;
 pub mod migrations;
+pub mod names;
 pub mod parse;
 /// The link-table schema as a value (in `link-model`, shared with the runtime).
 pub use link_model::schema;

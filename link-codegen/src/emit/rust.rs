@@ -24,7 +24,6 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 
-use link_model::naming::pascal_case;
 use link_model::{
     DefaultValue, EntityRef, ExtraColumn, Field, Link, LinkGraph, LinkKind, LinkSide, Model,
     Module, Relation, ScalarType, Side, Via,
@@ -472,19 +471,7 @@ fn serde_rename(w: &mut Writer, name: &str) {
     }
 }
 
-/// The Rust type name of a model or link: PascalCase, keeping only
-/// characters an identifier may hold. A compressed table name can end with a
-/// negative hash (`..._war-3ae856971`): its `-` is dropped.
-pub fn type_name(name: &str) -> String {
-    let mut out: String = pascal_case(name)
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        out.insert(0, 'T');
-    }
-    out
-}
+pub use crate::names::type_name;
 
 fn id_type(model: &str) -> String {
     let mut t = type_name(model);
