@@ -115,7 +115,13 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
         Err(errors) => {
-            let file_name = path.display().to_string();
+            // Relative to the crate when inside it, so messages do not
+            // depend on where the crate is built.
+            let file_name = path
+                .strip_prefix(&manifest_dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             let mut combined: Option<syn::Error> = None;
             for d in errors {
                 let e = to_syn_error(&d, &file_name, &source);

@@ -142,6 +142,10 @@ fn db_commands_on_postgres() {
         .ok()
         .filter(|u| !u.is_empty())
     else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "LINK_TEST_PG_URL must be set in CI"
+        );
         eprintln!("LINK_TEST_PG_URL is not set: Postgres skipped for db_cli");
         return;
     };
