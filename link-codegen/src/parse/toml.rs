@@ -133,6 +133,11 @@ fn line_of(source: &str, at: usize) -> &str {
     source.get(start..end).unwrap_or("")
 }
 
+/// Keys of the top level.
+pub const TOP_LEVEL_KEYS: &[&str] = &["codegen", "database", "modules", "links"];
+/// Keys of `[database]`.
+pub const DATABASE_KEYS: &[&str] = &["url"];
+
 struct Walker<'d> {
     diags: &'d mut Diagnostics<Span>,
 }
@@ -233,8 +238,16 @@ impl Walker<'_> {
     }
 
     fn document(&mut self, root: &DeTable<'_>) -> Document<Span> {
-        self.check_keys(root, "the top level", &["codegen", "modules", "links"]);
+        self.check_keys(root, "the top level", TOP_LEVEL_KEYS);
         let mut doc = Document::default();
+        if let Some(v) = root.get("database")
+            && let Some(t) = self.as_table(v, "database", "`[database]`")
+        {
+            self.check_keys(t, "`[database]`", DATABASE_KEYS);
+            doc.database = Some(DatabaseAst {
+                url: self.string(t, "url", "`url = \"sqlite:app.db\"`"),
+            });
+        }
         if let Some(v) = root.get("codegen")
             && let Some(t) = self.as_table(v, "codegen", "`[codegen]`")
         {

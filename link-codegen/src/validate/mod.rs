@@ -54,6 +54,8 @@ pub struct Validated {
     pub graph: LinkGraph,
     /// Output settings of `[codegen]`.
     pub codegen: CodegenConfig,
+    /// `[database] url`, as written.
+    pub database_url: Option<String>,
     /// Links declared with `#[define_link]`: the macro provides their typed
     /// items, the generated file everything else.
     pub macro_links: Vec<String>,
@@ -94,6 +96,11 @@ pub fn validate<S: Clone>(doc: &Document<S>, diags: &mut Diagnostics<S>) -> Opti
     Some(Validated {
         graph: LinkGraph::new(scope.modules.into_iter().map(|(m, _)| m).collect(), links),
         codegen,
+        database_url: doc
+            .database
+            .as_ref()
+            .and_then(|d| d.url.as_ref())
+            .map(|u| u.value.clone()),
         macro_links: Vec::new(),
         macro_items: Vec::new(),
     })
