@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod expand;
 pub mod generate;
+pub mod json_schema;
 pub mod migrations;
 pub mod names;
 pub mod parse;

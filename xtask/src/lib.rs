@@ -32,3 +32,28 @@ pub fn project(links: Option<PathBuf>) -> link_cli::Project {
         command: "cargo xtask".to_string(),
     }
 }
+
+/// After the workspace's codegen (`out`): writes `links.schema.json` (from
+/// the parser's key tables) at the root, or in check mode fails when it is
+/// stale.
+pub fn schema(mut out: Output, check: bool) -> Output {
+    let path = project_root().join("links.schema.json");
+    let schema = link_codegen::json_schema::links_schema();
+    match ensure_file_contents(&path, &schema, check) {
+        Ok(FileState::Unchanged) => {}
+        Ok(FileState::Written) => out.stdout.insert_str(0, "  wrote links.schema.json\n"),
+        Ok(FileState::Stale(diff)) => {
+            out.stderr.push_str(&format!(
+                "stale: links.schema.json\n{diff}\nerror: links.schema.json is out of date; \
+                 run `cargo xtask codegen` and commit the result\n"
+            ));
+            out.code = link_cli::exit::PROBLEMS;
+        }
+        Err(e) => {
+            out.stderr
+                .push_str(&format!("error: cannot write {}: {e}\n", path.display()));
+            out.code = link_cli::exit::PROBLEMS;
+        }
+    }
+    out
+}

@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask check [--links PATH]`: parse and validate a definition file.
 //! - `cargo xtask codegen [--check] [--links PATH] [--out DIR]`: regenerate
-//!   every generated file (or, with `--check`, fail when one is stale).
+//!   every generated file (or, with `--check`, fail when one is stale); for
+//!   the workspace's own links.toml also `links.schema.json`.
 //! - `cargo xtask db <migrate|status|sync-links> [--database-url URL]
 //!   [--links PATH] [--allow-destructive] [--dry-run]`: the link tables of a
 //!   live database (default: the workspace's `storefront.db`).
@@ -95,14 +96,22 @@ fn main() -> ExitCode {
             links,
             out,
             allow_destructive,
-        } => link_cli::codegen(
-            &xtask::project(links),
-            &link_cli::CodegenOptions {
-                out,
-                check,
-                allow_destructive,
-            },
-        ),
+        } => {
+            let workspace = links.is_none() && out.is_none();
+            let out = link_cli::codegen(
+                &xtask::project(links),
+                &link_cli::CodegenOptions {
+                    out,
+                    check,
+                    allow_destructive,
+                },
+            );
+            if workspace {
+                xtask::schema(out, check)
+            } else {
+                out
+            }
+        }
         Command::Db { command } => db(command),
     };
     print!("{}", out.stdout);
