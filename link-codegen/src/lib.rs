@@ -5,6 +5,7 @@
 //! (collects every problem) -> emitters.
 
 pub mod ast;
+pub mod build;
 pub mod diagnostic;
 pub mod emit;
 pub mod expand;
@@ -40,15 +41,23 @@ pub fn check_toml(file_name: &str, source: &str) -> Result<Validated, CheckError
     }
 }
 
-/// Every problem of one definition file.
-#[derive(Debug, Clone)]
+/// Every problem of one definition file. `Debug` shows the rendering, as
+/// `Display` does (so `.unwrap()` prints the diagnostics, not a struct).
+#[derive(Clone)]
 pub struct CheckError {
+    /// Every problem, in the order reported.
     pub diagnostics: Vec<Diagnostic<Range<usize>>>,
     /// Plain-text rendering (no colour) of all diagnostics.
     pub rendered: String,
 }
 
 impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.rendered)
+    }
+}
+
+impl std::fmt::Debug for CheckError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.rendered)
     }
