@@ -20,6 +20,7 @@ pub mod validate;
 
 use std::ops::Range;
 
+pub use build::{BuildError, build};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use generate::{Codegen, CodegenError, OutputFile, Plan};
 pub use validate::{CodegenConfig, Validated};
