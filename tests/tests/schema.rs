@@ -99,3 +99,39 @@ fn unknown_keys_and_wrong_kinds_fail() {
         assert_eq!(errors(&v, &invalid.join(file)), want, "{file}");
     }
 }
+
+/// `docs/links-toml.md` lists every key of every table.
+#[test]
+fn the_reference_lists_every_key() {
+    use link_codegen::parse::keys;
+    let doc = std::fs::read_to_string(root().join("docs/links-toml.md")).unwrap();
+    for table in [
+        keys::TOP_LEVEL,
+        keys::CODEGEN,
+        keys::DATABASE,
+        keys::MODULE,
+        keys::MODEL,
+        keys::LINK,
+        keys::SIDE,
+    ] {
+        for k in table {
+            assert!(
+                doc.contains(&format!("| `{}` |", k.name)),
+                "docs/links-toml.md has no row for `{}`",
+                k.name
+            );
+        }
+    }
+    for table in [keys::FIELD, keys::LINKABLE_KEY, keys::EXTRA_COLUMN] {
+        for k in table {
+            assert!(doc.contains(&format!("`{}`", k.name)), "`{}`", k.name);
+        }
+    }
+    for t in link_model::ScalarType::ALL {
+        assert!(
+            doc.contains(&format!("`{}`", t.name())),
+            "type {}",
+            t.name()
+        );
+    }
+}
