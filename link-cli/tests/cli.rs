@@ -225,7 +225,7 @@ fn db_commands_and_the_database_url() {
          available {MIGRATION}\n\
          link tables: 1 in the graph, 1 difference\n  \
          missing  product_product_sales_channel_sales_channel (product.product <> sales_channel.sales_channel)\n\
-         not in sync: 1 link table difference (cargo xtask db migrate, or sync-links)\n"
+         not in sync: 1 link table difference (db migrate, or db sync-links)\n"
     );
     // `[database] url` of links.toml.
     assert_eq!(

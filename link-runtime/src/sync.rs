@@ -1,5 +1,5 @@
 //! The database lifecycle of link tables: `migrate`, `status` and
-//! `sync-links` (what `cargo xtask db` runs).
+//! `sync-links` (what `cargo links db` and `cargo xtask db` run).
 //!
 //! - [`migrate()`]: the generated versioned migrations ([`crate::migrate::run`]),
 //!   refusing clearly when an applied migration's file changed, under a
@@ -491,7 +491,7 @@ impl MigrationStatus {
         for c in &self.changed {
             out.push(format!(
                 "migration {} was changed after it was applied (checksum recorded in {TRACKING_TABLE}: {}…, file now: {}…); \
-                 applied migrations must not change: restore the file from version control and put the change in a new migration (`cargo xtask codegen`)",
+                 applied migrations must not change: restore the file from version control and put the change in a new migration (`cargo links codegen`)",
                 stem(c.version, &c.description),
                 &c.recorded[..c.recorded.len().min(16)],
                 &c.file[..c.file.len().min(16)],
@@ -693,7 +693,7 @@ impl Status {
         self.drift().next().is_none() && self.migrations.is_ok()
     }
 
-    /// `cargo xtask db status`'s exit code: 0 in sync, 1 not.
+    /// `db status`'s exit code: 0 in sync, 1 not.
     pub fn exit_code(&self) -> u8 {
         if self.in_sync() { 0 } else { 1 }
     }
@@ -752,9 +752,9 @@ impl Status {
             let mut why = Vec::new();
             if drifted > 0 {
                 let fix = if !self.migrations.tracked && !self.migrations.pending.is_empty() {
-                    "cargo xtask db migrate, or sync-links"
+                    "db migrate, or db sync-links"
                 } else {
-                    "cargo xtask db sync-links"
+                    "db sync-links"
                 };
                 why.push(format!(
                     "{} ({fix})",
@@ -783,7 +783,7 @@ impl Status {
                 }
                 if m.tracked && !m.pending.is_empty() {
                     why.push(format!(
-                        "{} pending (cargo xtask db migrate)",
+                        "{} pending (db migrate)",
                         plural(m.pending.len() as u64, "migration")
                     ));
                 }
@@ -1674,7 +1674,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// `cargo xtask db sync-links`'s exit code: 0 done, 2 destructive steps skipped.
+    /// Exit code of the runtime's own callers: 0 done, 2 destructive steps
+    /// skipped (`cargo links` and `cargo xtask` exit 3 then, see `link_cli::exit`).
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::UpToDate | Outcome::Applied => 0,
