@@ -225,6 +225,7 @@ fn db_commands_and_the_database_url() {
          available {MIGRATION}\n\
          link tables: 1 in the graph, 1 difference\n  \
          missing  product_product_sales_channel_sales_channel (product.product <> sales_channel.sales_channel)\n\
+         module tables: 2 declared, 0 present, 0 with problems (absent: product, sales_channel)\n\
          not in sync: 1 link table difference (db migrate, or db sync-links)\n"
     );
     // `[database] url` of links.toml.
@@ -266,6 +267,43 @@ fn db_commands_and_the_database_url() {
         &env,
     );
     assert_eq!(code, 0, "{stdout}");
+    // Module tables are checked too (read-only): a declared field missing
+    // from the live table, or of an incompatible type, is reported.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite:{}", d.join("from_dotenv.db").display());
+        let db = link_runtime::Db::connect(&url).await.unwrap();
+        db.execute_script(
+            "CREATE TABLE product (id TEXT PRIMARY KEY, title INTEGER NOT NULL);\n\
+             CREATE TABLE sales_channel (id TEXT PRIMARY KEY);",
+        )
+        .await
+        .unwrap();
+        db.close().await;
+    });
+    assert_eq!(
+        links(d, &["db", "status"], &[]),
+        (
+            1,
+            format!(
+                "status (sqlite)\n\
+                 migrations: 1 applied, 0 pending (_link_migrations)\n  \
+                 applied  {MIGRATION}\n\
+                 link tables: 1 in the graph, 0 differences\n  \
+                 ok       product_product_sales_channel_sales_channel (product.product <> sales_channel.sales_channel)\n\
+                 module tables: 2 declared, 2 present, 2 with problems\n  \
+                 differs  product (product.product)\n             \
+                 field title: declared text, the column is INTEGER\n  \
+                 differs  sales_channel (sales_channel.sales_channel)\n             \
+                 field name: no such column\n\
+                 not in sync: 2 module tables with problems (module tables are the modules' own: fix their migrations or links.toml)\n"
+            ),
+            String::new()
+        )
+    );
     // Removing the link: its table would be dropped, which sync-links skips
     // without --allow-destructive (exit 3).
     std::fs::write(d.join("links.toml"), PROJECT).unwrap();

@@ -37,6 +37,9 @@ use crate::db::{Db, DbError, Dialect, Sql, Tx};
 use crate::error::Error;
 use crate::migrate::{self, MigrationSource, Migrations, TRACKING_TABLE};
 
+mod modules;
+pub use modules::{ModelProblem, ModelTable, compatible};
+
 /// Medusa's tracking table of link tables.
 pub const MEDUSA_TRACKING_TABLE: &str = "link_module_migrations";
 
@@ -682,6 +685,8 @@ pub struct Status {
     /// The graph's tables in declaration order, then extra tables and stale
     /// tracking rows by name.
     pub tables: Vec<TableStatus>,
+    /// Every declared model's table (read-only checks, see [`modules`]).
+    pub models: Vec<ModelTable>,
 }
 
 impl Status {
@@ -689,8 +694,15 @@ impl Status {
         self.tables.iter().filter(|t| t.drift.is_some())
     }
 
+    /// Module tables with problems (absent ones are not problems).
+    pub fn model_problems(&self) -> impl Iterator<Item = &ModelTable> {
+        self.models.iter().filter(|m| !m.problems.is_empty())
+    }
+
     pub fn in_sync(&self) -> bool {
-        self.drift().next().is_none() && self.migrations.is_ok()
+        self.drift().next().is_none()
+            && self.migrations.is_ok()
+            && self.model_problems().next().is_none()
     }
 
     /// `db status`'s exit code: 0 in sync, 1 not.
@@ -746,10 +758,41 @@ impl Status {
                 .unwrap(),
             }
         }
+        let present = self.models.iter().filter(|m| m.present).count();
+        let bad = self.model_problems().count();
+        write!(
+            out,
+            "module tables: {} declared, {present} present, {bad} with problems",
+            self.models.len()
+        )
+        .unwrap();
+        let absent: Vec<&str> = self
+            .models
+            .iter()
+            .filter(|m| !m.present)
+            .map(|m| m.table.as_str())
+            .collect();
+        if !absent.is_empty() {
+            write!(out, " (absent: {})", absent.join(", ")).unwrap();
+        }
+        out.push('\n');
+        for m in self.model_problems() {
+            writeln!(out, "  {:<8} {} ({})", "differs", m.table, m.model).unwrap();
+            for p in &m.problems {
+                writeln!(out, "             {p}").unwrap();
+            }
+        }
         if self.in_sync() {
             out.push_str("in sync\n");
         } else {
             let mut why = Vec::new();
+            if bad > 0 {
+                why.push(format!(
+                    "{} with problems (module tables are the modules' own: fix their \
+                     migrations or links.toml)",
+                    plural(bad as u64, "module table")
+                ));
+            }
             if drifted > 0 {
                 let fix = if !self.migrations.tracked && !self.migrations.pending.is_empty() {
                     "db migrate, or db sync-links"
@@ -798,17 +841,20 @@ fn plural(n: u64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Applied and pending migrations, and the drift of link tables from `graph`.
+/// Applied and pending migrations, the drift of link tables from `graph`,
+/// and the declared models' fields against their live tables.
 pub async fn status(db: &Db, graph: &LinkGraph, migrations: &Migrations) -> Result<Status, Error> {
     let mut c = Conn::Db(db);
     let analysis = analyze(&mut c, &Target::of(graph)).await?;
     let tracked = analysis.tracked_migrations;
     let migrations =
         migration_status(&mut c, migrations.for_dialect(db.dialect()), tracked).await?;
+    let snap = snapshot(&mut c).await?;
     Ok(Status {
         dialect: db.dialect(),
         migrations,
         tables: analysis.tables,
+        models: modules::check(graph, &snap, db.dialect()),
     })
 }
 
