@@ -1,5 +1,6 @@
-//! rustc-style colour for diagnostics, on a terminal only: none when the
-//! stream is piped or `NO_COLOR` is set to a non-empty value.
+//! rustc-style colour for diagnostics and cargo-style progress lines, on a
+//! terminal only: none when the stream is piped or `NO_COLOR` is set to a
+//! non-empty value (progress lines are not printed when piped).
 
 /// Whether to colour a stream: it is a terminal and `NO_COLOR` is unset or
 /// empty.
@@ -38,6 +39,18 @@ pub fn paint(text: &str) -> String {
     out
 }
 
+/// A cargo-style progress line for `step` (e.g. `Connecting`) on `what`,
+/// printed before a long step when standard error is a terminal.
+pub fn progress(step: &str, what: &str, colour: bool) -> String {
+    if colour {
+        format!("{GREEN}{step:>12}{RESET} {what}\n")
+    } else {
+        format!("{step:>12} {what}\n")
+    }
+}
+
+const GREEN: &str = "\x1b[1;32m";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +61,18 @@ mod tests {
         assert!(enabled(true, Some("")));
         assert!(!enabled(true, Some("1")));
         assert!(!enabled(false, None));
+    }
+
+    #[test]
+    fn progress_lines_like_cargo() {
+        assert_eq!(
+            progress("Connecting", "sqlite:app.db", false),
+            "  Connecting sqlite:app.db\n"
+        );
+        assert_eq!(
+            progress("Generating", "links.toml", true),
+            "\x1b[1;32m  Generating\x1b[0m links.toml\n"
+        );
     }
 
     #[test]

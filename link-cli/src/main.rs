@@ -143,6 +143,15 @@ fn project(links: LinksOpt) -> Result<Project, Output> {
     })
 }
 
+/// Prints a progress line before a long step, on a terminal only.
+fn progress(step: &str, what: &str) {
+    if std::io::stderr().is_terminal() {
+        let no_color = std::env::var("NO_COLOR").ok();
+        let colour = colour::enabled(true, no_color.as_deref());
+        eprint!("{}", colour::progress(step, what, colour));
+    }
+}
+
 fn run(cli: Cli) -> Output {
     match cli.command {
         Command::Init => match std::env::current_dir() {
@@ -158,14 +167,17 @@ fn run(cli: Cli) -> Output {
             check,
             allow_destructive,
         } => match project(links) {
-            Ok(p) => link_cli::codegen(
-                &p,
-                &CodegenOptions {
-                    out: None,
-                    check,
-                    allow_destructive,
-                },
-            ),
+            Ok(p) => {
+                progress("Generating", &p.display_name(&p.links));
+                link_cli::codegen(
+                    &p,
+                    &CodegenOptions {
+                        out: None,
+                        check,
+                        allow_destructive,
+                    },
+                )
+            }
             Err(out) => out,
         },
         Command::Db { command } => {
@@ -203,6 +215,7 @@ fn run(cli: Cli) -> Output {
                      or set `[database] url` in links.toml",
                 );
             };
+            progress("Connecting", &database_url);
             link_cli::db::run_blocking(
                 &p,
                 &DbArgs {
