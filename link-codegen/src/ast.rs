@@ -18,6 +18,8 @@ impl<T, S> Sp<T, S> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document<S> {
     pub codegen: Option<CodegenAst<S>>,
+    /// `[database]`: the project's database, for the CLI's `db` commands.
+    pub database: Option<DatabaseAst<S>>,
     pub modules: Vec<ModuleAst<S>>,
     pub links: Vec<LinkAst<S>>,
 }
@@ -26,6 +28,7 @@ impl<S> Default for Document<S> {
     fn default() -> Self {
         Document {
             codegen: None,
+            database: None,
             modules: Vec::new(),
             links: Vec::new(),
         }
@@ -41,6 +44,13 @@ pub struct CodegenAst<S> {
     pub migrations: Option<Sp<String, S>>,
     pub docs: Option<Sp<String, S>>,
     pub lock: Option<Sp<String, S>>,
+}
+
+/// `[database]`: where the project's database is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseAst<S> {
+    /// `url`: `sqlite:<file>` or `postgres://…`.
+    pub url: Option<Sp<String, S>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +159,7 @@ impl<S> Document<S> {
                 docs: opt(c.docs, f),
                 lock: opt(c.lock, f),
             }),
+            database: self.database.map(|d| DatabaseAst { url: opt(d.url, f) }),
             modules: self.modules.into_iter().map(|m| m.map_span(f)).collect(),
             links: self.links.into_iter().map(|l| l.map_span(f)).collect(),
         }

@@ -115,7 +115,13 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
         Err(errors) => {
-            let file_name = path.display().to_string();
+            // Relative to the crate when inside it, so messages do not
+            // depend on where the crate is built.
+            let file_name = path
+                .strip_prefix(&manifest_dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             let mut combined: Option<syn::Error> = None;
             for d in errors {
                 let e = to_syn_error(&d, &file_name, &source);
@@ -448,17 +454,23 @@ pub fn check_sources(
     }
 }
 
-/// Every `.rs` file under the `src/` folder of each workspace member listed
-/// in `root/Cargo.toml`, as `(path relative to root, text)`, sorted.
+/// Every `.rs` file holding `define_link` under the `src/` folder of the
+/// package at `root` and of each workspace member listed in
+/// `root/Cargo.toml`, as `(path relative to root, text)`, sorted.
 pub fn workspace_sources(root: &Path) -> std::io::Result<Vec<(String, String)>> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let members: Vec<String> = toml::from_str::<toml::Table>(&manifest)
-        .ok()
+    let manifest = toml::from_str::<toml::Table>(&manifest).ok();
+    let mut members: Vec<String> = manifest
+        .as_ref()
         .and_then(|t| t.get("workspace")?.get("members")?.as_array().cloned())
         .unwrap_or_default()
         .iter()
         .filter_map(|m| m.as_str().map(str::to_string))
         .collect();
+    // A crate's own sources (a single crate, or a workspace root package).
+    if manifest.is_some_and(|t| t.contains_key("package")) && !members.iter().any(|m| m == ".") {
+        members.insert(0, ".".to_string());
+    }
     let mut out = Vec::new();
     for m in members {
         let src = root.join(&m).join("src");

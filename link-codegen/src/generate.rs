@@ -18,16 +18,23 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-/// Why codegen could not produce its files.
-#[derive(Debug)]
+/// Why codegen could not produce its files. `Debug` shows the rendered
+/// report, as `Display` does (so `.unwrap()` prints the diagnostics).
 pub enum CodegenError {
+    /// A file cannot be read or written.
     Io {
+        /// The file.
         path: PathBuf,
+        /// Why.
         error: std::io::Error,
     },
+    /// The definitions have problems.
     Invalid(CheckError),
+    /// The lock file cannot be parsed.
     Lock {
+        /// The lock file.
         path: PathBuf,
+        /// Why.
         message: String,
     },
 }
@@ -45,6 +52,12 @@ impl std::fmt::Display for CodegenError {
                 path.display()
             ),
         }
+    }
+}
+
+impl std::fmt::Debug for CodegenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 
@@ -223,7 +236,12 @@ pub fn plan_for(v: &Validated, root: &Path, allow_destructive: bool) -> Result<P
     if let Some(rust) = &cfg.rust {
         let migrations = match (&cfg.migrations, embedded) {
             (Some(dir), Some(list)) => Some(emit::rust::EmbeddedMigrations {
-                dir: relative_dir(rust, dir),
+                // An absolute folder (`build()`'s module in OUT_DIR) as is.
+                dir: if Path::new(dir).is_absolute() {
+                    dir.clone()
+                } else {
+                    relative_dir(rust, dir)
+                },
                 list,
             }),
             _ => None,

@@ -5,11 +5,14 @@
 //! (collects every problem) -> emitters.
 
 pub mod ast;
+pub mod build;
 pub mod diagnostic;
 pub mod emit;
 pub mod expand;
 pub mod generate;
+pub mod json_schema;
 pub mod migrations;
+pub mod names;
 pub mod parse;
 /// The link-table schema as a value (in `link-model`, shared with the runtime).
 pub use link_model::schema;
@@ -17,6 +20,7 @@ pub mod validate;
 
 use std::ops::Range;
 
+pub use build::{BuildError, build};
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use generate::{Codegen, CodegenError, OutputFile, Plan};
 pub use validate::{CodegenConfig, Validated};
@@ -38,15 +42,23 @@ pub fn check_toml(file_name: &str, source: &str) -> Result<Validated, CheckError
     }
 }
 
-/// Every problem of one definition file.
-#[derive(Debug, Clone)]
+/// Every problem of one definition file. `Debug` shows the rendering, as
+/// `Display` does (so `.unwrap()` prints the diagnostics, not a struct).
+#[derive(Clone)]
 pub struct CheckError {
+    /// Every problem, in the order reported.
     pub diagnostics: Vec<Diagnostic<Range<usize>>>,
     /// Plain-text rendering (no colour) of all diagnostics.
     pub rendered: String,
 }
 
 impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.rendered)
+    }
+}
+
+impl std::fmt::Debug for CheckError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.rendered)
     }

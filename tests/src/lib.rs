@@ -60,13 +60,19 @@ pub async fn sqlite_file() -> (Db, std::path::PathBuf) {
     (db, path)
 }
 
-/// A fresh Postgres schema, when `LINK_TEST_PG_URL` is set.
+/// A fresh Postgres schema, when `LINK_TEST_PG_URL` is set. When it is not,
+/// `None` (the Postgres run is skipped, saying so), except in CI
+/// (`CI=true`), where the test fails instead.
 ///
 /// Schemas are named `lt_<pid>_<n>`; each call first drops those left by
 /// test processes that are gone (finished or killed), so the test database
 /// does not fill up.
 pub async fn postgres() -> Option<Db> {
-    Some(postgres_at(&pg_url()?).await)
+    let Some(url) = pg_url() else {
+        require_postgres();
+        return None;
+    };
+    Some(postgres_at(&url).await)
 }
 
 /// A fresh schema on the second Postgres server (`LINK_TEST_PG_URL_2`,
@@ -164,18 +170,18 @@ async fn drop_stale_schemas(admin: &sqlx::PgPool) {
 /// The databases a runtime test runs on: SQLite always, Postgres when set.
 pub async fn databases() -> Vec<Db> {
     let mut v = vec![sqlite().await];
-    if let Some(pg) = postgres().await {
-        v.push(pg);
-    } else {
-        eprintln!("LINK_TEST_PG_URL is not set: Postgres runs skipped");
-    }
+    v.extend(postgres().await);
     v
 }
 
-/// The workspace's own links.toml (the seed's modules and links).
+/// The seed's modules and links: a fixture copy of the workspace's
+/// links.toml, so editing the workspace file never breaks a test.
 pub fn seed_links_toml() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../links.toml"))
-        .expect("workspace links.toml")
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/seed/links.toml"
+    ))
+    .expect("tests/fixtures/seed/links.toml")
 }
 
 /// Creates the storefront's module tables through each module's own migrations.

@@ -218,17 +218,6 @@ fn regeneration_after_write_is_a_no_op() {
     }
 }
 
-/// The seed fixture is the workspace's links.toml (modules and links).
-#[test]
-fn seed_fixture_matches_the_workspace_links_toml() {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .join("links.toml");
-    let seed = validate(&fixtures_dir().join("seed/links.toml"));
-    assert_eq!(seed.graph, validate(&workspace).graph);
-}
-
 /// Every fixture's generated files are committed under `fixtures/<case>/`
 /// (`out/...`), so that `compile_fixtures.rs` compiles each Rust module with
 /// the migrations it embeds. They must equal what codegen produces now into

@@ -73,11 +73,11 @@ proptest! {
 
 // ------------------------------------------------------------ (b) mutations
 
-/// `links.toml` and every invalid fixture.
+/// The seed fixture and every invalid fixture.
 static BASES: LazyLock<Vec<String>> = LazyLock::new(|| {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut bases =
-        vec![std::fs::read_to_string(format!("{root}/../links.toml")).expect("links.toml")];
+        vec![std::fs::read_to_string(format!("{root}/fixtures/seed/links.toml")).expect("seed")];
     let mut fixtures: Vec<_> = std::fs::read_dir(format!("{root}/fixtures/invalid"))
         .expect("fixtures/invalid")
         .map(|e| e.expect("fixture entry").path())

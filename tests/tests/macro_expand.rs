@@ -14,6 +14,8 @@ fn pretty(tokens: TokenStream) -> String {
     }
 }
 
+/// Expands with `CARGO_MANIFEST_DIR` = `tests/`; the cases name the seed
+/// fixture with `links = "…"` so the workspace's links.toml can change.
 fn expand(args: TokenStream, item: TokenStream) -> String {
     pretty(link_codegen::expand::define_link(args, item))
 }
@@ -22,6 +24,7 @@ fn expand(args: TokenStream, item: TokenStream) -> String {
 fn expansion_of_a_stored_link_with_extra_columns() {
     let out = expand(
         quote!(
+            links = "fixtures/seed/links.toml",
             left(model = "order.order", is_list),
             right(model = "stock_location.stock_location", alias = "fulfillment_location"),
             table = "order_fulfillment_location",
@@ -44,6 +47,7 @@ fn expansion_of_a_stored_link_with_extra_columns() {
 fn expansion_with_errors_is_compile_errors_plus_stubs() {
     let out = expand(
         quote!(
+            links = "fixtures/seed/links.toml",
             left = "prodcut.product",
             right(model = "sales_channel.sales_channel", key = "sc_id"),
             is_lsit
@@ -231,8 +235,7 @@ impl JsonDefault for link_model::Link {
 /// conflict is reported with both locations, every problem at once.
 #[test]
 fn codegen_reports_conflicts_between_macros_and_links_toml_with_both_locations() {
-    let toml =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../links.toml")).unwrap();
+    let toml = link_tests::seed_links_toml();
     let source = r#"
 #[link_runtime::define_link(
     left(model = "product.product", is_list, alias = "item"),

@@ -4,9 +4,10 @@
 //! tables: on Postgres the columns, types, nullability, defaults, primary
 //! keys and index names and definitions of `product_sales_channel`,
 //! `publishable_api_key_sales_channel` and `sales_channel_stock_location` are
-//! those of `shared/reference/medusa-link-tables.txt` (its `\d` output is
-//! rebuilt from the catalog and compared line by line when the file is
-//! there; the same facts are also asserted from the values below).
+//! those of `tests/fixtures/medusa/link-tables.txt`, a `psql \d` dump of a
+//! fresh Medusa 2.21.2 database (its `\d` output is rebuilt from the catalog
+//! and compared line by line; the same facts are also asserted from the
+//! values below).
 //!
 //! Postgres runs when `LINK_TEST_PG_URL` is set (and fails if the server is
 //! unreachable); without it those tests return early saying so.
@@ -231,24 +232,17 @@ async fn postgres_migrations_create_medusas_link_tables() {
     }
 
     // `\d <table>` as psql prints it, against the reference dump.
-    let reference = workspace().join("../shared/reference/medusa-link-tables.txt");
-    match std::fs::read_to_string(&reference) {
-        Ok(text) => {
-            for (table, ..) in SEED_TABLES {
-                let want = reference_describe(&text, table);
-                let got = describe(&mut db, table).await;
-                assert_eq!(
-                    got,
-                    want,
-                    "\\d {table} differs from {}",
-                    reference.display()
-                );
-            }
-        }
-        Err(e) => eprintln!(
-            "{} not readable ({e}): compared with the values above only",
+    let reference = workspace().join("tests/fixtures/medusa/link-tables.txt");
+    let text = std::fs::read_to_string(&reference).expect("the Medusa reference dump");
+    for (table, ..) in SEED_TABLES {
+        let want = reference_describe(&text, table);
+        let got = describe(&mut db, table).await;
+        assert_eq!(
+            got,
+            want,
+            "\\d {table} differs from {}",
             reference.display()
-        ),
+        );
     }
     db.close().await;
 }

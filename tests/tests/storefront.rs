@@ -29,6 +29,18 @@ async fn storefront_runs_twice_on_sqlite_and_prints_the_seed_queries() {
     let second = storefront::app::run_on(db.clone()).await.unwrap();
     assert_eq!(redact(&first), redact(&second), "idempotent");
     insta::assert_snapshot!("storefront_output", redact(&first));
+    // The README's sample is the output's first lines, verbatim.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("```text\n# migrations:")
+        .expect("the README shows the storefront's output")
+        + "```text\n".len();
+    let sample = &readme[start..start + readme[start..].find("```").expect("block end")];
+    assert!(
+        first.starts_with(sample),
+        "README sample differs from the output:\n{sample}\n---\n{first}"
+    );
     db.close().await;
     let _ = std::fs::remove_file(path);
 }

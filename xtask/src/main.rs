@@ -2,12 +2,17 @@
 //!
 //! - `cargo xtask check [--links PATH]`: parse and validate a definition file.
 //! - `cargo xtask codegen [--check] [--links PATH] [--out DIR]`: regenerate
-//!   every generated file (or, with `--check`, fail when one is stale).
+//!   every generated file (or, with `--check`, fail when one is stale); for
+//!   the workspace's own links.toml also `links.schema.json`.
 //! - `cargo xtask db <migrate|status|sync-links> [--database-url URL]
 //!   [--links PATH] [--allow-destructive] [--dry-run]`: the link tables of a
 //!   live database (default: the workspace's `storefront.db`).
+//!
+//! Every command's logic is in `link_cli` (shared with `cargo links`); exit
+//! codes are its: 0 ok, 1 problems or drift, 3 destructive steps skipped,
+//! 4 cannot connect.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -56,7 +61,7 @@ enum DbCommand {
     Migrate(DbOpts),
     /// Applied/pending migrations and drift of link tables; exit 1 when not in sync.
     Status(DbOpts),
-    /// Bring link tables in line with links.toml in one transaction; exit 2
+    /// Bring link tables in line with links.toml in one transaction; exit 3
     /// when destructive steps were skipped.
     SyncLinks {
         #[command(flatten)]
@@ -84,75 +89,60 @@ struct DbOpts {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Check { links } => check(&links.unwrap_or_else(default_links)),
+    let out = match cli.command {
+        Command::Check { links } => link_cli::check(&xtask::project(links)),
         Command::Codegen {
             check,
             links,
             out,
             allow_destructive,
-        } => xtask::run_codegen(
-            &links.unwrap_or_else(default_links),
-            out.as_deref(),
-            check,
-            allow_destructive,
-        ),
+        } => {
+            let workspace = links.is_none() && out.is_none();
+            let out = link_cli::codegen(
+                &xtask::project(links),
+                &link_cli::CodegenOptions {
+                    out,
+                    check,
+                    allow_destructive,
+                },
+            );
+            if workspace {
+                xtask::schema(out, check)
+            } else {
+                out
+            }
+        }
         Command::Db { command } => db(command),
-    }
-}
-
-fn db(command: DbCommand) -> ExitCode {
-    let (command, opts, allow_destructive, dry_run) = match command {
-        DbCommand::Migrate(o) => (xtask::db::DbCommand::Migrate, o, false, false),
-        DbCommand::Status(o) => (xtask::db::DbCommand::Status, o, false, false),
-        DbCommand::SyncLinks {
-            opts,
-            allow_destructive,
-            dry_run,
-        } => (
-            xtask::db::DbCommand::SyncLinks,
-            opts,
-            allow_destructive,
-            dry_run,
-        ),
     };
-    let out = xtask::db::run_blocking(&xtask::db::DbArgs {
-        command,
-        database_url: opts.database_url,
-        links: opts.links.unwrap_or_else(default_links),
-        allow_destructive,
-        dry_run,
-    });
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     ExitCode::from(out.code)
 }
 
-fn default_links() -> PathBuf {
-    xtask::project_root().join("links.toml")
-}
-
-fn check(path: &Path) -> ExitCode {
-    match xtask::load(path) {
-        Ok(v) => {
-            let stored = v.graph.stored_links().count();
-            let read_only = v.graph.links.len() - stored;
-            let models = v.graph.models().count();
-            println!(
-                "{}: ok: {} modules, {} models, {} links ({} stored, {} read-only), {} relations",
-                xtask::display_name(path),
-                v.graph.modules.len(),
-                models,
-                v.graph.links.len(),
-                stored,
-                read_only,
-                v.graph.relations.len()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprint!("{e}");
-            ExitCode::FAILURE
-        }
-    }
+fn db(command: DbCommand) -> xtask::Output {
+    let (command, opts, allow_destructive, dry_run) = match command {
+        DbCommand::Migrate(o) => (link_cli::db::DbCommand::Migrate, o, false, false),
+        DbCommand::Status(o) => (link_cli::db::DbCommand::Status, o, false, false),
+        DbCommand::SyncLinks {
+            opts,
+            allow_destructive,
+            dry_run,
+        } => (
+            link_cli::db::DbCommand::SyncLinks,
+            opts,
+            allow_destructive,
+            dry_run,
+        ),
+    };
+    link_cli::db::run_blocking(
+        &xtask::project(opts.links),
+        &link_cli::db::DbArgs {
+            command,
+            database_url: opts
+                .database_url
+                .unwrap_or_else(xtask::default_database_url),
+            allow_destructive,
+            dry_run,
+        },
+    )
 }

@@ -1,4 +1,5 @@
 //! Front ends: each turns its input into the spanned [`crate::ast::Document`].
 
 pub mod attr;
+pub mod keys;
 pub mod toml;

@@ -9,6 +9,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::keys::{self, names};
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, Diagnostics, suggest};
 
@@ -233,8 +234,16 @@ impl Walker<'_> {
     }
 
     fn document(&mut self, root: &DeTable<'_>) -> Document<Span> {
-        self.check_keys(root, "the top level", &["codegen", "modules", "links"]);
+        self.check_keys(root, "the top level", &names(keys::TOP_LEVEL));
         let mut doc = Document::default();
+        if let Some(v) = root.get("database")
+            && let Some(t) = self.as_table(v, "database", "`[database]`")
+        {
+            self.check_keys(t, "`[database]`", &names(keys::DATABASE));
+            doc.database = Some(DatabaseAst {
+                url: self.string(t, "url", "`url = \"sqlite:app.db\"`"),
+            });
+        }
         if let Some(v) = root.get("codegen")
             && let Some(t) = self.as_table(v, "codegen", "`[codegen]`")
         {
@@ -266,11 +275,7 @@ impl Walker<'_> {
     }
 
     fn codegen(&mut self, t: &DeTable<'_>) -> CodegenAst<Span> {
-        self.check_keys(
-            t,
-            "`[codegen]`",
-            &["rust", "module", "migrations", "docs", "lock"],
-        );
+        self.check_keys(t, "`[codegen]`", &names(keys::CODEGEN));
         CodegenAst {
             module: self.string(t, "module", "`module = \"my_app::links\"`"),
             rust: self.string(t, "rust", "`rust = \"src/links.rs\"`"),
@@ -289,7 +294,7 @@ impl Walker<'_> {
         self.check_keys(
             t,
             &format!("module `{}`", name.get_ref()),
-            &["data_source", "models"],
+            &names(keys::MODULE),
         );
         let mut module = ModuleAst {
             name: Sp::new(name.get_ref().to_string(), name.span()),
@@ -318,13 +323,7 @@ impl Walker<'_> {
         self.check_keys(
             t,
             &format!("model `{}`", name.get_ref()),
-            &[
-                "table",
-                "primary_key",
-                "linkable_keys",
-                "fields",
-                "soft_delete",
-            ],
+            &names(keys::MODEL),
         );
         let mut model = ModelAst {
             name: Sp::new(name.get_ref().to_string(), name.span()),
@@ -356,7 +355,7 @@ impl Walker<'_> {
                         self.check_keys(
                             ft,
                             &format!("field `{}`", fname.get_ref()),
-                            &["type", "nullable"],
+                            &names(keys::FIELD),
                         );
                         let ty = self.string(ft, "type", "`type = \"text\"`");
                         let nullable = self.boolean(ft, "nullable");
@@ -400,7 +399,7 @@ impl Walker<'_> {
                     column: None,
                 }),
                 DeValue::Table(t) => {
-                    self.check_keys(t, "a linkable key", &["name", "column"]);
+                    self.check_keys(t, "a linkable key", &names(keys::LINKABLE_KEY));
                     match self.string(t, "name", example) {
                         Some(name) => out.push(LinkableKeyAst {
                             name,
@@ -424,19 +423,7 @@ impl Walker<'_> {
     }
 
     fn link(&mut self, span: Span, t: &DeTable<'_>) -> LinkAst<Span> {
-        self.check_keys(
-            t,
-            "a link",
-            &[
-                "left",
-                "right",
-                "read_only",
-                "field",
-                "table",
-                "id_prefix",
-                "extra_columns",
-            ],
-        );
+        self.check_keys(t, "a link", &names(keys::LINK));
         let mut link = LinkAst {
             span,
             left: None,
@@ -479,7 +466,7 @@ impl Walker<'_> {
                         self.check_keys(
                             ct,
                             &format!("extra column `{}`", name.get_ref()),
-                            &["type", "nullable", "default"],
+                            &names(keys::EXTRA_COLUMN),
                         );
                         let ty = self.string(ct, "type", "`type = \"integer\"`");
                         if ct.get("type").is_none() {
@@ -514,18 +501,7 @@ impl Walker<'_> {
     }
 
     fn side(&mut self, which: &str, span: Span, t: &DeTable<'_>) -> SideAst<Span> {
-        self.check_keys(
-            t,
-            &format!("`{which}`"),
-            &[
-                "model",
-                "key",
-                "alias",
-                "relation",
-                "is_list",
-                "delete_cascade",
-            ],
-        );
+        self.check_keys(t, &format!("`{which}`"), &names(keys::SIDE));
         SideAst {
             span,
             model: self.string(t, "model", "`model = \"product.product\"`"),

@@ -10,11 +10,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row, SqliteConnection};
 
-/// `LINK_TEST_PG_URL`, if set and not empty.
+/// `LINK_TEST_PG_URL`, if set and not empty. Unset in CI (`CI=true`), the
+/// test fails instead of skipping its Postgres run.
 pub fn pg_url() -> Option<String> {
-    std::env::var("LINK_TEST_PG_URL")
+    let url = std::env::var("LINK_TEST_PG_URL")
         .ok()
-        .filter(|u| !u.is_empty())
+        .filter(|u| !u.is_empty());
+    assert!(
+        url.is_some() || std::env::var("CI").as_deref() != Ok("true"),
+        "LINK_TEST_PG_URL must be set in CI"
+    );
+    url
 }
 
 /// A column as the database reports it.

@@ -1,5 +1,5 @@
 //! The database lifecycle of link tables: `migrate`, `status` and
-//! `sync-links` (what `cargo xtask db` runs).
+//! `sync-links` (what `cargo links db` and `cargo xtask db` run).
 //!
 //! - [`migrate()`]: the generated versioned migrations ([`crate::migrate::run`]),
 //!   refusing clearly when an applied migration's file changed, under a
@@ -36,6 +36,9 @@ use serde_json::Value;
 use crate::db::{Db, DbError, Dialect, Sql, Tx};
 use crate::error::Error;
 use crate::migrate::{self, MigrationSource, Migrations, TRACKING_TABLE};
+
+mod modules;
+pub use modules::{ModelProblem, ModelTable, compatible};
 
 /// Medusa's tracking table of link tables.
 pub const MEDUSA_TRACKING_TABLE: &str = "link_module_migrations";
@@ -488,7 +491,7 @@ impl MigrationStatus {
         for c in &self.changed {
             out.push(format!(
                 "migration {} was changed after it was applied (checksum recorded in {TRACKING_TABLE}: {}…, file now: {}…); \
-                 applied migrations must not change: restore the file from version control and put the change in a new migration (`cargo xtask codegen`)",
+                 applied migrations must not change: restore the file from version control and put the change in a new migration (`cargo links codegen`)",
                 stem(c.version, &c.description),
                 &c.recorded[..c.recorded.len().min(16)],
                 &c.file[..c.file.len().min(16)],
@@ -679,6 +682,8 @@ pub struct Status {
     /// The graph's tables in declaration order, then extra tables and stale
     /// tracking rows by name.
     pub tables: Vec<TableStatus>,
+    /// Every declared model's table (read-only checks, see [`modules`]).
+    pub models: Vec<ModelTable>,
 }
 
 impl Status {
@@ -686,11 +691,18 @@ impl Status {
         self.tables.iter().filter(|t| t.drift.is_some())
     }
 
-    pub fn in_sync(&self) -> bool {
-        self.drift().next().is_none() && self.migrations.is_ok()
+    /// Module tables with problems (absent ones are not problems).
+    pub fn model_problems(&self) -> impl Iterator<Item = &ModelTable> {
+        self.models.iter().filter(|m| !m.problems.is_empty())
     }
 
-    /// `cargo xtask db status`'s exit code: 0 in sync, 1 not.
+    pub fn in_sync(&self) -> bool {
+        self.drift().next().is_none()
+            && self.migrations.is_ok()
+            && self.model_problems().next().is_none()
+    }
+
+    /// `db status`'s exit code: 0 in sync, 1 not.
     pub fn exit_code(&self) -> u8 {
         if self.in_sync() { 0 } else { 1 }
     }
@@ -743,15 +755,46 @@ impl Status {
                 .unwrap(),
             }
         }
+        let present = self.models.iter().filter(|m| m.present).count();
+        let bad = self.model_problems().count();
+        write!(
+            out,
+            "module tables: {} declared, {present} present, {bad} with problems",
+            self.models.len()
+        )
+        .unwrap();
+        let absent: Vec<&str> = self
+            .models
+            .iter()
+            .filter(|m| !m.present)
+            .map(|m| m.table.as_str())
+            .collect();
+        if !absent.is_empty() {
+            write!(out, " (absent: {})", absent.join(", ")).unwrap();
+        }
+        out.push('\n');
+        for m in self.model_problems() {
+            writeln!(out, "  {:<8} {} ({})", "differs", m.table, m.model).unwrap();
+            for p in &m.problems {
+                writeln!(out, "             {p}").unwrap();
+            }
+        }
         if self.in_sync() {
             out.push_str("in sync\n");
         } else {
             let mut why = Vec::new();
+            if bad > 0 {
+                why.push(format!(
+                    "{} with problems (module tables are the modules' own: fix their \
+                     migrations or links.toml)",
+                    plural(bad as u64, "module table")
+                ));
+            }
             if drifted > 0 {
                 let fix = if !self.migrations.tracked && !self.migrations.pending.is_empty() {
-                    "cargo xtask db migrate, or sync-links"
+                    "db migrate, or db sync-links"
                 } else {
-                    "cargo xtask db sync-links"
+                    "db sync-links"
                 };
                 why.push(format!(
                     "{} ({fix})",
@@ -780,7 +823,7 @@ impl Status {
                 }
                 if m.tracked && !m.pending.is_empty() {
                     why.push(format!(
-                        "{} pending (cargo xtask db migrate)",
+                        "{} pending (db migrate)",
                         plural(m.pending.len() as u64, "migration")
                     ));
                 }
@@ -795,17 +838,20 @@ fn plural(n: u64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Applied and pending migrations, and the drift of link tables from `graph`.
+/// Applied and pending migrations, the drift of link tables from `graph`,
+/// and the declared models' fields against their live tables.
 pub async fn status(db: &Db, graph: &LinkGraph, migrations: &Migrations) -> Result<Status, Error> {
     let mut c = Conn::Db(db);
     let analysis = analyze(&mut c, &Target::of(graph)).await?;
     let tracked = analysis.tracked_migrations;
     let migrations =
         migration_status(&mut c, migrations.for_dialect(db.dialect()), tracked).await?;
+    let snap = snapshot(&mut c).await?;
     Ok(Status {
         dialect: db.dialect(),
         migrations,
         tables: analysis.tables,
+        models: modules::check(graph, &snap, db.dialect()),
     })
 }
 
@@ -1671,7 +1717,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// `cargo xtask db sync-links`'s exit code: 0 done, 2 destructive steps skipped.
+    /// Exit code of the runtime's own callers: 0 done, 2 destructive steps
+    /// skipped (`cargo links` and `cargo xtask` exit 3 then, see `link_cli::exit`).
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::UpToDate | Outcome::Applied => 0,
