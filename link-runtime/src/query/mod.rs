@@ -236,11 +236,17 @@ impl Query {
             Some(t) => by_pk && t <= KEY_LIST_MAX as u64,
         };
         let mut out = Vec::with_capacity(root.children.len());
+        // Every root but the soft-deleted: on Postgres their children need
+        // no semi-join (children of soft-deleted roots are dropped by
+        // stitching). SQLite reads the link table in the semi-join's key
+        // order faster than it sorts the whole table.
+        let all = !plan.paged()
+            && root.filter.is_true()
+            && self.dbs.get(&root.info.data_source).dialect() == Dialect::Postgres;
+        let parents = if all { Parents::All } else { Parents::Query };
         for &c in &root.children {
             if many && self.joins_in_sql(plan, c, true) {
-                out.push(Some(
-                    self.fetch_child(plan, resolved, c, Parents::Query).await,
-                ));
+                out.push(Some(self.fetch_child(plan, resolved, c, parents).await));
             } else {
                 out.push(None);
             }

@@ -40,6 +40,10 @@ pub(super) enum Parents<'a> {
     Keys(&'a [String]),
     /// The parent level's own query (same database, semi-join).
     Query,
+    /// Every child row with a parent key: the parent level reads every row
+    /// of its table but the soft-deleted, whose children stitching drops,
+    /// so no semi-join is needed.
+    All,
 }
 
 /// What a statement selects.
@@ -440,6 +444,9 @@ impl<'a> Writer<'a> {
                     s.append(parent_expr.clone());
                 });
             }
+            Parents::All => {
+                sql.append(parent_expr.clone()).push(" IS NOT NULL");
+            }
             Parents::Query => {
                 sql.append(parent_expr.clone()).push(" IN (");
                 let mut inner = self.sql();
@@ -561,7 +568,7 @@ impl<'a> Writer<'a> {
                     .arg(Arg::TextArray(keys.to_vec()))
                     .push(") AS \"p\"(\"key\")");
             }
-            Parents::Query => {
+            Parents::Query | Parents::All => {
                 let (parent, col) = parent_query;
                 sql.push("(SELECT DISTINCT \"q\".\"k\" FROM (");
                 let mut inner = self.sql();
