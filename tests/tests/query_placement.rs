@@ -151,38 +151,67 @@ fn ps(p: &str, s: &str) -> Value {
     json!({"product": {"product_id": p}, "sales_channel": {"sales_channel_id": s}})
 }
 
-/// The data: soft-deleted records, NULL and dangling keys, a dismissed link.
-async fn setup(p: Placement, postgres: bool) -> Query {
+/// Databases for placement `p` with the module tables and link tables,
+/// each module's `rows` script run in its own database, and the link
+/// batches created in order (one `Link::create` each).
+async fn placed(
+    p: Placement,
+    postgres: bool,
+    rows: &[(&str, String)],
+    batches: Vec<Value>,
+) -> (Link, Query) {
     let g = Arc::new(graph(&links_toml(p)));
     let dbs = databases(p, postgres).await;
     tables(&dbs, &g).await;
-    let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
-    dbs.get(&ds("product"))
-        .execute_script(
+    for (module, script) in rows {
+        let ds = g.module(module).unwrap().data_source.to_string();
+        dbs.get(&ds).execute_script(script).await.unwrap();
+    }
+    let link = Link::new(g.clone(), dbs.clone());
+    for batch in batches {
+        link.create(batch).await.unwrap();
+    }
+    (link, Query::new(g, dbs))
+}
+
+/// Inserts products `p0000`… with `title(i)` and weight `i`.
+fn products_sql(n: usize, title: impl Fn(usize) -> String) -> String {
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("('p{i:04}', '{}', {i})", title(i)))
+        .collect();
+    format!(
+        r#"INSERT INTO "product" ("id", "title", "weight") VALUES {};"#,
+        values.join(", ")
+    )
+}
+
+/// The data: soft-deleted records, NULL and dangling keys, a dismissed link.
+async fn setup(p: Placement, postgres: bool) -> Query {
+    let rows = [
+        (
+            "product",
             r#"INSERT INTO "product" ("id", "title", "weight") VALUES
                 ('p1', 'Shirt', 100), ('p2', 'Pants', NULL), ('p3', 'socks', 300), ('p4', 'Hat', 50), ('p5', 'Gone', 10);
-               UPDATE "product" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = 'p5';"#,
-        )
-        .await
-        .unwrap();
-    dbs.get(&ds("sales_channel"))
-        .execute_script(
+               UPDATE "product" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = 'p5';"#
+                .to_string(),
+        ),
+        (
+            "sales_channel",
             r#"INSERT INTO "sales_channel" ("id", "name", "description") VALUES
                 ('sc_1', 'Web', 'Online'), ('sc_2', 'Shop', NULL), ('sc_3', 'Wholesale', 'B2B'), ('sc_4', 'Old', NULL);
-               UPDATE "sales_channel" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = 'sc_4';"#,
-        )
-        .await
-        .unwrap();
-    dbs.get(&ds("cart"))
-        .execute_script(
+               UPDATE "sales_channel" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = 'sc_4';"#
+                .to_string(),
+        ),
+        (
+            "cart",
             r#"INSERT INTO "cart" ("id", "sales_channel_id", "currency_code") VALUES
                 ('c1', 'sc_1', 'eur'), ('c2', 'sc_1', 'usd'), ('c3', 'sc_2', 'eur'),
-                ('c4', NULL, 'eur'), ('c5', 'sc_3', 'usd'), ('c6', 'sc_missing', 'eur');"#,
-        )
-        .await
-        .unwrap();
-    let link = Link::new(g.clone(), dbs.clone());
-    for pair in [
+                ('c4', NULL, 'eur'), ('c5', 'sc_3', 'usd'), ('c6', 'sc_missing', 'eur');"#
+                .to_string(),
+        ),
+    ];
+    // One create per pair: link order is creation order.
+    let pairs = vec![
         ps("p1", "sc_1"),
         ps("p1", "sc_2"),
         ps("p2", "sc_1"),
@@ -190,11 +219,10 @@ async fn setup(p: Placement, postgres: bool) -> Query {
         ps("p5", "sc_1"),
         ps("p4", "sc_4"),
         ps("p3", "sc_1"),
-    ] {
-        link.create(pair).await.unwrap();
-    }
+    ];
+    let (link, q) = placed(p, postgres, &rows, pairs).await;
     link.dismiss(ps("p3", "sc_1")).await.unwrap();
-    Query::new(g, dbs)
+    q
 }
 
 async fn run(q: &Query, req: &Value) -> Value {
@@ -631,24 +659,18 @@ async fn pages_through_a_has_many_relation_filter() {
             continue;
         }
         for p in [Placement::One, Placement::TargetApart] {
-            let g = Arc::new(graph(&links_toml(p)));
-            let dbs = databases(p, postgres).await;
-            tables(&dbs, &g).await;
-            let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
-            dbs.get(&ds("sales_channel"))
-                .execute_script(
-                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_1', 'A'), ('sc_2', 'B'), ('sc_3', 'C');"#,
-                )
-                .await
-                .unwrap();
-            dbs.get(&ds("cart"))
-                .execute_script(
+            let rows = [
+                (
+                    "sales_channel",
+                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_1', 'A'), ('sc_2', 'B'), ('sc_3', 'C');"#.to_string(),
+                ),
+                (
+                    "cart",
                     r#"INSERT INTO "cart" ("id", "sales_channel_id", "currency_code") VALUES
-                        ('cart_1', 'sc_1', 'eur'), ('cart_2', 'sc_1', 'eur'), ('cart_3', 'sc_2', 'eur'), ('cart_4', 'sc_3', 'eur');"#,
-                )
-                .await
-                .unwrap();
-            let q = Query::new(g, dbs);
+                        ('cart_1', 'sc_1', 'eur'), ('cart_2', 'sc_1', 'eur'), ('cart_3', 'sc_2', 'eur'), ('cart_4', 'sc_3', 'eur');"#.to_string(),
+                ),
+            ];
+            let (_, q) = placed(p, postgres, &rows, Vec::new()).await;
             let mut pages = Vec::new();
             for skip in 0..3 {
                 let r = run(&q, &json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"skip": skip, "take": 1}})).await;
@@ -670,28 +692,7 @@ async fn roots_above_the_key_list_threshold() {
             continue;
         }
         for p in PLACEMENTS {
-            let g = Arc::new(graph(&links_toml(p)));
-            let dbs = databases(p, postgres).await;
-            tables(&dbs, &g).await;
-            let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
             let n = 1500;
-            let values: Vec<String> = (0..n)
-                .map(|i| format!("('p{i:04}', 'T{}', {i})", n - i))
-                .collect();
-            dbs.get(&ds("product"))
-                .execute_script(&format!(
-                    r#"INSERT INTO "product" ("id", "title", "weight") VALUES {};"#,
-                    values.join(", ")
-                ))
-                .await
-                .unwrap();
-            dbs.get(&ds("sales_channel"))
-                .execute_script(
-                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_a', 'A'), ('sc_b', 'B');"#,
-                )
-                .await
-                .unwrap();
-            let link = Link::new(g.clone(), dbs.clone());
             let pairs: Vec<Value> = (0..n)
                 .map(|i| {
                     ps(
@@ -700,8 +701,14 @@ async fn roots_above_the_key_list_threshold() {
                     )
                 })
                 .collect();
-            link.create(Value::Array(pairs)).await.unwrap();
-            let q = Query::new(g, dbs);
+            let rows = [
+                ("product", products_sql(n, |i| format!("T{}", n - i))),
+                (
+                    "sales_channel",
+                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_a', 'A'), ('sc_b', 'B');"#.to_string(),
+                ),
+            ];
+            let (_, q) = placed(p, postgres, &rows, vec![Value::Array(pairs)]).await;
             let all = run(
                 &q,
                 &json!({"entity": "product", "fields": ["id", "sales_channels.name"]}),
@@ -802,34 +809,23 @@ async fn cursor_pages_and_streams() {
             continue;
         }
         for p in [Placement::One, Placement::AllApart] {
-            let g = Arc::new(graph(&links_toml(p)));
-            let dbs = databases(p, postgres).await;
-            tables(&dbs, &g).await;
-            let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
             let n = 1500;
-            let values: Vec<String> = (0..n)
-                .map(|i| format!("('p{i:04}', 'T{:04}', {i})", (i * 7) % n))
-                .collect();
-            dbs.get(&ds("product"))
-                .execute_script(&format!(
-                    r#"INSERT INTO "product" ("id", "title", "weight") VALUES {};"#,
-                    values.join(", ")
-                ))
-                .await
-                .unwrap();
-            dbs.get(&ds("sales_channel"))
-                .execute_script(
-                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_a', 'A');"#,
-                )
-                .await
-                .unwrap();
-            let link = Link::new(g.clone(), dbs.clone());
             let pairs: Vec<Value> = (0..n)
                 .step_by(2)
                 .map(|i| ps(&format!("p{i:04}"), "sc_a"))
                 .collect();
-            link.create(Value::Array(pairs)).await.unwrap();
-            let q = Query::new(g, dbs);
+            let rows = [
+                (
+                    "product",
+                    products_sql(n, |i| format!("T{:04}", (i * 7) % n)),
+                ),
+                (
+                    "sales_channel",
+                    r#"INSERT INTO "sales_channel" ("id", "name") VALUES ('sc_a', 'A');"#
+                        .to_string(),
+                ),
+            ];
+            let (_, q) = placed(p, postgres, &rows, vec![Value::Array(pairs)]).await;
             for order in [json!({}), json!({"title": "DESC"})] {
                 let all = run(&q, &json!({"entity": "product", "fields": ["id", "title", "sales_channels.id"], "pagination": {"order": order}})).await;
                 let mut pages = Vec::new();

@@ -959,59 +959,75 @@ impl<'a> Writer<'a> {
 
     /// `SELECT DISTINCT` parent keys of live link rows pointing at `targets`.
     pub fn pivot_parents(&mut self, sql: &mut Sql, hop: &Hop, targets: &[String]) {
-        let Hop::Pivot {
+        if let Hop::Pivot {
             pivot_table,
             pivot_parent_key,
             pivot_target_key,
             ..
         } = hop
-        else {
-            return;
-        };
-        let k = "xk";
-        sql.push("SELECT DISTINCT ")
-            .column(k, pivot_parent_key)
-            .push(" FROM ")
-            .ident(pivot_table)
-            .push(" ")
-            .ident(k)
-            .push(" WHERE ");
-        sql.push_in_keys(ScalarType::Text, targets, |s| {
-            s.column(k, pivot_target_key);
-        });
-        self.live_link(sql, k);
+        {
+            let cols = [pivot_parent_key.as_str()];
+            self.link_rows(
+                sql,
+                pivot_table,
+                "SELECT DISTINCT ",
+                &cols,
+                pivot_target_key,
+                targets,
+            );
+        }
     }
 
     /// Live link rows `(parent key, target key)` of `parents`, in link
     /// order (created_at, id).
     pub fn link_pairs(&mut self, sql: &mut Sql, hop: &Hop, parents: &[String]) {
-        let Hop::Pivot {
+        if let Hop::Pivot {
             pivot_table,
             pivot_parent_key,
             pivot_target_key,
             ..
         } = hop
-        else {
-            return;
-        };
-        let k = "xk";
-        sql.push("SELECT ")
-            .column(k, pivot_parent_key)
-            .push(", ")
-            .column(k, pivot_target_key)
-            .push(" FROM ")
-            .ident(pivot_table)
+        {
+            let cols = [pivot_parent_key.as_str(), pivot_target_key.as_str()];
+            self.link_rows(
+                sql,
+                pivot_table,
+                "SELECT ",
+                &cols,
+                pivot_parent_key,
+                parents,
+            );
+            sql.push(" ORDER BY ")
+                .column(LINK_ROWS, "created_at")
+                .push(", ")
+                .column(LINK_ROWS, "id");
+        }
+    }
+
+    /// `<select> cols FROM <table> WHERE <by> ∈ keys AND <live>`.
+    fn link_rows(
+        &self,
+        sql: &mut Sql,
+        table: &str,
+        select: &str,
+        cols: &[&str],
+        by: &str,
+        keys: &[String],
+    ) {
+        let k = LINK_ROWS;
+        sql.push(select);
+        sql.push_list(cols.iter(), |s, c| {
+            s.column(k, c);
+        });
+        sql.push(" FROM ")
+            .ident(table)
             .push(" ")
             .ident(k)
             .push(" WHERE ");
-        sql.push_in_keys(ScalarType::Text, parents, |s| {
-            s.column(k, pivot_parent_key);
+        sql.push_in_keys(ScalarType::Text, keys, |s| {
+            s.column(k, by);
         });
         self.live_link(sql, k);
-        sql.push(" ORDER BY ")
-            .column(k, "created_at")
-            .push(", ")
-            .column(k, "id");
     }
 
     /// Target rows of a nested list whose link table lives in another
@@ -1063,6 +1079,9 @@ impl<'a> Writer<'a> {
 fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
+
+/// Alias of a link table read on its own.
+const LINK_ROWS: &str = "xk";
 
 /// LIKE pattern -> GLOB pattern (SQLite's LIKE ignores case).
 fn like_to_glob(p: &str) -> String {
