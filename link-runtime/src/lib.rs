@@ -28,7 +28,7 @@ pub use link_macros::define_link;
 pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
-pub use query::{Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query};
+pub use query::{Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query, Shape};
 pub use sync::{MigrateReport, SyncPlan, SyncReport};
 pub use value::{LinkValue, TypedLink};
 

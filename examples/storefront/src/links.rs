@@ -23,8 +23,14 @@ pub mod ids {
     pub type OrderId = super::__rt::Id<super::entities::Order>;
     /// Id of a `product.product` record.
     pub type ProductId = super::__rt::Id<super::entities::Product>;
+    /// Id of a `product.product_collection` record.
+    pub type ProductCollectionId = super::__rt::Id<super::entities::ProductCollection>;
+    /// Id of a `product.product_type` record.
+    pub type ProductTypeId = super::__rt::Id<super::entities::ProductType>;
     /// Id of a `stock_location.stock_location` record.
     pub type StockLocationId = super::__rt::Id<super::entities::StockLocation>;
+    /// Id of a `stock_location.stock_location_address` record.
+    pub type StockLocationAddressId = super::__rt::Id<super::entities::StockLocationAddress>;
 }
 
 /// Graph query results, one struct per entity; every field is
@@ -56,11 +62,11 @@ pub mod entities {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_by: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub revoked_by: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub revoked_at: Option<__rt::DateTime>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub created_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +112,12 @@ pub mod entities {
         /// `api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub api_keys_link: Option<Vec<PublishableApiKeySalesChannel>>,
+        /// `carts` (read-only link, has-many direction, link `cart_sales_channel`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub carts: Option<Vec<Cart>>,
+        /// `orders` (read-only link, has-many direction, link `order_sales_channel`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub orders: Option<Vec<Order>>,
         /// `products` (through the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub products: Option<Vec<Product>>,
@@ -143,6 +155,10 @@ pub mod entities {
         pub email: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub currency_code: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub shipping_address_id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub billing_address_id: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,6 +208,10 @@ pub mod entities {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub currency_code: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub shipping_address_id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub billing_address_id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub no_notification: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
@@ -203,6 +223,8 @@ pub mod entities {
         pub deleted_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub canceled_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub custom_display_id: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<::std::string::String>,
         /// `sales_channel` (read-only link, link `order_sales_channel`).
@@ -246,21 +268,41 @@ pub mod entities {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weight: Option<f32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub length: Option<f32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub height: Option<f32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub width: Option<f32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub origin_country: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub hs_code: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub mid_code: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub material: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub collection_id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub type_id: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub discountable: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub external_id: Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<__rt::serde_json::Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        /// `collection` (read-only link, link `product_collection`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub collection: Option<Box<ProductCollection>>,
+        /// `type` (read-only link, link `product_type`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<Box<ProductType>>,
         /// `sales_channels` (through the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
@@ -274,6 +316,62 @@ pub mod entities {
         const NAME: &'static str = "product";
     }
 
+    /// `product.product_collection` (table `product_collection`, data source `default`).
+    #[derive(
+        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+    )]
+    #[serde(crate = "__rt::serde")]
+    pub struct ProductCollection {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub title: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub handle: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deleted_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub external_id: Option<::std::string::String>,
+    }
+
+    impl __rt::Entity for ProductCollection {
+        const MODULE: &'static str = "product";
+        const NAME: &'static str = "product_collection";
+    }
+
+    /// `product.product_type` (table `product_type`, data source `default`).
+    #[derive(
+        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+    )]
+    #[serde(crate = "__rt::serde")]
+    pub struct ProductType {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub value: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deleted_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub external_id: Option<::std::string::String>,
+    }
+
+    impl __rt::Entity for ProductType {
+        const MODULE: &'static str = "product";
+        const NAME: &'static str = "product_type";
+    }
+
     /// `stock_location.stock_location` (table `stock_location`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
@@ -283,17 +381,20 @@ pub mod entities {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub name: Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub address_id: Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<__rt::serde_json::Value>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub name: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address_id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        /// `address` (read-only link, link `stock_location_address`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address: Option<Box<StockLocationAddress>>,
         /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
@@ -311,6 +412,45 @@ pub mod entities {
     impl __rt::Entity for StockLocation {
         const MODULE: &'static str = "stock_location";
         const NAME: &'static str = "stock_location";
+    }
+
+    /// `stock_location.stock_location_address` (table `stock_location_address`, data source `default`).
+    #[derive(
+        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+    )]
+    #[serde(crate = "__rt::serde")]
+    pub struct StockLocationAddress {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deleted_at: Option<__rt::DateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address_1: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address_2: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub company: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub city: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub country_code: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub phone: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub province: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub postal_code: Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+    }
+
+    impl __rt::Entity for StockLocationAddress {
+        const MODULE: &'static str = "stock_location";
+        const NAME: &'static str = "stock_location_address";
     }
 
     /// Rows of link `publishable_api_key_sales_channel` between `api_key.api_key` and `sales_channel.sales_channel`, as graph results.
@@ -711,6 +851,11 @@ pub mod paths {
             self.0.field("created_by")
         }
 
+        /// Field `created_at`.
+        pub fn created_at(&self) -> __rt::FieldPath {
+            self.0.field("created_at")
+        }
+
         /// Field `revoked_by`.
         pub fn revoked_by(&self) -> __rt::FieldPath {
             self.0.field("revoked_by")
@@ -719,11 +864,6 @@ pub mod paths {
         /// Field `revoked_at`.
         pub fn revoked_at(&self) -> __rt::FieldPath {
             self.0.field("revoked_at")
-        }
-
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
         }
 
         /// Field `updated_at`.
@@ -817,6 +957,16 @@ pub mod paths {
             PublishableApiKeySalesChannel(self.0.relation("api_keys_link"))
         }
 
+        /// `carts` (read-only link, has-many direction, link `cart_sales_channel`).
+        pub fn carts(&self) -> Cart {
+            Cart(self.0.relation("carts"))
+        }
+
+        /// `orders` (read-only link, has-many direction, link `order_sales_channel`).
+        pub fn orders(&self) -> Order {
+            Order(self.0.relation("orders"))
+        }
+
         /// `products` (through the link table, link `product_sales_channel`).
         pub fn products(&self) -> Product {
             Product(self.0.relation("products"))
@@ -886,6 +1036,16 @@ pub mod paths {
         /// Field `currency_code`.
         pub fn currency_code(&self) -> __rt::FieldPath {
             self.0.field("currency_code")
+        }
+
+        /// Field `shipping_address_id`.
+        pub fn shipping_address_id(&self) -> __rt::FieldPath {
+            self.0.field("shipping_address_id")
+        }
+
+        /// Field `billing_address_id`.
+        pub fn billing_address_id(&self) -> __rt::FieldPath {
+            self.0.field("billing_address_id")
         }
 
         /// Field `metadata`.
@@ -994,6 +1154,16 @@ pub mod paths {
             self.0.field("currency_code")
         }
 
+        /// Field `shipping_address_id`.
+        pub fn shipping_address_id(&self) -> __rt::FieldPath {
+            self.0.field("shipping_address_id")
+        }
+
+        /// Field `billing_address_id`.
+        pub fn billing_address_id(&self) -> __rt::FieldPath {
+            self.0.field("billing_address_id")
+        }
+
         /// Field `no_notification`.
         pub fn no_notification(&self) -> __rt::FieldPath {
             self.0.field("no_notification")
@@ -1022,6 +1192,11 @@ pub mod paths {
         /// Field `canceled_at`.
         pub fn canceled_at(&self) -> __rt::FieldPath {
             self.0.field("canceled_at")
+        }
+
+        /// Field `custom_display_id`.
+        pub fn custom_display_id(&self) -> __rt::FieldPath {
+            self.0.field("custom_display_id")
         }
 
         /// Field `locale`.
@@ -1110,14 +1285,49 @@ pub mod paths {
             self.0.field("weight")
         }
 
+        /// Field `length`.
+        pub fn length(&self) -> __rt::FieldPath {
+            self.0.field("length")
+        }
+
+        /// Field `height`.
+        pub fn height(&self) -> __rt::FieldPath {
+            self.0.field("height")
+        }
+
+        /// Field `width`.
+        pub fn width(&self) -> __rt::FieldPath {
+            self.0.field("width")
+        }
+
         /// Field `origin_country`.
         pub fn origin_country(&self) -> __rt::FieldPath {
             self.0.field("origin_country")
         }
 
+        /// Field `hs_code`.
+        pub fn hs_code(&self) -> __rt::FieldPath {
+            self.0.field("hs_code")
+        }
+
+        /// Field `mid_code`.
+        pub fn mid_code(&self) -> __rt::FieldPath {
+            self.0.field("mid_code")
+        }
+
         /// Field `material`.
         pub fn material(&self) -> __rt::FieldPath {
             self.0.field("material")
+        }
+
+        /// Field `collection_id`.
+        pub fn collection_id(&self) -> __rt::FieldPath {
+            self.0.field("collection_id")
+        }
+
+        /// Field `type_id`.
+        pub fn type_id(&self) -> __rt::FieldPath {
+            self.0.field("type_id")
         }
 
         /// Field `discountable`.
@@ -1128,6 +1338,82 @@ pub mod paths {
         /// Field `external_id`.
         pub fn external_id(&self) -> __rt::FieldPath {
             self.0.field("external_id")
+        }
+
+        /// Field `created_at`.
+        pub fn created_at(&self) -> __rt::FieldPath {
+            self.0.field("created_at")
+        }
+
+        /// Field `updated_at`.
+        pub fn updated_at(&self) -> __rt::FieldPath {
+            self.0.field("updated_at")
+        }
+
+        /// Field `deleted_at`.
+        pub fn deleted_at(&self) -> __rt::FieldPath {
+            self.0.field("deleted_at")
+        }
+
+        /// Field `metadata`.
+        pub fn metadata(&self) -> __rt::FieldPath {
+            self.0.field("metadata")
+        }
+
+        /// `collection` (read-only link, link `product_collection`).
+        pub fn collection(&self) -> ProductCollection {
+            ProductCollection(self.0.relation("collection"))
+        }
+
+        /// `type` (read-only link, link `product_type`).
+        pub fn r#type(&self) -> ProductType {
+            ProductType(self.0.relation("type"))
+        }
+
+        /// `sales_channels` (through the link table, link `product_sales_channel`).
+        pub fn sales_channels(&self) -> SalesChannel {
+            SalesChannel(self.0.relation("sales_channels"))
+        }
+
+        /// `sales_channels_link` (rows of the link table, link `product_sales_channel`).
+        pub fn sales_channels_link(&self) -> ProductSalesChannel {
+            ProductSalesChannel(self.0.relation("sales_channels_link"))
+        }
+    }
+
+    impl __rt::EntityPath for Product {
+        const ENTITY: &'static str = "product";
+        type Output = super::entities::Product;
+    }
+
+    /// Field paths of `product_collection`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ProductCollection(__rt::PathPrefix);
+
+    impl ProductCollection {
+        /// Paths from the query's root entity.
+        pub fn root() -> Self {
+            Self(__rt::PathPrefix::root())
+        }
+
+        /// `*`: every scalar field of this level.
+        pub fn all(&self) -> __rt::FieldPath {
+            self.0.field("*")
+        }
+
+        /// Field `id`.
+        pub fn id(&self) -> __rt::FieldPath {
+            self.0.field("id")
+        }
+
+        /// Field `title`.
+        pub fn title(&self) -> __rt::FieldPath {
+            self.0.field("title")
+        }
+
+        /// Field `handle`.
+        pub fn handle(&self) -> __rt::FieldPath {
+            self.0.field("handle")
         }
 
         /// Field `metadata`.
@@ -1150,20 +1436,71 @@ pub mod paths {
             self.0.field("deleted_at")
         }
 
-        /// `sales_channels` (through the link table, link `product_sales_channel`).
-        pub fn sales_channels(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channels"))
-        }
-
-        /// `sales_channels_link` (rows of the link table, link `product_sales_channel`).
-        pub fn sales_channels_link(&self) -> ProductSalesChannel {
-            ProductSalesChannel(self.0.relation("sales_channels_link"))
+        /// Field `external_id`.
+        pub fn external_id(&self) -> __rt::FieldPath {
+            self.0.field("external_id")
         }
     }
 
-    impl __rt::EntityPath for Product {
-        const ENTITY: &'static str = "product";
-        type Output = super::entities::Product;
+    impl __rt::EntityPath for ProductCollection {
+        const ENTITY: &'static str = "product_collection";
+        type Output = super::entities::ProductCollection;
+    }
+
+    /// Field paths of `product_type`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ProductType(__rt::PathPrefix);
+
+    impl ProductType {
+        /// Paths from the query's root entity.
+        pub fn root() -> Self {
+            Self(__rt::PathPrefix::root())
+        }
+
+        /// `*`: every scalar field of this level.
+        pub fn all(&self) -> __rt::FieldPath {
+            self.0.field("*")
+        }
+
+        /// Field `id`.
+        pub fn id(&self) -> __rt::FieldPath {
+            self.0.field("id")
+        }
+
+        /// Field `value`.
+        pub fn value(&self) -> __rt::FieldPath {
+            self.0.field("value")
+        }
+
+        /// Field `metadata`.
+        pub fn metadata(&self) -> __rt::FieldPath {
+            self.0.field("metadata")
+        }
+
+        /// Field `created_at`.
+        pub fn created_at(&self) -> __rt::FieldPath {
+            self.0.field("created_at")
+        }
+
+        /// Field `updated_at`.
+        pub fn updated_at(&self) -> __rt::FieldPath {
+            self.0.field("updated_at")
+        }
+
+        /// Field `deleted_at`.
+        pub fn deleted_at(&self) -> __rt::FieldPath {
+            self.0.field("deleted_at")
+        }
+
+        /// Field `external_id`.
+        pub fn external_id(&self) -> __rt::FieldPath {
+            self.0.field("external_id")
+        }
+    }
+
+    impl __rt::EntityPath for ProductType {
+        const ENTITY: &'static str = "product_type";
+        type Output = super::entities::ProductType;
     }
 
     /// Field paths of `stock_location`.
@@ -1186,6 +1523,21 @@ pub mod paths {
             self.0.field("id")
         }
 
+        /// Field `created_at`.
+        pub fn created_at(&self) -> __rt::FieldPath {
+            self.0.field("created_at")
+        }
+
+        /// Field `updated_at`.
+        pub fn updated_at(&self) -> __rt::FieldPath {
+            self.0.field("updated_at")
+        }
+
+        /// Field `deleted_at`.
+        pub fn deleted_at(&self) -> __rt::FieldPath {
+            self.0.field("deleted_at")
+        }
+
         /// Field `name`.
         pub fn name(&self) -> __rt::FieldPath {
             self.0.field("name")
@@ -1201,19 +1553,9 @@ pub mod paths {
             self.0.field("metadata")
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
-        }
-
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
-        }
-
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// `address` (read-only link, link `stock_location_address`).
+        pub fn address(&self) -> StockLocationAddress {
+            StockLocationAddress(self.0.relation("address"))
         }
 
         /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
@@ -1240,6 +1582,92 @@ pub mod paths {
     impl __rt::EntityPath for StockLocation {
         const ENTITY: &'static str = "stock_location";
         type Output = super::entities::StockLocation;
+    }
+
+    /// Field paths of `stock_location_address`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StockLocationAddress(__rt::PathPrefix);
+
+    impl StockLocationAddress {
+        /// Paths from the query's root entity.
+        pub fn root() -> Self {
+            Self(__rt::PathPrefix::root())
+        }
+
+        /// `*`: every scalar field of this level.
+        pub fn all(&self) -> __rt::FieldPath {
+            self.0.field("*")
+        }
+
+        /// Field `id`.
+        pub fn id(&self) -> __rt::FieldPath {
+            self.0.field("id")
+        }
+
+        /// Field `created_at`.
+        pub fn created_at(&self) -> __rt::FieldPath {
+            self.0.field("created_at")
+        }
+
+        /// Field `updated_at`.
+        pub fn updated_at(&self) -> __rt::FieldPath {
+            self.0.field("updated_at")
+        }
+
+        /// Field `deleted_at`.
+        pub fn deleted_at(&self) -> __rt::FieldPath {
+            self.0.field("deleted_at")
+        }
+
+        /// Field `address_1`.
+        pub fn address_1(&self) -> __rt::FieldPath {
+            self.0.field("address_1")
+        }
+
+        /// Field `address_2`.
+        pub fn address_2(&self) -> __rt::FieldPath {
+            self.0.field("address_2")
+        }
+
+        /// Field `company`.
+        pub fn company(&self) -> __rt::FieldPath {
+            self.0.field("company")
+        }
+
+        /// Field `city`.
+        pub fn city(&self) -> __rt::FieldPath {
+            self.0.field("city")
+        }
+
+        /// Field `country_code`.
+        pub fn country_code(&self) -> __rt::FieldPath {
+            self.0.field("country_code")
+        }
+
+        /// Field `phone`.
+        pub fn phone(&self) -> __rt::FieldPath {
+            self.0.field("phone")
+        }
+
+        /// Field `province`.
+        pub fn province(&self) -> __rt::FieldPath {
+            self.0.field("province")
+        }
+
+        /// Field `postal_code`.
+        pub fn postal_code(&self) -> __rt::FieldPath {
+            self.0.field("postal_code")
+        }
+
+        /// Field `metadata`.
+        pub fn metadata(&self) -> __rt::FieldPath {
+            self.0.field("metadata")
+        }
+    }
+
+    impl __rt::EntityPath for StockLocationAddress {
+        const ENTITY: &'static str = "stock_location_address";
+        type Output = super::entities::StockLocationAddress;
     }
 
     /// Field paths of `publishable_api_key_sales_channel`.
@@ -1515,19 +1943,19 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("publishable_key_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("token"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("salt"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("redacted"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("title"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("type"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("last_used_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("created_by"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("revoked_by"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("revoked_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("token"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("salt"), ty: ScalarType::Text, nullable: false, hidden: true },
+                            Field { name: B("redacted"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("title"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("type"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("last_used_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("created_by"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("revoked_by"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("revoked_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1545,14 +1973,14 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("sales_channel_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("name"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("description"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("is_disabled"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("name"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("description"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("is_disabled"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1570,18 +1998,20 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("cart_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("email"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("completed_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("email"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("shipping_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("billing_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("completed_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1599,23 +2029,26 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("order_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("display_id"), ty: ScalarType::Integer, nullable: true },
-                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("version"), ty: ScalarType::Integer, nullable: false },
-                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("status"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("is_draft_order"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("email"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("no_notification"), ty: ScalarType::Boolean, nullable: true },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("canceled_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("display_id"), ty: ScalarType::Integer, nullable: true, hidden: false },
+                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("version"), ty: ScalarType::Integer, nullable: false, hidden: false },
+                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("status"), ty: ScalarType::Enum, nullable: false, hidden: false },
+                            Field { name: B("is_draft_order"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("email"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("shipping_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("billing_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("no_notification"), ty: ScalarType::Boolean, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("canceled_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("custom_display_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1633,23 +2066,67 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("product_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("title"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("handle"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("subtitle"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("description"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("is_giftcard"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("status"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("thumbnail"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("weight"), ty: ScalarType::Float, nullable: true },
-                            Field { name: B("origin_country"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("material"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("discountable"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("title"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("handle"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("subtitle"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("description"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("is_giftcard"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("status"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("thumbnail"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("weight"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("length"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("height"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("width"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("origin_country"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("hs_code"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("mid_code"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("material"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("collection_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("type_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("discountable"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                        ]),
+                        soft_delete: Some(B("deleted_at")),
+                    },
+                    Model {
+                        name: B("product_collection"),
+                        table: B("product_collection"),
+                        primary_key: B("id"),
+                        linkable_keys: B(&[
+                            LinkableKey { name: B("product_collection_id"), column: B("id") },
+                        ]),
+                        fields: B(&[
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("title"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("handle"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                        ]),
+                        soft_delete: Some(B("deleted_at")),
+                    },
+                    Model {
+                        name: B("product_type"),
+                        table: B("product_type"),
+                        primary_key: B("id"),
+                        linkable_keys: B(&[
+                            LinkableKey { name: B("product_type_id"), column: B("id") },
+                        ]),
+                        fields: B(&[
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("value"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1668,13 +2145,37 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("location_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("name"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("address_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("name"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("address_id"), ty: ScalarType::Text, nullable: true, hidden: true },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                        ]),
+                        soft_delete: Some(B("deleted_at")),
+                    },
+                    Model {
+                        name: B("stock_location_address"),
+                        table: B("stock_location_address"),
+                        primary_key: B("id"),
+                        linkable_keys: B(&[
+                            LinkableKey { name: B("stock_location_address_id"), column: B("id") },
+                        ]),
+                        fields: B(&[
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("address_1"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("address_2"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("company"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("city"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("country_code"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("phone"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("province"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("postal_code"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1682,6 +2183,24 @@ pub static GRAPH: __rt::LinkGraph = {
             },
         ]),
         links: B(&[
+            Link {
+                name: B("product_collection"),
+                left: LinkSide { module: B("product"), model: B("product"), key: B("collection_id"), alias: B("product"), relation: B("product"), is_list: false, delete_cascade: false },
+                right: LinkSide { module: B("product"), model: B("product_collection"), key: B("id"), alias: B("product_collection"), relation: B("collection"), is_list: false, delete_cascade: false },
+                kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("collection_id") }),
+            },
+            Link {
+                name: B("product_type"),
+                left: LinkSide { module: B("product"), model: B("product"), key: B("type_id"), alias: B("product"), relation: B("product"), is_list: false, delete_cascade: false },
+                right: LinkSide { module: B("product"), model: B("product_type"), key: B("id"), alias: B("product_type"), relation: B("type"), is_list: false, delete_cascade: false },
+                kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("type_id") }),
+            },
+            Link {
+                name: B("stock_location_address"),
+                left: LinkSide { module: B("stock_location"), model: B("stock_location"), key: B("address_id"), alias: B("stock_location"), relation: B("stock_location"), is_list: false, delete_cascade: false },
+                right: LinkSide { module: B("stock_location"), model: B("stock_location_address"), key: B("id"), alias: B("stock_location_address"), relation: B("address"), is_list: false, delete_cascade: false },
+                kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("address_id") }),
+            },
             Link {
                 name: B("publishable_api_key_sales_channel"),
                 left: LinkSide { module: B("api_key"), model: B("api_key"), key: B("publishable_key_id"), alias: B("api_key"), relation: B("publishable_api_keys"), is_list: true, delete_cascade: false },
@@ -1695,13 +2214,13 @@ pub static GRAPH: __rt::LinkGraph = {
             },
             Link {
                 name: B("cart_sales_channel"),
-                left: LinkSide { module: B("cart"), model: B("cart"), key: B("sales_channel_id"), alias: B("cart"), relation: B("cart"), is_list: false, delete_cascade: false },
+                left: LinkSide { module: B("cart"), model: B("cart"), key: B("sales_channel_id"), alias: B("cart"), relation: B("carts"), is_list: true, delete_cascade: false },
                 right: LinkSide { module: B("sales_channel"), model: B("sales_channel"), key: B("id"), alias: B("sales_channel"), relation: B("sales_channel"), is_list: false, delete_cascade: false },
                 kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("sales_channel_id") }),
             },
             Link {
                 name: B("order_sales_channel"),
-                left: LinkSide { module: B("order"), model: B("order"), key: B("sales_channel_id"), alias: B("order"), relation: B("order"), is_list: false, delete_cascade: false },
+                left: LinkSide { module: B("order"), model: B("order"), key: B("sales_channel_id"), alias: B("order"), relation: B("orders"), is_list: true, delete_cascade: false },
                 right: LinkSide { module: B("sales_channel"), model: B("sales_channel"), key: B("id"), alias: B("sales_channel"), relation: B("sales_channel"), is_list: false, delete_cascade: false },
                 kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("sales_channel_id") }),
             },
@@ -1736,12 +2255,15 @@ pub static GRAPH: __rt::LinkGraph = {
                     index_hash: B("-32c07b86"),
                     id_prefix: B("ordloc"),
                     extra_columns: B(&[
-                        ExtraColumn { name: B("priority"), ty: ScalarType::Integer, nullable: false, default: Some(DefaultValue::Int(0)) },
+                        ExtraColumn { name: B("priority"), ty: ScalarType::Integer, nullable: false, default: Some(DefaultValue::Int(0)), hidden: false },
                     ]),
                 }),
             },
         ]),
         relations: B(&[
+            Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("collection"), target: EntityRef::Model { module: B("product"), model: B("product_collection") }, is_list: false, link: B("product_collection"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("type"), target: EntityRef::Model { module: B("product"), model: B("product_type") }, is_list: false, link: B("product_type"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("stock_location"), model: B("stock_location") }, name: B("address"), target: EntityRef::Model { module: B("stock_location"), model: B("stock_location_address") }, is_list: false, link: B("stock_location_address"), via: Via::ForeignKey },
             Relation { owner: EntityRef::Model { module: B("api_key"), model: B("api_key") }, name: B("sales_channels"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: true, link: B("publishable_api_key_sales_channel"), via: Via::Pivot { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("api_key"), model: B("api_key") }, name: B("sales_channels_link"), target: EntityRef::Link { link: B("publishable_api_key_sales_channel") }, is_list: true, link: B("publishable_api_key_sales_channel"), via: Via::LinkRows { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("publishable_api_keys"), target: EntityRef::Model { module: B("api_key"), model: B("api_key") }, is_list: true, link: B("publishable_api_key_sales_channel"), via: Via::Pivot { owner_side: Side::Right } },
@@ -1749,7 +2271,9 @@ pub static GRAPH: __rt::LinkGraph = {
             Relation { owner: EntityRef::Link { link: B("publishable_api_key_sales_channel") }, name: B("api_key"), target: EntityRef::Model { module: B("api_key"), model: B("api_key") }, is_list: false, link: B("publishable_api_key_sales_channel"), via: Via::LinkSide { side: Side::Left } },
             Relation { owner: EntityRef::Link { link: B("publishable_api_key_sales_channel") }, name: B("sales_channel"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: false, link: B("publishable_api_key_sales_channel"), via: Via::LinkSide { side: Side::Right } },
             Relation { owner: EntityRef::Model { module: B("cart"), model: B("cart") }, name: B("sales_channel"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: false, link: B("cart_sales_channel"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("carts"), target: EntityRef::Model { module: B("cart"), model: B("cart") }, is_list: true, link: B("cart_sales_channel"), via: Via::ReverseForeignKey },
             Relation { owner: EntityRef::Model { module: B("order"), model: B("order") }, name: B("sales_channel"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: false, link: B("order_sales_channel"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("orders"), target: EntityRef::Model { module: B("order"), model: B("order") }, is_list: true, link: B("order_sales_channel"), via: Via::ReverseForeignKey },
             Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("sales_channels"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: true, link: B("product_sales_channel"), via: Via::Pivot { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("sales_channels_link"), target: EntityRef::Link { link: B("product_sales_channel") }, is_list: true, link: B("product_sales_channel"), via: Via::LinkRows { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("products"), target: EntityRef::Model { module: B("product"), model: B("product") }, is_list: true, link: B("product_sales_channel"), via: Via::Pivot { owner_side: Side::Right } },

@@ -494,7 +494,7 @@ fn entity_type(e: &EntityRef) -> String {
 fn scalar_rust(t: ScalarType) -> &'static str {
     use ScalarType as T;
     match t {
-        T::Text | T::Uuid | T::Decimal => "::std::string::String",
+        T::Text | T::Uuid | T::Decimal | T::Enum => "::std::string::String",
         T::Integer => "i32",
         T::BigInt => "i64",
         T::Float => "f32",
@@ -651,6 +651,7 @@ fn link_columns(link: &Link) -> Vec<Field> {
         name: name.to_string().into(),
         ty,
         nullable,
+        hidden: false,
     };
     let mut cols = Vec::with_capacity(6 + st.extra_columns.len());
     cols.push(field(&link.left.key, ScalarType::Text, false));
@@ -660,6 +661,7 @@ fn link_columns(link: &Link) -> Vec<Field> {
         name: c.name.clone(),
         ty: c.ty,
         nullable: c.nullable,
+        hidden: c.hidden,
     }));
     cols.push(field("created_at", ScalarType::Timestamp, false));
     cols.push(field("updated_at", ScalarType::Timestamp, false));
@@ -1055,6 +1057,7 @@ fn scalar_variant(t: ScalarType) -> &'static str {
         T::Timestamp => "Timestamp",
         T::Date => "Date",
         T::Uuid => "Uuid",
+        T::Enum => "Enum",
     }
 }
 
@@ -1190,10 +1193,11 @@ fn write_graph(w: &mut Writer, graph: &LinkGraph) {
             w.open_slice("fields", model.fields.is_empty());
             for f in model.fields.iter() {
                 w.line_fmt(format_args!(
-                    "Field {{ name: {}, ty: ScalarType::{}, nullable: {} }},",
+                    "Field {{ name: {}, ty: ScalarType::{}, nullable: {}, hidden: {} }},",
                     B(&f.name),
                     scalar_variant(f.ty),
-                    f.nullable
+                    f.nullable,
+                    f.hidden
                 ));
             }
             w.close_slice(model.fields.is_empty());
@@ -1223,11 +1227,12 @@ fn write_graph(w: &mut Writer, graph: &LinkGraph) {
                 w.open_slice("extra_columns", st.extra_columns.is_empty());
                 for c in st.extra_columns.iter() {
                     w.line_fmt(format_args!(
-                            "ExtraColumn {{ name: {}, ty: ScalarType::{}, nullable: {}, default: {} }},",
+                            "ExtraColumn {{ name: {}, ty: ScalarType::{}, nullable: {}, default: {}, hidden: {} }},",
                             B(&c.name),
                             scalar_variant(c.ty),
                             c.nullable,
-                        DefaultLit(&c.default)
+                        DefaultLit(&c.default),
+                        c.hidden
                     ));
                 }
                 w.close_slice(st.extra_columns.is_empty());

@@ -237,12 +237,13 @@ pub fn to_link<S: Clone>(
                             ty: Some(Sp::new(ty.clone(), (w.span)(*span))),
                             nullable: None,
                             default: None,
+                            hidden: None,
                         }),
                         NodeKind::List(opts) => {
                             w.check_keys(
                                 opts,
                                 &format!("extra column `{}`", c.name),
-                                &["type", "nullable", "default"],
+                                &crate::parse::keys::names(crate::parse::keys::EXTRA_COLUMN),
                             );
                             let ty = w.string(opts, "type", "`type = \"integer\"`");
                             if find(opts, "type").is_none() {
@@ -278,6 +279,7 @@ pub fn to_link<S: Clone>(
                                 ty,
                                 nullable: w.flag(opts, "nullable"),
                                 default,
+                                hidden: w.flag(opts, "hidden"),
                             });
                         }
                         _ => w.wrong(

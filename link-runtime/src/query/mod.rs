@@ -43,7 +43,7 @@ use plan::{Hop, LevelId, Plan, Schema};
 use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
-pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested};
+pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested, Shape};
 pub use stream::GraphStream;
 
 /// The Query service.
@@ -129,8 +129,17 @@ impl Query {
         // (on another connection when the pool has one).
         let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
         let mut rows: Vec<Row<S>> = rows?.into_iter().map(|r| Row::new(root, r, None)).collect();
+        // Medusa gives `metadata` only when `skip` is given; a request
+        // using what Medusa lacks (a cursor, a count mode) gets it too.
+        let with_metadata = match req.shape {
+            Shape::Exact => plan.paged(),
+            Shape::Medusa => {
+                plan.skip.is_some()
+                    || (plan.paged() && (req.after.is_some() || req.count != Count::Exact))
+            }
+        };
         let count = async {
-            if !plan.paged() {
+            if !with_metadata {
                 return Ok(None);
             }
             Ok::<_, Error>(Some(self.count(&db, &plan, &resolved, req.count).await?))

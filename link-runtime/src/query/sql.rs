@@ -661,7 +661,7 @@ impl<'a> Writer<'a> {
         let d = self.d;
         let col = |s: &mut Sql| {
             s.column(a, &atom.col);
-            if d == Dialect::Postgres && atom.ty == ScalarType::Uuid {
+            if d == Dialect::Postgres && matches!(atom.ty, ScalarType::Uuid | ScalarType::Enum) {
                 s.push("::text");
             }
         };
