@@ -389,3 +389,29 @@ impl<S: Clone, F: Fn(Span) -> S> Walker<'_, S, F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    /// `hidden` on an extra column, as a flag, like in links.toml.
+    #[test]
+    fn an_extra_column_can_be_hidden() {
+        let nodes = parse_args(quote!(
+            left = "a.a",
+            right = "b.b",
+            extra_columns(note(type = "text", hidden), rank = "integer"),
+        ))
+        .unwrap();
+        let mut diags = Diagnostics::default();
+        let link = to_link(&nodes, (), &|_| (), &mut diags).link;
+        assert!(diags.is_empty());
+        let hidden: Vec<(&str, Option<bool>)> = link
+            .extra_columns
+            .iter()
+            .map(|c| (c.name.value.as_str(), c.hidden.as_ref().map(|h| h.value)))
+            .collect();
+        assert_eq!(hidden, [("note", Some(true)), ("rank", None)]);
+    }
+}

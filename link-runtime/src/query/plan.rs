@@ -223,10 +223,10 @@ fn within_module(r: &Relation) -> bool {
     same_module && !r.is_list && r.via == Via::ForeignKey
 }
 
-/// The Medusa shape's keys: every level reads its primary key, and both
-/// ends of each requested relation's join (the cart's `sales_channel_id`,
-/// a link row's keys), unless the field is hidden.
-fn medusa_keys(plan: &mut Plan) {
+/// The Medusa shape's keys: every record reads its primary key (a link
+/// row its two keys instead), and both ends of each requested relation's
+/// join (the cart's `sales_channel_id`), unless the field is hidden.
+fn medusa_keys(graph: &LinkGraph, plan: &mut Plan) {
     fn add(level: &mut Level, col: &str) {
         let shown = level.info.field(col).is_some_and(|f| !f.hidden);
         if shown && !level.scalars.iter().any(|s| s == col) {
@@ -234,8 +234,16 @@ fn medusa_keys(plan: &mut Plan) {
         }
     }
     for id in 0..plan.levels.len() {
-        let pk = plan.levels[id].info.pk.clone();
-        add(&mut plan.levels[id], &pk);
+        let keys: Vec<String> = match &plan.levels[id].info.entity {
+            EntityRef::Link { link } => graph
+                .link(link)
+                .map(|l| vec![l.left.key.to_string(), l.right.key.to_string()])
+                .unwrap_or_default(),
+            EntityRef::Model { .. } => vec![plan.levels[id].info.pk.clone()],
+        };
+        for k in &keys {
+            add(&mut plan.levels[id], k);
+        }
         let Some(edge) = plan.levels[id].edge.clone() else {
             continue;
         };
@@ -456,7 +464,7 @@ impl<'g> Schema<'g> {
             self.add_field(&mut plan, 0, f, f)?;
         }
         if req.shape == Shape::Medusa {
-            medusa_keys(&mut plan);
+            medusa_keys(self.graph, &mut plan);
         }
         let mut ids = filter::Ids::default();
         let root_info = plan.levels[0].info.clone();
