@@ -259,9 +259,7 @@ async fn the_fifteen_calls_answer_as_medusa_does() {
         };
         let want = expected(name, &answers);
         if got != want {
-            differ.push(format!(
-                "{name}:\n  ours:   {got}\n  medusa: {want}"
-            ));
+            differ.push(format!("{name}:\n  ours:   {got}\n  medusa: {want}"));
         }
     }
     oracle.drop().await;
@@ -345,7 +343,10 @@ async fn order_precision_and_metadata_follow_medusa() {
         Value::Array(r.data),
         json!([{"id": "prod_123", "title": "Shirt"}, {"id": "prod_456", "title": "Pants"}])
     );
-    let r = query.graph(paged(json!({"take": 2, "skip": 1}))).await.unwrap();
+    let r = query
+        .graph(paged(json!({"take": 2, "skip": 1})))
+        .await
+        .unwrap();
     let m = r.metadata.unwrap();
     assert_eq!((m.count, m.skip, m.take), (Some(3), 1, Some(2)));
     oracle.drop().await;

@@ -198,7 +198,10 @@ async fn the_medusa_shape_is_the_same_on_both_databases() {
         ])
     );
     let sc = &lite_answers[1][0];
-    assert_eq!(sc["carts"], json!([{"id": "cart_1", "sales_channel_id": "sc_123"}]));
+    assert_eq!(
+        sc["carts"],
+        json!([{"id": "cart_1", "sales_channel_id": "sc_123"}])
+    );
     let loc = &sc["stock_locations"][0];
     assert_eq!(loc["address"], Value::Null);
     assert!(loc.get("address_id").is_none(), "{loc}");
