@@ -1,4 +1,4 @@
-#[path = "../../examples/storefront/src/links.rs"]
+#[path = "../../tests/fixtures/seed/out/links.rs"]
 #[rustfmt::skip]
 mod links;
 

@@ -1,5 +1,5 @@
 //! `#[define_link]` compile-fail cases: each mistake gets a targeted error at
-//! the offending token (`tests/ui/*.stderr`).
+//! the offending token (`ui/*.stderr`).
 //!
 //! The cases read a copy of the seed fixture, not whatever links.toml lies
 //! above trybuild's build folder: they hold wherever `CARGO_TARGET_DIR`
@@ -7,16 +7,19 @@
 
 #[test]
 fn define_link_compile_fail() {
-    // trybuild builds the cases in `<target dir>/tests/trybuild/link-tests`,
+    // trybuild builds the cases in `<target dir>/tests/trybuild/link-ui-tests`,
     // where the macro's walk up from `CARGO_MANIFEST_DIR` finds this copy
     // first; errors name it relative to the crate (`links.toml:…`).
     let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("CARGO_TARGET_TMPDIR is <target dir>/tmp");
-    let project = target.join("tests/trybuild/link-tests");
+    let project = target.join("tests/trybuild/link-ui-tests");
     std::fs::create_dir_all(&project).expect("trybuild project folder");
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed/links.toml"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/seed/links.toml"
+        ),
         project.join("links.toml"),
     )
     .expect("copy the seed links.toml");
