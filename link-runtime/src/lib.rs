@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod path;
 pub mod query;
 pub mod sync;
+pub mod typed;
 pub mod value;
 pub mod workflow;
 
@@ -28,8 +29,12 @@ pub use link_macros::define_link;
 pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
-pub use query::{Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query};
+pub use query::{
+    Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query,
+    typed::{NestedList, Select},
+};
 pub use sync::{MigrateReport, SyncPlan, SyncReport};
+pub use typed::{AnyField, Field, Filter, Many, One};
 pub use value::{LinkValue, TypedLink};
 
 /// Timestamps of link rows and models.
@@ -55,6 +60,8 @@ pub mod __private {
     pub use crate::id::{Entity, Id};
     pub use crate::migrate::{MigrationSource, Migrations};
     pub use crate::path::{EntityPath, FieldPath, PathPrefix};
+    pub use crate::typed;
+    pub use crate::typed::{Cardinality, Many, One, QueryRoot, RelationPath};
     pub use crate::value::{LinkValue, TypedLink};
     pub use crate::{Date, DateTime};
 }

@@ -39,6 +39,11 @@ impl PathPrefix {
         PathPrefix(String::new())
     }
 
+    /// The dotted relation path (empty at the root).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The path of a field at this level.
     pub fn field(&self, name: &str) -> FieldPath {
         if self.0.is_empty() {

@@ -25,6 +25,7 @@ mod request;
 mod sql;
 mod stitch;
 mod stream;
+pub mod typed;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -104,6 +105,15 @@ impl Query {
             data,
             metadata: r.metadata,
         })
+    }
+
+    /// Runs a typed request and deserialises every row into its root's
+    /// generated entity struct.
+    pub async fn select<R: DeserializeOwned>(
+        &self,
+        req: typed::Select<R>,
+    ) -> Result<GraphResult<R>, Error> {
+        self.graph_as::<R>(req.into_graph()).await
     }
 
     async fn run<S: Sink + Send + Sync>(&self, req: &Graph) -> Result<GraphResult<S>, Error> {
