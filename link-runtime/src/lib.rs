@@ -25,12 +25,13 @@ pub use id::{Entity, Id};
 pub use input::{IntoLinkValues, MedusaLinks};
 pub use link::{Action, CascadeReport, Databases, Link, LinkEvent, LinkRow, ListFilter, Selection};
 #[cfg(feature = "macros")]
-pub use link_macros::define_link;
+pub use link_macros::{Select, define_link};
 pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
 pub use query::{
     Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query,
+    select::Selectable,
     typed::{NestedList, Select},
 };
 pub use sync::{MigrateReport, SyncPlan, SyncReport};
@@ -57,9 +58,12 @@ pub mod __private {
     pub use serde_json;
     pub use sqlx;
 
+    pub use crate::error::Error;
     pub use crate::id::{Entity, Id};
     pub use crate::migrate::{MigrationSource, Migrations};
     pub use crate::path::{EntityPath, FieldPath, PathPrefix};
+    pub use crate::query::select;
+    pub use crate::query::select::Selectable;
     pub use crate::typed;
     pub use crate::typed::{Cardinality, Many, One, QueryRoot, RelationPath};
     pub use crate::value::{LinkValue, TypedLink};

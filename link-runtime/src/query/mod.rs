@@ -22,6 +22,7 @@ mod cursor;
 mod filter;
 mod plan;
 mod request;
+pub mod select;
 mod sql;
 mod stitch;
 mod stream;
@@ -114,6 +115,28 @@ impl Query {
         req: typed::Select<R>,
     ) -> Result<GraphResult<R>, Error> {
         self.graph_as::<R>(req.into_graph()).await
+    }
+
+    /// Runs a typed request for the derived selection `T`: the request's
+    /// fields are `T`'s (fields given to `req` are replaced), and each row
+    /// is decoded into a `T` straight from the fetched values.
+    pub async fn fetch<T: select::Selectable>(
+        &self,
+        req: typed::Select<T::Root>,
+    ) -> Result<GraphResult<T>, Error> {
+        let mut graph = req.into_graph();
+        graph.fields.clear();
+        T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
+        let r = self.run::<select::Raw>(&graph).await?;
+        let data = r
+            .data
+            .into_iter()
+            .map(select::decode::<T>)
+            .collect::<Result<_, _>>()?;
+        Ok(GraphResult {
+            data,
+            metadata: r.metadata,
+        })
     }
 
     async fn run<S: Sink + Send + Sync>(&self, req: &Graph) -> Result<GraphResult<S>, Error> {
