@@ -156,35 +156,48 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
     }
     let entity = entity.expect("checked above");
     let ident = &item.ident;
-    let requests = members.iter().map(|m| {
+    let types = members.iter().map(|m| {
+        let ty = m.ty;
+        quote_spanned! {m.span=> __rt::select::MemberFns<#ty>, }
+    });
+    let checks = members.iter().map(|m| {
         let method = syn::Ident::new_raw_or_plain(&m.name, m.span);
         let ty = m.ty;
-        let name = &m.name;
         quote_spanned! {m.span=>
-            __rt::select::request::<_, _, #ty>(<#entity>::#method, prefix, #name, out);
+            __rt::select::member::<_, _, #ty>(<#entity>::#method),
         }
     });
-    let takes = members.iter().map(|m| {
-        let method = syn::Ident::new_raw_or_plain(&m.name, m.span);
-        let ty = m.ty;
+    let requests = members.iter().enumerate().map(|(i, m)| {
+        let i = syn::Index::from(i);
+        let name = &m.name;
+        quote! { (m.#i.request)(prefix, #name, out); }
+    });
+    let takes = members.iter().enumerate().map(|(i, m)| {
+        let i = syn::Index::from(i);
         let name = &m.name;
         let field = m.ident;
-        quote_spanned! {m.span=>
-            #field: __rt::select::take::<_, _, #ty>(<#entity>::#method, cells, #name)?,
-        }
+        quote! { #field: (m.#i.take)(cells, #name)?, }
     });
     Ok(quote! {
         const _: () = {
             use ::link_runtime::__private as __rt;
 
+            /// Each member's path method and type, checked here once.
+            #[allow(clippy::type_complexity)]
+            fn members() -> (#(#types)*) {
+                (#(#checks)*)
+            }
+
             impl __rt::Selectable for #ident {
                 type Root = <#entity as __rt::EntityPath>::Output;
 
                 fn request(prefix: &__rt::PathPrefix, out: &mut ::std::vec::Vec<::std::string::String>) {
+                    let m = members();
                     #(#requests)*
                 }
 
                 fn decode(cells: &mut __rt::select::Cells) -> ::std::result::Result<Self, __rt::Error> {
+                    let m = members();
                     ::std::result::Result::Ok(Self {
                         #(#takes)*
                     })

@@ -148,24 +148,23 @@ where
     }
 }
 
-/// Adds member `name` of a selection (the derive's expansion): `path` is the
-/// generated path method that names it, `F` the struct member's type.
-pub fn request<P, M: Member<F>, F>(
-    _path: impl FnOnce(&P) -> M,
-    prefix: &PathPrefix,
-    name: &str,
-    out: &mut Vec<String>,
-) {
-    M::request(prefix, name, out);
+/// What a selection does with one member of type `F`: add its fields to the
+/// request and take its value from a row.
+pub struct MemberFns<F> {
+    /// Adds the field paths of member `name` under `prefix`.
+    pub request: fn(&PathPrefix, &str, &mut Vec<String>),
+    /// The value of member `name` of the row in `cells`.
+    pub take: fn(&mut Cells, &str) -> Result<F, Error>,
 }
 
-/// Takes member `name` of a selection from a row (the derive's expansion).
-pub fn take<P, M: Member<F>, F>(
-    _path: impl FnOnce(&P) -> M,
-    cells: &mut Cells,
-    name: &str,
-) -> Result<F, Error> {
-    M::take(cells, name)
+/// The [`MemberFns`] of a member of type `F` that `path` (the generated
+/// path method naming it) selects: the one place the derive's expansion
+/// checks a member, so each mistake is reported once, at the member.
+pub fn member<P, M: Member<F>, F>(_path: impl FnOnce(&P) -> M) -> MemberFns<F> {
+    MemberFns {
+        request: M::request,
+        take: M::take,
+    }
 }
 
 /// A Rust type that holds the values of a column of Rust type `T`.
