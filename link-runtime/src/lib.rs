@@ -6,6 +6,8 @@
 //! - [`migrate`]: the generated migrations through sqlx's `Migrator`;
 //! - [`sync`]: `migrate`, `status` and `sync-links` on a live database.
 
+#![deny(missing_docs)]
+
 pub mod db;
 pub mod error;
 pub mod id;

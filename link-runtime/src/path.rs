@@ -7,6 +7,7 @@ use std::fmt;
 pub struct FieldPath(String);
 
 impl FieldPath {
+    /// The dotted path, e.g. `sales_channels.name`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -35,6 +36,7 @@ impl AsRef<str> for FieldPath {
 pub struct PathPrefix(String);
 
 impl PathPrefix {
+    /// The root level (no relation).
     pub fn root() -> Self {
         PathPrefix(String::new())
     }

@@ -56,9 +56,13 @@ const INTERNAL_TABLES: [&str; 3] = [TRACKING_TABLE, MEDUSA_TRACKING_TABLE, "_sql
 /// and aliases of both sides.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Descriptor {
+    /// Module of the left side.
     pub from_module: String,
+    /// Alias of the left side (its model, unless aliased).
     pub from_model: String,
+    /// Module of the right side.
     pub to_module: String,
+    /// Alias of the right side (its model, unless aliased).
     pub to_model: String,
 }
 
@@ -109,18 +113,23 @@ impl fmt::Display for Descriptor {
 /// A link table the graph wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WantedTable {
+    /// Its columns, indexes and constraints.
     pub state: TableState,
+    /// The link it belongs to, as Medusa's `link_module_migrations` records it.
     pub descriptor: Descriptor,
 }
 
 /// The link tables a graph wants, and the module tables never to touch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The link tables, one per stored link.
     pub tables: Vec<WantedTable>,
+    /// Tables of the modules' own models, which sync never touches.
     pub module_tables: Vec<String>,
 }
 
 impl Target {
+    /// The target of `graph`.
     pub fn of(graph: &LinkGraph) -> Target {
         let tables = graph
             .stored_links()
@@ -450,6 +459,7 @@ pub struct MigrationStatus {
     pub tracked: bool,
     /// `(version, description)`, applied successfully and known.
     pub applied: Vec<(i64, String)>,
+    /// `(version, description)` known and not applied yet.
     pub pending: Vec<(i64, String)>,
     /// Applied, but the file's checksum differs from the recorded one.
     pub changed: Vec<ChangedMigration>,
@@ -462,7 +472,9 @@ pub struct MigrationStatus {
 /// An applied migration whose file changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedMigration {
+    /// Its version.
     pub version: i64,
+    /// Its description.
     pub description: String,
     /// Hex SHA-384 recorded when it was applied.
     pub recorded: String,
@@ -512,6 +524,7 @@ impl MigrationStatus {
         (!out.is_empty()).then(|| out.join("\n"))
     }
 
+    /// Appends the status's lines to `out`.
     pub fn render(&self, out: &mut String) {
         if !self.configured {
             let recorded = self.unknown.len() + self.failed.len();
@@ -651,13 +664,21 @@ async fn migration_status(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drift {
     /// The graph's table does not exist (sync-links renames `renamed_from` to it, if set).
-    Missing { renamed_from: Option<String> },
+    Missing {
+        /// An extra table holding this link's rows under an older name.
+        renamed_from: Option<String>,
+    },
     /// The table exists but differs; one line per difference.
-    Differs { problems: Vec<String> },
+    Differs {
+        /// What differs, one line each.
+        problems: Vec<String>,
+    },
     /// A link table no link of the graph wants (sync-links renames it to
     /// `renamed_to`, if set).
     Extra {
+        /// Rows the table holds.
         rows: u64,
+        /// The graph's table it holds the rows of, under an older name.
         renamed_to: Option<String>,
     },
     /// A `link_module_migrations` row of a table that does not exist.
@@ -667,6 +688,7 @@ pub enum Drift {
 /// One link table of the graph or of the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableStatus {
+    /// The table's name.
     pub table: String,
     /// `module.alias <> module.alias`, or the key columns of an untracked extra table.
     pub link: String,
@@ -677,7 +699,9 @@ pub struct TableStatus {
 /// What [`status`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
+    /// The dialect of the database.
     pub dialect: Dialect,
+    /// The state of the migrations.
     pub migrations: MigrationStatus,
     /// The graph's tables in declaration order, then extra tables and stale
     /// tracking rows by name.
@@ -687,6 +711,7 @@ pub struct Status {
 }
 
 impl Status {
+    /// The link tables that differ from the graph.
     pub fn drift(&self) -> impl Iterator<Item = &TableStatus> {
         self.tables.iter().filter(|t| t.drift.is_some())
     }
@@ -696,6 +721,7 @@ impl Status {
         self.models.iter().filter(|m| !m.problems.is_empty())
     }
 
+    /// Whether the database is what the graph wants (migrations, link and module tables).
     pub fn in_sync(&self) -> bool {
         self.drift().next().is_none()
             && self.migrations.is_ok()
@@ -707,6 +733,7 @@ impl Status {
         if self.in_sync() { 0 } else { 1 }
     }
 
+    /// The status as `cargo links db status` prints it.
     pub fn render(&self) -> String {
         let mut out = format!("status ({})\n", self.dialect.name());
         self.migrations.render(&mut out);
@@ -860,14 +887,20 @@ pub async fn status(db: &Db, graph: &LinkGraph, migrations: &Migrations) -> Resu
 /// Kinds of sync actions, in the order they are shown and run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ActionKind {
+    /// Creates a missing table.
     Create,
+    /// Alters a table that differs.
     Update,
+    /// Renames a table to the graph's name.
     Rename,
+    /// Leaves a table as it is.
     Noop,
+    /// Drops a table no link wants (destructive).
     Delete,
 }
 
 impl ActionKind {
+    /// Every kind, in order.
     pub const ALL: [ActionKind; 5] = [
         ActionKind::Create,
         ActionKind::Update,
@@ -876,6 +909,7 @@ impl ActionKind {
         ActionKind::Delete,
     ];
 
+    /// The kind as shown, e.g. `create`.
     pub const fn name(self) -> &'static str {
         match self {
             ActionKind::Create => "create",
@@ -893,6 +927,7 @@ pub struct Step {
     /// One line; destructive steps start with `DESTRUCTIVE:` and say how many
     /// rows they touch.
     pub summary: String,
+    /// The statement.
     pub sql: String,
     /// Drops a table or column, narrows a type or sets NOT NULL on a column
     /// holding NULLs: runs only with `allow_destructive`.
@@ -902,12 +937,15 @@ pub struct Step {
 /// What sync-links does to one link table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
+    /// What is done.
     pub kind: ActionKind,
+    /// The table (its name after the action).
     pub table: String,
     /// `module.alias <> module.alias` (or the keys of an untracked table).
     pub link: String,
     /// For a rename: the table's current name.
     pub from: Option<String>,
+    /// The steps, in order.
     pub steps: Vec<Step>,
 }
 
@@ -924,7 +962,9 @@ impl Action {
 /// The actions that bring the link tables in line with a graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncPlan {
+    /// The dialect planned for.
     pub dialect: Dialect,
+    /// The tables the graph wants.
     pub target: Target,
     /// Grouped by kind ([`ActionKind::ALL`] order), graph order within a kind.
     pub actions: Vec<Action>,
@@ -1733,6 +1773,7 @@ pub struct SyncReport {
     /// The plan executed: the given one, or a new one when the database had
     /// changed by the time the lock was taken.
     pub plan: SyncPlan,
+    /// Whether the plan was made again under the lock.
     pub replanned: bool,
     /// `(action kind, table, step summary)` of every step that ran.
     pub applied: Vec<(ActionKind, String, String)>,
@@ -1741,6 +1782,7 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
+    /// What the run did, in short.
     pub fn outcome(&self) -> Outcome {
         if !self.skipped.is_empty() {
             Outcome::SkippedDestructive
@@ -1751,6 +1793,7 @@ impl SyncReport {
         }
     }
 
+    /// The report as `cargo links db sync-links` prints it.
     pub fn render(&self) -> String {
         let mut out = String::new();
         if self.replanned {
@@ -1868,13 +1911,16 @@ pub async fn sync_links(
 /// What [`migrate()`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrateReport {
+    /// The dialect of the database.
     pub dialect: Dialect,
     /// `(version, description)` applied by this run.
     pub applied_now: Vec<(i64, String)>,
+    /// The state of the migrations after the run.
     pub status: MigrationStatus,
 }
 
 impl MigrateReport {
+    /// The report as `cargo links db migrate` prints it.
     pub fn render(&self) -> String {
         let mut out = format!("migrate ({})\n", self.dialect.name());
         for (v, d) in &self.applied_now {
