@@ -8,6 +8,8 @@
 //! and runs each query the seed document shows, then reads channels and
 //! orders through derived selections ([`selections`]).
 
+#![deny(missing_docs)]
+
 pub mod app;
 #[rustfmt::skip]
 pub mod links;

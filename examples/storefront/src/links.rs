@@ -569,7 +569,9 @@ pub mod values {
     /// A `publishable_api_key_sales_channel` link: `api_key.api_key` (publishable_key_id) <> `sales_channel.sales_channel` (sales_channel_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct PublishableApiKeySalesChannel {
+        /// The `api_key.api_key` record.
         pub publishable_key_id: ApiKeyId,
+        /// The `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
     }
 
@@ -601,11 +603,17 @@ pub mod values {
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct PublishableApiKeySalesChannelRecord {
+        /// Column `publishable_key_id`: the `api_key.api_key` record.
         pub publishable_key_id: ApiKeyId,
+        /// Column `sales_channel_id`: the `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// Column `id`: the link row's id.
         pub id: ::std::string::String,
+        /// Column `created_at`: when the pair was first linked.
         pub created_at: __rt::DateTime,
+        /// Column `updated_at`: the last write of the row.
         pub updated_at: __rt::DateTime,
+        /// Column `deleted_at`: when the pair was dismissed or deleted, if it was.
         pub deleted_at: Option<__rt::DateTime>,
     }
 
@@ -643,7 +651,9 @@ pub mod values {
     /// A `product_sales_channel` link: `product.product` (product_id) <> `sales_channel.sales_channel` (sales_channel_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProductSalesChannel {
+        /// The `product.product` record.
         pub product_id: ProductId,
+        /// The `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
     }
 
@@ -675,11 +685,17 @@ pub mod values {
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct ProductSalesChannelRecord {
+        /// Column `product_id`: the `product.product` record.
         pub product_id: ProductId,
+        /// Column `sales_channel_id`: the `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// Column `id`: the link row's id.
         pub id: ::std::string::String,
+        /// Column `created_at`: when the pair was first linked.
         pub created_at: __rt::DateTime,
+        /// Column `updated_at`: the last write of the row.
         pub updated_at: __rt::DateTime,
+        /// Column `deleted_at`: when the pair was dismissed or deleted, if it was.
         pub deleted_at: Option<__rt::DateTime>,
     }
 
@@ -717,7 +733,9 @@ pub mod values {
     /// A `sales_channel_stock_location` link: `sales_channel.sales_channel` (sales_channel_id) <> `stock_location.stock_location` (stock_location_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesChannelStockLocation {
+        /// The `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// The `stock_location.stock_location` record.
         pub stock_location_id: StockLocationId,
     }
 
@@ -749,11 +767,17 @@ pub mod values {
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannelStockLocationRecord {
+        /// Column `sales_channel_id`: the `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// Column `stock_location_id`: the `stock_location.stock_location` record.
         pub stock_location_id: StockLocationId,
+        /// Column `id`: the link row's id.
         pub id: ::std::string::String,
+        /// Column `created_at`: when the pair was first linked.
         pub created_at: __rt::DateTime,
+        /// Column `updated_at`: the last write of the row.
         pub updated_at: __rt::DateTime,
+        /// Column `deleted_at`: when the pair was dismissed or deleted, if it was.
         pub deleted_at: Option<__rt::DateTime>,
     }
 
