@@ -14,6 +14,7 @@ pub mod json_schema;
 pub mod migrations;
 pub mod names;
 pub mod parse;
+pub mod select;
 /// The link-table schema as a value (in `link-model`, shared with the runtime).
 pub use link_model::schema;
 pub mod validate;

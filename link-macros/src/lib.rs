@@ -1,6 +1,7 @@
 //! `#[define_link]`: links declared in Rust, with the same output as
-//! `links.toml`. All logic lives in `link_codegen::expand`; this crate only
-//! hands it the tokens.
+//! `links.toml`; `#[derive(Select)]`: typed selections checked against the
+//! generated paths. All logic lives in `link_codegen::expand` and
+//! `link_codegen::select`; this crate only hands them the tokens.
 //!
 //! ```ignore
 //! #[link_macros::define_link(
@@ -19,4 +20,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
     link_codegen::expand::define_link(args.into(), item.into()).into()
+}
+
+/// Derives `link_runtime::Selectable` for a struct whose fields select the
+/// fields and relations of an entity: `#[select(entity = links::paths::X)]`
+/// on the struct, `#[select(field = "name")]` on a member to rename it.
+#[proc_macro_derive(Select, attributes(select))]
+pub fn derive_select(item: TokenStream) -> TokenStream {
+    link_codegen::select::derive_select(item.into()).into()
 }

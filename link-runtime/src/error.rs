@@ -5,74 +5,141 @@ use crate::db::DbError;
 /// Every error of the Link and Query services.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A module name the graph does not have.
     #[error("unknown module `{module}`; expected one of {expected}")]
-    UnknownModule { module: String, expected: String },
-
-    #[error("unknown link `{link}`; expected one of {expected}")]
-    UnknownLink { link: String, expected: String },
-
-    #[error("no stored link between `{left}` and `{right}`{hint}")]
-    NoLinkBetween {
-        left: String,
-        right: String,
-        hint: String,
-    },
-
-    #[error("{model} has no linkable key `{key}`; expected {expected}")]
-    UnknownKey {
-        model: String,
-        key: String,
+    UnknownModule {
+        /// The name given.
+        module: String,
+        /// The modules of the graph.
         expected: String,
     },
 
+    /// A link name the graph does not have.
+    #[error("unknown link `{link}`; expected one of {expected}")]
+    UnknownLink {
+        /// The name given.
+        link: String,
+        /// The links of the graph.
+        expected: String,
+    },
+
+    /// Two sides that no stored link joins.
+    #[error("no stored link between `{left}` and `{right}`{hint}")]
+    NoLinkBetween {
+        /// The first side as given.
+        left: String,
+        /// The second side as given.
+        right: String,
+        /// What would be right (a close link, the sides of read-only links).
+        hint: String,
+    },
+
+    /// A key that is not one of the model's linkable keys.
+    #[error("{model} has no linkable key `{key}`; expected {expected}")]
+    UnknownKey {
+        /// The model.
+        model: String,
+        /// The key given.
+        key: String,
+        /// The model's linkable keys.
+        expected: String,
+    },
+
+    /// A side of a link value without its key.
     #[error("missing key for `{module}`: expected `{expected}`")]
-    MissingKey { module: String, expected: String },
+    MissingKey {
+        /// The side's module.
+        module: String,
+        /// The key it needs.
+        expected: String,
+    },
 
+    /// A value of the wrong shape (a link value, or a row that does not
+    /// decode into the requested type).
     #[error("invalid link value: {message}")]
-    InvalidValue { message: String },
+    InvalidValue {
+        /// What is wrong.
+        message: String,
+    },
 
+    /// An extra-column value the column does not take.
     #[error("extra column `{column}` of link `{link}` {problem}")]
     InvalidColumn {
+        /// The link.
         link: String,
+        /// The column.
         column: String,
+        /// What is wrong with the value.
         problem: String,
     },
 
+    /// A create that would break the link's cardinality.
     #[error("{0}")]
     Cardinality(Box<CardinalityViolation>),
 
+    /// A query entity the graph does not have.
     #[error("unknown entity `{entity}`; expected one of {expected}")]
-    UnknownEntity { entity: String, expected: String },
+    UnknownEntity {
+        /// The name given.
+        entity: String,
+        /// The models and stored links of the graph.
+        expected: String,
+    },
 
+    /// A field path with a name its entity does not have.
     #[error(
         "`{entity}` has no field or relation `{name}` (in `{path}`); expected one of {expected}"
     )]
     UnknownField {
+        /// The entity at that level of the path.
         entity: String,
+        /// The unknown name.
         name: String,
+        /// The whole path given.
         path: String,
+        /// The entity's fields and relations.
         expected: String,
     },
 
+    /// A filter with a wrong operator, value or shape.
     #[error("invalid filter at `{path}`: {message}")]
-    InvalidFilter { path: String, message: String },
+    InvalidFilter {
+        /// Where in the filter.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
 
+    /// A graph request of the wrong shape.
     #[error("invalid graph request: {message}")]
-    InvalidRequest { message: String },
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+    },
 
+    /// Pagination or order arguments that cannot be used.
     #[error("invalid pagination: {message}")]
-    InvalidPagination { message: String },
+    InvalidPagination {
+        /// What is wrong.
+        message: String,
+    },
 
+    /// A data source of the graph without a database.
     #[error("the {dialect} database `{data_source}` is not configured; configured: {configured}")]
     UnknownDataSource {
+        /// The data source the graph names.
         data_source: String,
+        /// The dialect of the databases given.
         dialect: String,
+        /// The data sources that have a database.
         configured: String,
     },
 
+    /// A migration that failed (the driver's message).
     #[error("migration failed: {0}")]
     Migrate(String),
 
+    /// A database error.
     #[error("database error: {0}")]
     Database(#[from] DbError),
 
@@ -146,10 +213,13 @@ pub enum Error {
     "cannot link {this}: `{link}` allows one {side_model} per {other_model}, and {existing} is already linked (link {existing_id})"
 )]
 pub struct CardinalityViolation {
+    /// The link.
     pub link: String,
     /// The pair that was refused, e.g. `brand b2 to product p1`.
     pub this: String,
+    /// The model of which one record is allowed.
     pub side_model: String,
+    /// The model each of whose records takes at most one partner.
     pub other_model: String,
     /// The partner already linked.
     pub existing: String,

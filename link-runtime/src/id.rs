@@ -23,6 +23,7 @@ pub struct Id<M> {
 }
 
 impl<M> Id<M> {
+    /// The id `value`.
     pub fn new(value: impl Into<String>) -> Self {
         Id {
             value: value.into(),
@@ -30,10 +31,12 @@ impl<M> Id<M> {
         }
     }
 
+    /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.value
     }
 
+    /// The id as an owned `String`.
     pub fn into_string(self) -> String {
         self.value
     }

@@ -6,6 +6,8 @@
 //! - [`migrate`]: the generated migrations through sqlx's `Migrator`;
 //! - [`sync`]: `migrate`, `status` and `sync-links` on a live database.
 
+#![deny(missing_docs)]
+
 pub mod db;
 pub mod error;
 pub mod id;
@@ -15,6 +17,7 @@ pub mod migrate;
 pub mod path;
 pub mod query;
 pub mod sync;
+pub mod typed;
 pub mod value;
 pub mod workflow;
 
@@ -24,12 +27,17 @@ pub use id::{Entity, Id};
 pub use input::{IntoLinkValues, MedusaLinks};
 pub use link::{Action, CascadeReport, Databases, Link, LinkEvent, LinkRow, ListFilter, Selection};
 #[cfg(feature = "macros")]
-pub use link_macros::define_link;
+pub use link_macros::{Select, define_link};
 pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
-pub use query::{Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query, Shape};
+pub use query::{
+    Count, Dir, Graph, GraphResult, GraphStream, Metadata, Nested, Query, Shape,
+    select::Selectable,
+    typed::{NestedList, Select},
+};
 pub use sync::{MigrateReport, SyncPlan, SyncReport};
+pub use typed::{AnyField, Field, Filter, Many, One};
 pub use value::{LinkValue, TypedLink};
 
 /// Timestamps of link rows and models.
@@ -52,9 +60,14 @@ pub mod __private {
     pub use serde_json;
     pub use sqlx;
 
+    pub use crate::error::Error;
     pub use crate::id::{Entity, Id};
     pub use crate::migrate::{MigrationSource, Migrations};
     pub use crate::path::{EntityPath, FieldPath, PathPrefix};
+    pub use crate::query::select;
+    pub use crate::query::select::Selectable;
+    pub use crate::typed;
+    pub use crate::typed::{Cardinality, Many, One, QueryRoot, RelationPath};
     pub use crate::value::{LinkValue, TypedLink};
     pub use crate::{Date, DateTime};
 }

@@ -15,19 +15,25 @@ pub const TRACKING_TABLE: &str = "_link_migrations";
 /// One generated migration file, embedded by the generated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationSource {
+    /// Version, ascending from 1.
     pub version: i64,
+    /// What the migration does (its file name without version).
     pub description: &'static str,
+    /// The SQL it runs.
     pub sql: &'static str,
 }
 
 /// The migrations of both dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Migrations {
+    /// The SQLite migrations, in order.
     pub sqlite: &'static [MigrationSource],
+    /// The Postgres migrations, in order.
     pub postgres: &'static [MigrationSource],
 }
 
 impl Migrations {
+    /// The migrations of dialect `d`.
     pub fn for_dialect(&self, d: Dialect) -> &'static [MigrationSource] {
         match d {
             Dialect::Sqlite => self.sqlite,

@@ -7,6 +7,7 @@ use std::fmt;
 pub struct FieldPath(String);
 
 impl FieldPath {
+    /// The dotted path, e.g. `sales_channels.name`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -35,8 +36,14 @@ impl AsRef<str> for FieldPath {
 pub struct PathPrefix(String);
 
 impl PathPrefix {
+    /// The root level (no relation).
     pub fn root() -> Self {
         PathPrefix(String::new())
+    }
+
+    /// The dotted relation path (empty at the root).
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// The path of a field at this level.

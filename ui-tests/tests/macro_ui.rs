@@ -1,5 +1,9 @@
-//! `#[define_link]` compile-fail cases: each mistake gets a targeted error at
-//! the offending token (`ui/*.stderr`).
+//! Compile-fail cases: each mistake gets a targeted error at the offending
+//! token (`ui/*.stderr`): `#[define_link]`, typed ids, rooted paths and
+//! typed filters (`wrong_root_path`), and `#[derive(Select)]` (`select_*`:
+//! unknown field or relation, `Vec`/`Option` against the relation's
+//! cardinality, a nullable column without `Option`, wrong scalar and id
+//! types, a nested selection of another entity, the macro's own checks).
 //!
 //! The cases read a copy of the seed fixture, not whatever links.toml lies
 //! above trybuild's build folder: they hold wherever `CARGO_TARGET_DIR`

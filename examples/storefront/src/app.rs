@@ -3,12 +3,13 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use link_runtime::{Databases, Db, Error, Graph, Link, Query};
+use link_runtime::{Databases, Db, Dir, Error, Graph, Link, NestedList, Query, Select};
 use serde_json::json;
 
 use crate::links::{self, ApiKeyId, OrderId, ProductId, SalesChannelId, StockLocationId};
 use crate::modules;
 use crate::order_fulfillment_location::OrderFulfillmentLocation;
+use crate::selections::{ChannelCard, OrderFulfillment};
 
 /// The seed document's queries: entity and fields.
 pub const QUERIES: [(&str, &[&str]); 5] = [
@@ -152,5 +153,56 @@ pub async fn run_on(db: Db) -> Result<String, Error> {
         serde_json::to_string_pretty(&result.data).expect("JSON values serialise")
     )
     .unwrap();
+
+    // 7. Typed reads: derived selections, decoded straight into structs.
+    let p = links::paths::SalesChannel::root();
+    let cards = query
+        .fetch::<ChannelCard>(
+            Select::new()
+                .filter(p.is_disabled().eq(false))
+                .order_by(p.name(), Dir::Asc)
+                .nested(
+                    p.products(),
+                    NestedList::new().order_by(links::paths::Product::root().title(), Dir::Asc),
+                ),
+        )
+        .await?;
+    writeln!(
+        out,
+        "\n## query.fetch::<ChannelCard>(enabled channels by name)"
+    )
+    .unwrap();
+    for c in &cards.data {
+        let products: Vec<&str> = c.products.iter().map(|p| p.title.as_str()).collect();
+        let locations: Vec<&str> = c.stock_locations.iter().map(|l| l.name.as_str()).collect();
+        writeln!(
+            out,
+            "{} {:?} ({}): products {products:?}, ships from {locations:?}",
+            c.id,
+            c.name,
+            c.description.as_deref().unwrap_or("no description"),
+        )
+        .unwrap();
+    }
+    let o = links::paths::Order::root();
+    let orders = query
+        .fetch::<OrderFulfillment>(Select::new().order_by(o.id(), Dir::Asc))
+        .await?;
+    writeln!(out, "\n## query.fetch::<OrderFulfillment>()").unwrap();
+    for order in &orders.data {
+        match &order.fulfillment_location_link {
+            Some(f) => writeln!(
+                out,
+                "{}: fulfilled from {} (priority {})",
+                order.id,
+                f.fulfillment_location
+                    .as_ref()
+                    .map_or("an unknown location", |l| l.name.as_str()),
+                f.priority
+            ),
+            None => writeln!(out, "{}: no fulfillment location", order.id),
+        }
+        .unwrap();
+    }
     Ok(out)
 }

@@ -5,12 +5,16 @@
 //! `cargo run -p storefront` applies the module and link migrations to an
 //! embedded SQLite file (or `--database-url postgres://…`), seeds the seed
 //! document's records, creates its three stored links through the typed API
-//! and runs each query the seed document shows.
+//! and runs each query the seed document shows, then reads channels and
+//! orders through derived selections ([`selections`]).
+
+#![deny(missing_docs)]
 
 pub mod app;
 #[rustfmt::skip]
 pub mod links;
 pub mod modules;
+pub mod selections;
 
 /// The generated per-module link docs; their examples compile as doctests.
 pub mod docs {

@@ -45,30 +45,43 @@ pub mod entities {
     )]
     #[serde(crate = "__rt::serde")]
     pub struct ApiKey {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::ApiKeyId>,
+        /// Column `token` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub token: Option<::std::string::String>,
+        /// Column `salt` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub salt: Option<::std::string::String>,
+        /// Column `redacted` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub redacted: Option<::std::string::String>,
+        /// Column `title` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub title: Option<::std::string::String>,
+        /// Column `type` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub r#type: Option<::std::string::String>,
+        /// Column `last_used_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub last_used_at: Option<__rt::DateTime>,
+        /// Column `created_by` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_by: Option<::std::string::String>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `revoked_by` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub revoked_by: Option<::std::string::String>,
+        /// Column `revoked_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub revoked_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
         /// `sales_channels` (through the link table, link `publishable_api_key_sales_channel`).
@@ -84,26 +97,38 @@ pub mod entities {
         const NAME: &'static str = "api_key";
     }
 
+    impl __rt::QueryRoot for ApiKey {
+        const ENTITY: &'static str = "api_key";
+    }
+
     /// `sales_channel.sales_channel` (table `sales_channel`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannel {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::SalesChannelId>,
+        /// Column `name` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub name: Option<::std::string::String>,
+        /// Column `description` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<::std::string::String>,
+        /// Column `is_disabled` (`boolean`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub is_disabled: Option<bool>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
         /// `publishable_api_keys` (through the link table, link `publishable_api_key_sales_channel`).
@@ -137,38 +162,56 @@ pub mod entities {
         const NAME: &'static str = "sales_channel";
     }
 
+    impl __rt::QueryRoot for SalesChannel {
+        const ENTITY: &'static str = "sales_channel";
+    }
+
     /// `cart.cart` (table `cart`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct Cart {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::CartId>,
+        /// Column `region_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub region_id: Option<::std::string::String>,
+        /// Column `customer_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub customer_id: Option<::std::string::String>,
+        /// Column `sales_channel_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel_id: Option<::std::string::String>,
+        /// Column `email` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<::std::string::String>,
+        /// Column `currency_code` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub currency_code: Option<::std::string::String>,
+        /// Column `shipping_address_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub shipping_address_id: Option<::std::string::String>,
+        /// Column `billing_address_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub billing_address_id: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `completed_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub completed_at: Option<__rt::DateTime>,
+        /// Column `locale` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<::std::string::String>,
         /// `sales_channel` (read-only link, link `cart_sales_channel`).
@@ -181,50 +224,74 @@ pub mod entities {
         const NAME: &'static str = "cart";
     }
 
+    impl __rt::QueryRoot for Cart {
+        const ENTITY: &'static str = "cart";
+    }
+
     /// `order.order` (table `order`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct Order {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::OrderId>,
+        /// Column `region_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub region_id: Option<::std::string::String>,
+        /// Column `display_id` (`integer`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub display_id: Option<i32>,
+        /// Column `customer_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub customer_id: Option<::std::string::String>,
+        /// Column `version` (`integer`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub version: Option<i32>,
+        /// Column `sales_channel_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel_id: Option<::std::string::String>,
+        /// Column `status` (`enum`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub status: Option<::std::string::String>,
+        /// Column `is_draft_order` (`boolean`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub is_draft_order: Option<bool>,
+        /// Column `email` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub email: Option<::std::string::String>,
+        /// Column `currency_code` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub currency_code: Option<::std::string::String>,
+        /// Column `shipping_address_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub shipping_address_id: Option<::std::string::String>,
+        /// Column `billing_address_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub billing_address_id: Option<::std::string::String>,
+        /// Column `no_notification` (`boolean`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub no_notification: Option<bool>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `canceled_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub canceled_at: Option<__rt::DateTime>,
+        /// Column `custom_display_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub custom_display_id: Option<::std::string::String>,
+        /// Column `locale` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<::std::string::String>,
         /// `sales_channel` (read-only link, link `order_sales_channel`).
@@ -243,58 +310,86 @@ pub mod entities {
         const NAME: &'static str = "order";
     }
 
+    impl __rt::QueryRoot for Order {
+        const ENTITY: &'static str = "order";
+    }
+
     /// `product.product` (table `product`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct Product {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::ProductId>,
+        /// Column `title` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub title: Option<::std::string::String>,
+        /// Column `handle` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub handle: Option<::std::string::String>,
+        /// Column `subtitle` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub subtitle: Option<::std::string::String>,
+        /// Column `description` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<::std::string::String>,
+        /// Column `is_giftcard` (`boolean`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub is_giftcard: Option<bool>,
+        /// Column `status` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub status: Option<::std::string::String>,
+        /// Column `thumbnail` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub thumbnail: Option<::std::string::String>,
+        /// Column `weight` (`float`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weight: Option<f32>,
+        /// Column `length` (`float`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub length: Option<f32>,
+        /// Column `height` (`float`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub height: Option<f32>,
+        /// Column `width` (`float`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub width: Option<f32>,
+        /// Column `origin_country` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub origin_country: Option<::std::string::String>,
+        /// Column `hs_code` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub hs_code: Option<::std::string::String>,
+        /// Column `mid_code` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub mid_code: Option<::std::string::String>,
+        /// Column `material` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub material: Option<::std::string::String>,
+        /// Column `collection_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub collection_id: Option<::std::string::String>,
+        /// Column `type_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub type_id: Option<::std::string::String>,
+        /// Column `discountable` (`boolean`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub discountable: Option<bool>,
+        /// Column `external_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub external_id: Option<::std::string::String>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
         /// `collection` (read-only link, link `product_collection`).
@@ -316,26 +411,38 @@ pub mod entities {
         const NAME: &'static str = "product";
     }
 
+    impl __rt::QueryRoot for Product {
+        const ENTITY: &'static str = "product";
+    }
+
     /// `product.product_collection` (table `product_collection`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct ProductCollection {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::ProductCollectionId>,
+        /// Column `title` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub title: Option<::std::string::String>,
+        /// Column `handle` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub handle: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `external_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub external_id: Option<::std::string::String>,
     }
@@ -345,24 +452,35 @@ pub mod entities {
         const NAME: &'static str = "product_collection";
     }
 
+    impl __rt::QueryRoot for ProductCollection {
+        const ENTITY: &'static str = "product_collection";
+    }
+
     /// `product.product_type` (table `product_type`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct ProductType {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::ProductTypeId>,
+        /// Column `value` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub value: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `external_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub external_id: Option<::std::string::String>,
     }
@@ -372,24 +490,35 @@ pub mod entities {
         const NAME: &'static str = "product_type";
     }
 
+    impl __rt::QueryRoot for ProductType {
+        const ENTITY: &'static str = "product_type";
+    }
+
     /// `stock_location.stock_location` (table `stock_location`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct StockLocation {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::StockLocationId>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `name` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub name: Option<::std::string::String>,
+        /// Column `address_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub address_id: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
         /// `address` (read-only link, link `stock_location_address`).
@@ -414,36 +543,53 @@ pub mod entities {
         const NAME: &'static str = "stock_location";
     }
 
+    impl __rt::QueryRoot for StockLocation {
+        const ENTITY: &'static str = "stock_location";
+    }
+
     /// `stock_location.stock_location_address` (table `stock_location_address`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct StockLocationAddress {
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<::std::string::String>,
+        pub id: Option<super::StockLocationAddressId>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `address_1` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub address_1: Option<::std::string::String>,
+        /// Column `address_2` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub address_2: Option<::std::string::String>,
+        /// Column `company` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub company: Option<::std::string::String>,
+        /// Column `city` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub city: Option<::std::string::String>,
+        /// Column `country_code` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub country_code: Option<::std::string::String>,
+        /// Column `phone` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub phone: Option<::std::string::String>,
+        /// Column `province` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub province: Option<::std::string::String>,
+        /// Column `postal_code` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub postal_code: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
     }
@@ -453,22 +599,32 @@ pub mod entities {
         const NAME: &'static str = "stock_location_address";
     }
 
+    impl __rt::QueryRoot for StockLocationAddress {
+        const ENTITY: &'static str = "stock_location_address";
+    }
+
     /// Rows of link `publishable_api_key_sales_channel` between `api_key.api_key` and `sales_channel.sales_channel`, as graph results.
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct PublishableApiKeySalesChannel {
+        /// Column `publishable_key_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub publishable_key_id: Option<::std::string::String>,
+        pub publishable_key_id: Option<super::ApiKeyId>,
+        /// Column `sales_channel_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub sales_channel_id: Option<::std::string::String>,
+        pub sales_channel_id: Option<super::SalesChannelId>,
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<::std::string::String>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
         /// `api_key` (record of one side, link `publishable_api_key_sales_channel`).
@@ -479,22 +635,32 @@ pub mod entities {
         pub sales_channel: Option<Box<SalesChannel>>,
     }
 
+    impl __rt::QueryRoot for PublishableApiKeySalesChannel {
+        const ENTITY: &'static str = "publishable_api_key_sales_channel";
+    }
+
     /// Rows of link `product_sales_channel` between `product.product` and `sales_channel.sales_channel`, as graph results.
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct ProductSalesChannel {
+        /// Column `product_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub product_id: Option<::std::string::String>,
+        pub product_id: Option<super::ProductId>,
+        /// Column `sales_channel_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub sales_channel_id: Option<::std::string::String>,
+        pub sales_channel_id: Option<super::SalesChannelId>,
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<::std::string::String>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
         /// `product` (record of one side, link `product_sales_channel`).
@@ -505,22 +671,32 @@ pub mod entities {
         pub sales_channel: Option<Box<SalesChannel>>,
     }
 
+    impl __rt::QueryRoot for ProductSalesChannel {
+        const ENTITY: &'static str = "product_sales_channel";
+    }
+
     /// Rows of link `sales_channel_stock_location` between `sales_channel.sales_channel` and `stock_location.stock_location`, as graph results.
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannelStockLocation {
+        /// Column `sales_channel_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub sales_channel_id: Option<::std::string::String>,
+        pub sales_channel_id: Option<super::SalesChannelId>,
+        /// Column `stock_location_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub stock_location_id: Option<::std::string::String>,
+        pub stock_location_id: Option<super::StockLocationId>,
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<::std::string::String>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
         /// `sales_channel` (record of one side, link `sales_channel_stock_location`).
@@ -531,24 +707,35 @@ pub mod entities {
         pub location: Option<Box<StockLocation>>,
     }
 
+    impl __rt::QueryRoot for SalesChannelStockLocation {
+        const ENTITY: &'static str = "sales_channel_stock_location";
+    }
+
     /// Rows of link `order_fulfillment_location` between `order.order` and `stock_location.stock_location`, as graph results.
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
     pub struct OrderFulfillmentLocation {
+        /// Column `order_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub order_id: Option<::std::string::String>,
+        pub order_id: Option<super::OrderId>,
+        /// Column `stock_location_id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub stock_location_id: Option<::std::string::String>,
+        pub stock_location_id: Option<super::StockLocationId>,
+        /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id: Option<::std::string::String>,
+        /// Column `priority` (`integer`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub priority: Option<i32>,
+        /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
         /// `order` (record of one side, link `order_fulfillment_location`).
@@ -557,6 +744,10 @@ pub mod entities {
         /// `fulfillment_location` (record of one side, link `order_fulfillment_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub fulfillment_location: Option<Box<StockLocation>>,
+    }
+
+    impl __rt::QueryRoot for OrderFulfillmentLocation {
+        const ENTITY: &'static str = "order_fulfillment_location";
     }
 }
 
@@ -570,7 +761,9 @@ pub mod values {
     /// A `publishable_api_key_sales_channel` link: `api_key.api_key` (publishable_key_id) <> `sales_channel.sales_channel` (sales_channel_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct PublishableApiKeySalesChannel {
+        /// The `api_key.api_key` record.
         pub publishable_key_id: ApiKeyId,
+        /// The `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
     }
 
@@ -602,11 +795,17 @@ pub mod values {
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct PublishableApiKeySalesChannelRecord {
+        /// Column `publishable_key_id`: the `api_key.api_key` record.
         pub publishable_key_id: ApiKeyId,
+        /// Column `sales_channel_id`: the `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// Column `id`: the link row's id.
         pub id: ::std::string::String,
+        /// Column `created_at`: when the pair was first linked.
         pub created_at: __rt::DateTime,
+        /// Column `updated_at`: the last write of the row.
         pub updated_at: __rt::DateTime,
+        /// Column `deleted_at`: when the pair was dismissed or deleted, if it was.
         pub deleted_at: Option<__rt::DateTime>,
     }
 
@@ -644,7 +843,9 @@ pub mod values {
     /// A `product_sales_channel` link: `product.product` (product_id) <> `sales_channel.sales_channel` (sales_channel_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProductSalesChannel {
+        /// The `product.product` record.
         pub product_id: ProductId,
+        /// The `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
     }
 
@@ -676,11 +877,17 @@ pub mod values {
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct ProductSalesChannelRecord {
+        /// Column `product_id`: the `product.product` record.
         pub product_id: ProductId,
+        /// Column `sales_channel_id`: the `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// Column `id`: the link row's id.
         pub id: ::std::string::String,
+        /// Column `created_at`: when the pair was first linked.
         pub created_at: __rt::DateTime,
+        /// Column `updated_at`: the last write of the row.
         pub updated_at: __rt::DateTime,
+        /// Column `deleted_at`: when the pair was dismissed or deleted, if it was.
         pub deleted_at: Option<__rt::DateTime>,
     }
 
@@ -718,7 +925,9 @@ pub mod values {
     /// A `sales_channel_stock_location` link: `sales_channel.sales_channel` (sales_channel_id) <> `stock_location.stock_location` (stock_location_id).
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesChannelStockLocation {
+        /// The `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// The `stock_location.stock_location` record.
         pub stock_location_id: StockLocationId,
     }
 
@@ -750,11 +959,17 @@ pub mod values {
     #[derive(Debug, Clone, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize)]
     #[serde(crate = "__rt::serde")]
     pub struct SalesChannelStockLocationRecord {
+        /// Column `sales_channel_id`: the `sales_channel.sales_channel` record.
         pub sales_channel_id: SalesChannelId,
+        /// Column `stock_location_id`: the `stock_location.stock_location` record.
         pub stock_location_id: StockLocationId,
+        /// Column `id`: the link row's id.
         pub id: ::std::string::String,
+        /// Column `created_at`: when the pair was first linked.
         pub created_at: __rt::DateTime,
+        /// Column `updated_at`: the last write of the row.
         pub updated_at: __rt::DateTime,
+        /// Column `deleted_at`: when the pair was dismissed or deleted, if it was.
         pub deleted_at: Option<__rt::DateTime>,
     }
 
@@ -796,94 +1011,106 @@ pub mod values {
 pub mod paths {
     use super::__rt;
 
-    /// Field paths of `api_key`.
+    /// Field paths of `api_key` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct ApiKey(__rt::PathPrefix);
+    pub struct ApiKey<R = super::entities::ApiKey, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl ApiKey {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> ApiKey<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::ApiKeyId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `token`.
-        pub fn token(&self) -> __rt::FieldPath {
-            self.0.field("token")
+        /// Column `token` (`text`).
+        pub fn token(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("token"))
         }
 
-        /// Field `salt`.
-        pub fn salt(&self) -> __rt::FieldPath {
-            self.0.field("salt")
+        /// Column `salt` (`text`).
+        pub fn salt(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("salt"))
         }
 
-        /// Field `redacted`.
-        pub fn redacted(&self) -> __rt::FieldPath {
-            self.0.field("redacted")
+        /// Column `redacted` (`text`).
+        pub fn redacted(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("redacted"))
         }
 
-        /// Field `title`.
-        pub fn title(&self) -> __rt::FieldPath {
-            self.0.field("title")
+        /// Column `title` (`text`).
+        pub fn title(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("title"))
         }
 
-        /// Field `type`.
-        pub fn r#type(&self) -> __rt::FieldPath {
-            self.0.field("type")
+        /// Column `type` (`text`).
+        pub fn r#type(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("type"))
         }
 
-        /// Field `last_used_at`.
-        pub fn last_used_at(&self) -> __rt::FieldPath {
-            self.0.field("last_used_at")
+        /// Column `last_used_at` (`timestamp`, nullable).
+        pub fn last_used_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("last_used_at"))
         }
 
-        /// Field `created_by`.
-        pub fn created_by(&self) -> __rt::FieldPath {
-            self.0.field("created_by")
+        /// Column `created_by` (`text`).
+        pub fn created_by(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("created_by"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `revoked_by`.
-        pub fn revoked_by(&self) -> __rt::FieldPath {
-            self.0.field("revoked_by")
+        /// Column `revoked_by` (`text`, nullable).
+        pub fn revoked_by(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("revoked_by"))
         }
 
-        /// Field `revoked_at`.
-        pub fn revoked_at(&self) -> __rt::FieldPath {
-            self.0.field("revoked_at")
+        /// Column `revoked_at` (`timestamp`, nullable).
+        pub fn revoked_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("revoked_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
         /// `sales_channels` (through the link table, link `publishable_api_key_sales_channel`).
-        pub fn sales_channels(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channels"))
+        pub fn sales_channels(&self) -> SalesChannel<R, __rt::Many> {
+            SalesChannel(
+                self.0.relation("sales_channels"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `sales_channels_link` (rows of the link table, link `publishable_api_key_sales_channel`).
-        pub fn sales_channels_link(&self) -> PublishableApiKeySalesChannel {
-            PublishableApiKeySalesChannel(self.0.relation("sales_channels_link"))
+        pub fn sales_channels_link(&self) -> PublishableApiKeySalesChannel<R, __rt::Many> {
+            PublishableApiKeySalesChannel(
+                self.0.relation("sales_channels_link"),
+                ::std::marker::PhantomData,
+            )
         }
     }
 
@@ -892,99 +1119,127 @@ pub mod paths {
         type Output = super::entities::ApiKey;
     }
 
-    /// Field paths of `sales_channel`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for ApiKey<R, C> {
+        type Root = R;
+        type Target = super::entities::ApiKey;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `sales_channel` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct SalesChannel(__rt::PathPrefix);
+    pub struct SalesChannel<R = super::entities::SalesChannel, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl SalesChannel {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> SalesChannel<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::SalesChannelId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `name`.
-        pub fn name(&self) -> __rt::FieldPath {
-            self.0.field("name")
+        /// Column `name` (`text`).
+        pub fn name(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("name"))
         }
 
-        /// Field `description`.
-        pub fn description(&self) -> __rt::FieldPath {
-            self.0.field("description")
+        /// Column `description` (`text`, nullable).
+        pub fn description(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("description"))
         }
 
-        /// Field `is_disabled`.
-        pub fn is_disabled(&self) -> __rt::FieldPath {
-            self.0.field("is_disabled")
+        /// Column `is_disabled` (`boolean`).
+        pub fn is_disabled(&self) -> __rt::typed::Field<R, bool> {
+            __rt::typed::Field::new(self.0.field("is_disabled"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
         /// `publishable_api_keys` (through the link table, link `publishable_api_key_sales_channel`).
-        pub fn publishable_api_keys(&self) -> ApiKey {
-            ApiKey(self.0.relation("publishable_api_keys"))
+        pub fn publishable_api_keys(&self) -> ApiKey<R, __rt::Many> {
+            ApiKey(
+                self.0.relation("publishable_api_keys"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
-        pub fn api_keys_link(&self) -> PublishableApiKeySalesChannel {
-            PublishableApiKeySalesChannel(self.0.relation("api_keys_link"))
+        pub fn api_keys_link(&self) -> PublishableApiKeySalesChannel<R, __rt::Many> {
+            PublishableApiKeySalesChannel(
+                self.0.relation("api_keys_link"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `carts` (read-only link, has-many direction, link `cart_sales_channel`).
-        pub fn carts(&self) -> Cart {
-            Cart(self.0.relation("carts"))
+        pub fn carts(&self) -> Cart<R, __rt::Many> {
+            Cart(self.0.relation("carts"), ::std::marker::PhantomData)
         }
 
         /// `orders` (read-only link, has-many direction, link `order_sales_channel`).
-        pub fn orders(&self) -> Order {
-            Order(self.0.relation("orders"))
+        pub fn orders(&self) -> Order<R, __rt::Many> {
+            Order(self.0.relation("orders"), ::std::marker::PhantomData)
         }
 
         /// `products` (through the link table, link `product_sales_channel`).
-        pub fn products(&self) -> Product {
-            Product(self.0.relation("products"))
+        pub fn products(&self) -> Product<R, __rt::Many> {
+            Product(self.0.relation("products"), ::std::marker::PhantomData)
         }
 
         /// `products_link` (rows of the link table, link `product_sales_channel`).
-        pub fn products_link(&self) -> ProductSalesChannel {
-            ProductSalesChannel(self.0.relation("products_link"))
+        pub fn products_link(&self) -> ProductSalesChannel<R, __rt::Many> {
+            ProductSalesChannel(self.0.relation("products_link"), ::std::marker::PhantomData)
         }
 
         /// `stock_locations` (through the link table, link `sales_channel_stock_location`).
-        pub fn stock_locations(&self) -> StockLocation {
-            StockLocation(self.0.relation("stock_locations"))
+        pub fn stock_locations(&self) -> StockLocation<R, __rt::Many> {
+            StockLocation(
+                self.0.relation("stock_locations"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `locations_link` (rows of the link table, link `sales_channel_stock_location`).
-        pub fn locations_link(&self) -> SalesChannelStockLocation {
-            SalesChannelStockLocation(self.0.relation("locations_link"))
+        pub fn locations_link(&self) -> SalesChannelStockLocation<R, __rt::Many> {
+            SalesChannelStockLocation(
+                self.0.relation("locations_link"),
+                ::std::marker::PhantomData,
+            )
         }
     }
 
@@ -993,94 +1248,110 @@ pub mod paths {
         type Output = super::entities::SalesChannel;
     }
 
-    /// Field paths of `cart`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for SalesChannel<R, C> {
+        type Root = R;
+        type Target = super::entities::SalesChannel;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `cart` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Cart(__rt::PathPrefix);
+    pub struct Cart<R = super::entities::Cart, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl Cart {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> Cart<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::CartId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `region_id`.
-        pub fn region_id(&self) -> __rt::FieldPath {
-            self.0.field("region_id")
+        /// Column `region_id` (`text`, nullable).
+        pub fn region_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("region_id"))
         }
 
-        /// Field `customer_id`.
-        pub fn customer_id(&self) -> __rt::FieldPath {
-            self.0.field("customer_id")
+        /// Column `customer_id` (`text`, nullable).
+        pub fn customer_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("customer_id"))
         }
 
-        /// Field `sales_channel_id`.
-        pub fn sales_channel_id(&self) -> __rt::FieldPath {
-            self.0.field("sales_channel_id")
+        /// Column `sales_channel_id` (`text`, nullable).
+        pub fn sales_channel_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("sales_channel_id"))
         }
 
-        /// Field `email`.
-        pub fn email(&self) -> __rt::FieldPath {
-            self.0.field("email")
+        /// Column `email` (`text`, nullable).
+        pub fn email(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("email"))
         }
 
-        /// Field `currency_code`.
-        pub fn currency_code(&self) -> __rt::FieldPath {
-            self.0.field("currency_code")
+        /// Column `currency_code` (`text`).
+        pub fn currency_code(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("currency_code"))
         }
 
-        /// Field `shipping_address_id`.
-        pub fn shipping_address_id(&self) -> __rt::FieldPath {
-            self.0.field("shipping_address_id")
+        /// Column `shipping_address_id` (`text`, nullable).
+        pub fn shipping_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("shipping_address_id"))
         }
 
-        /// Field `billing_address_id`.
-        pub fn billing_address_id(&self) -> __rt::FieldPath {
-            self.0.field("billing_address_id")
+        /// Column `billing_address_id` (`text`, nullable).
+        pub fn billing_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("billing_address_id"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `completed_at`.
-        pub fn completed_at(&self) -> __rt::FieldPath {
-            self.0.field("completed_at")
+        /// Column `completed_at` (`timestamp`, nullable).
+        pub fn completed_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("completed_at"))
         }
 
-        /// Field `locale`.
-        pub fn locale(&self) -> __rt::FieldPath {
-            self.0.field("locale")
+        /// Column `locale` (`text`, nullable).
+        pub fn locale(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("locale"))
         }
 
         /// `sales_channel` (read-only link, link `cart_sales_channel`).
-        pub fn sales_channel(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channel"))
+        pub fn sales_channel(&self) -> SalesChannel<R, __rt::One> {
+            SalesChannel(self.0.relation("sales_channel"), ::std::marker::PhantomData)
         }
     }
 
@@ -1089,134 +1360,156 @@ pub mod paths {
         type Output = super::entities::Cart;
     }
 
-    /// Field paths of `order`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for Cart<R, C> {
+        type Root = R;
+        type Target = super::entities::Cart;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `order` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Order(__rt::PathPrefix);
+    pub struct Order<R = super::entities::Order, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl Order {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> Order<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::OrderId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `region_id`.
-        pub fn region_id(&self) -> __rt::FieldPath {
-            self.0.field("region_id")
+        /// Column `region_id` (`text`, nullable).
+        pub fn region_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("region_id"))
         }
 
-        /// Field `display_id`.
-        pub fn display_id(&self) -> __rt::FieldPath {
-            self.0.field("display_id")
+        /// Column `display_id` (`integer`, nullable).
+        pub fn display_id(&self) -> __rt::typed::Field<R, Option<i32>> {
+            __rt::typed::Field::new(self.0.field("display_id"))
         }
 
-        /// Field `customer_id`.
-        pub fn customer_id(&self) -> __rt::FieldPath {
-            self.0.field("customer_id")
+        /// Column `customer_id` (`text`, nullable).
+        pub fn customer_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("customer_id"))
         }
 
-        /// Field `version`.
-        pub fn version(&self) -> __rt::FieldPath {
-            self.0.field("version")
+        /// Column `version` (`integer`).
+        pub fn version(&self) -> __rt::typed::Field<R, i32> {
+            __rt::typed::Field::new(self.0.field("version"))
         }
 
-        /// Field `sales_channel_id`.
-        pub fn sales_channel_id(&self) -> __rt::FieldPath {
-            self.0.field("sales_channel_id")
+        /// Column `sales_channel_id` (`text`, nullable).
+        pub fn sales_channel_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("sales_channel_id"))
         }
 
-        /// Field `status`.
-        pub fn status(&self) -> __rt::FieldPath {
-            self.0.field("status")
+        /// Column `status` (`enum`).
+        pub fn status(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("status"))
         }
 
-        /// Field `is_draft_order`.
-        pub fn is_draft_order(&self) -> __rt::FieldPath {
-            self.0.field("is_draft_order")
+        /// Column `is_draft_order` (`boolean`).
+        pub fn is_draft_order(&self) -> __rt::typed::Field<R, bool> {
+            __rt::typed::Field::new(self.0.field("is_draft_order"))
         }
 
-        /// Field `email`.
-        pub fn email(&self) -> __rt::FieldPath {
-            self.0.field("email")
+        /// Column `email` (`text`, nullable).
+        pub fn email(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("email"))
         }
 
-        /// Field `currency_code`.
-        pub fn currency_code(&self) -> __rt::FieldPath {
-            self.0.field("currency_code")
+        /// Column `currency_code` (`text`).
+        pub fn currency_code(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("currency_code"))
         }
 
-        /// Field `shipping_address_id`.
-        pub fn shipping_address_id(&self) -> __rt::FieldPath {
-            self.0.field("shipping_address_id")
+        /// Column `shipping_address_id` (`text`, nullable).
+        pub fn shipping_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("shipping_address_id"))
         }
 
-        /// Field `billing_address_id`.
-        pub fn billing_address_id(&self) -> __rt::FieldPath {
-            self.0.field("billing_address_id")
+        /// Column `billing_address_id` (`text`, nullable).
+        pub fn billing_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("billing_address_id"))
         }
 
-        /// Field `no_notification`.
-        pub fn no_notification(&self) -> __rt::FieldPath {
-            self.0.field("no_notification")
+        /// Column `no_notification` (`boolean`, nullable).
+        pub fn no_notification(&self) -> __rt::typed::Field<R, Option<bool>> {
+            __rt::typed::Field::new(self.0.field("no_notification"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `canceled_at`.
-        pub fn canceled_at(&self) -> __rt::FieldPath {
-            self.0.field("canceled_at")
+        /// Column `canceled_at` (`timestamp`, nullable).
+        pub fn canceled_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("canceled_at"))
         }
 
-        /// Field `custom_display_id`.
-        pub fn custom_display_id(&self) -> __rt::FieldPath {
-            self.0.field("custom_display_id")
+        /// Column `custom_display_id` (`text`, nullable).
+        pub fn custom_display_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("custom_display_id"))
         }
 
-        /// Field `locale`.
-        pub fn locale(&self) -> __rt::FieldPath {
-            self.0.field("locale")
+        /// Column `locale` (`text`, nullable).
+        pub fn locale(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("locale"))
         }
 
         /// `sales_channel` (read-only link, link `order_sales_channel`).
-        pub fn sales_channel(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channel"))
+        pub fn sales_channel(&self) -> SalesChannel<R, __rt::One> {
+            SalesChannel(self.0.relation("sales_channel"), ::std::marker::PhantomData)
         }
 
         /// `fulfillment_location` (through the link table, link `order_fulfillment_location`).
-        pub fn fulfillment_location(&self) -> StockLocation {
-            StockLocation(self.0.relation("fulfillment_location"))
+        pub fn fulfillment_location(&self) -> StockLocation<R, __rt::One> {
+            StockLocation(
+                self.0.relation("fulfillment_location"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `fulfillment_location_link` (rows of the link table, link `order_fulfillment_location`).
-        pub fn fulfillment_location_link(&self) -> OrderFulfillmentLocation {
-            OrderFulfillmentLocation(self.0.relation("fulfillment_location_link"))
+        pub fn fulfillment_location_link(&self) -> OrderFulfillmentLocation<R, __rt::One> {
+            OrderFulfillmentLocation(
+                self.0.relation("fulfillment_location_link"),
+                ::std::marker::PhantomData,
+            )
         }
     }
 
@@ -1225,159 +1518,181 @@ pub mod paths {
         type Output = super::entities::Order;
     }
 
-    /// Field paths of `product`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for Order<R, C> {
+        type Root = R;
+        type Target = super::entities::Order;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `product` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Product(__rt::PathPrefix);
+    pub struct Product<R = super::entities::Product, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl Product {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> Product<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::ProductId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `title`.
-        pub fn title(&self) -> __rt::FieldPath {
-            self.0.field("title")
+        /// Column `title` (`text`).
+        pub fn title(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("title"))
         }
 
-        /// Field `handle`.
-        pub fn handle(&self) -> __rt::FieldPath {
-            self.0.field("handle")
+        /// Column `handle` (`text`).
+        pub fn handle(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("handle"))
         }
 
-        /// Field `subtitle`.
-        pub fn subtitle(&self) -> __rt::FieldPath {
-            self.0.field("subtitle")
+        /// Column `subtitle` (`text`, nullable).
+        pub fn subtitle(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("subtitle"))
         }
 
-        /// Field `description`.
-        pub fn description(&self) -> __rt::FieldPath {
-            self.0.field("description")
+        /// Column `description` (`text`, nullable).
+        pub fn description(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("description"))
         }
 
-        /// Field `is_giftcard`.
-        pub fn is_giftcard(&self) -> __rt::FieldPath {
-            self.0.field("is_giftcard")
+        /// Column `is_giftcard` (`boolean`).
+        pub fn is_giftcard(&self) -> __rt::typed::Field<R, bool> {
+            __rt::typed::Field::new(self.0.field("is_giftcard"))
         }
 
-        /// Field `status`.
-        pub fn status(&self) -> __rt::FieldPath {
-            self.0.field("status")
+        /// Column `status` (`text`).
+        pub fn status(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("status"))
         }
 
-        /// Field `thumbnail`.
-        pub fn thumbnail(&self) -> __rt::FieldPath {
-            self.0.field("thumbnail")
+        /// Column `thumbnail` (`text`, nullable).
+        pub fn thumbnail(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("thumbnail"))
         }
 
-        /// Field `weight`.
-        pub fn weight(&self) -> __rt::FieldPath {
-            self.0.field("weight")
+        /// Column `weight` (`float`, nullable).
+        pub fn weight(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("weight"))
         }
 
-        /// Field `length`.
-        pub fn length(&self) -> __rt::FieldPath {
-            self.0.field("length")
+        /// Column `length` (`float`, nullable).
+        pub fn length(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("length"))
         }
 
-        /// Field `height`.
-        pub fn height(&self) -> __rt::FieldPath {
-            self.0.field("height")
+        /// Column `height` (`float`, nullable).
+        pub fn height(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("height"))
         }
 
-        /// Field `width`.
-        pub fn width(&self) -> __rt::FieldPath {
-            self.0.field("width")
+        /// Column `width` (`float`, nullable).
+        pub fn width(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("width"))
         }
 
-        /// Field `origin_country`.
-        pub fn origin_country(&self) -> __rt::FieldPath {
-            self.0.field("origin_country")
+        /// Column `origin_country` (`text`, nullable).
+        pub fn origin_country(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("origin_country"))
         }
 
-        /// Field `hs_code`.
-        pub fn hs_code(&self) -> __rt::FieldPath {
-            self.0.field("hs_code")
+        /// Column `hs_code` (`text`, nullable).
+        pub fn hs_code(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("hs_code"))
         }
 
-        /// Field `mid_code`.
-        pub fn mid_code(&self) -> __rt::FieldPath {
-            self.0.field("mid_code")
+        /// Column `mid_code` (`text`, nullable).
+        pub fn mid_code(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("mid_code"))
         }
 
-        /// Field `material`.
-        pub fn material(&self) -> __rt::FieldPath {
-            self.0.field("material")
+        /// Column `material` (`text`, nullable).
+        pub fn material(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("material"))
         }
 
-        /// Field `collection_id`.
-        pub fn collection_id(&self) -> __rt::FieldPath {
-            self.0.field("collection_id")
+        /// Column `collection_id` (`text`, nullable).
+        pub fn collection_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("collection_id"))
         }
 
-        /// Field `type_id`.
-        pub fn type_id(&self) -> __rt::FieldPath {
-            self.0.field("type_id")
+        /// Column `type_id` (`text`, nullable).
+        pub fn type_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("type_id"))
         }
 
-        /// Field `discountable`.
-        pub fn discountable(&self) -> __rt::FieldPath {
-            self.0.field("discountable")
+        /// Column `discountable` (`boolean`).
+        pub fn discountable(&self) -> __rt::typed::Field<R, bool> {
+            __rt::typed::Field::new(self.0.field("discountable"))
         }
 
-        /// Field `external_id`.
-        pub fn external_id(&self) -> __rt::FieldPath {
-            self.0.field("external_id")
+        /// Column `external_id` (`text`, nullable).
+        pub fn external_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("external_id"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
         /// `collection` (read-only link, link `product_collection`).
-        pub fn collection(&self) -> ProductCollection {
-            ProductCollection(self.0.relation("collection"))
+        pub fn collection(&self) -> ProductCollection<R, __rt::One> {
+            ProductCollection(self.0.relation("collection"), ::std::marker::PhantomData)
         }
 
         /// `type` (read-only link, link `product_type`).
-        pub fn r#type(&self) -> ProductType {
-            ProductType(self.0.relation("type"))
+        pub fn r#type(&self) -> ProductType<R, __rt::One> {
+            ProductType(self.0.relation("type"), ::std::marker::PhantomData)
         }
 
         /// `sales_channels` (through the link table, link `product_sales_channel`).
-        pub fn sales_channels(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channels"))
+        pub fn sales_channels(&self) -> SalesChannel<R, __rt::Many> {
+            SalesChannel(
+                self.0.relation("sales_channels"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `sales_channels_link` (rows of the link table, link `product_sales_channel`).
-        pub fn sales_channels_link(&self) -> ProductSalesChannel {
-            ProductSalesChannel(self.0.relation("sales_channels_link"))
+        pub fn sales_channels_link(&self) -> ProductSalesChannel<R, __rt::Many> {
+            ProductSalesChannel(
+                self.0.relation("sales_channels_link"),
+                ::std::marker::PhantomData,
+            )
         }
     }
 
@@ -1386,59 +1701,75 @@ pub mod paths {
         type Output = super::entities::Product;
     }
 
-    /// Field paths of `product_collection`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for Product<R, C> {
+        type Root = R;
+        type Target = super::entities::Product;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `product_collection` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct ProductCollection(__rt::PathPrefix);
+    pub struct ProductCollection<R = super::entities::ProductCollection, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl ProductCollection {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> ProductCollection<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::ProductCollectionId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `title`.
-        pub fn title(&self) -> __rt::FieldPath {
-            self.0.field("title")
+        /// Column `title` (`text`).
+        pub fn title(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("title"))
         }
 
-        /// Field `handle`.
-        pub fn handle(&self) -> __rt::FieldPath {
-            self.0.field("handle")
+        /// Column `handle` (`text`).
+        pub fn handle(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("handle"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `external_id`.
-        pub fn external_id(&self) -> __rt::FieldPath {
-            self.0.field("external_id")
+        /// Column `external_id` (`text`, nullable).
+        pub fn external_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("external_id"))
         }
     }
 
@@ -1447,54 +1778,70 @@ pub mod paths {
         type Output = super::entities::ProductCollection;
     }
 
-    /// Field paths of `product_type`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for ProductCollection<R, C> {
+        type Root = R;
+        type Target = super::entities::ProductCollection;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `product_type` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct ProductType(__rt::PathPrefix);
+    pub struct ProductType<R = super::entities::ProductType, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl ProductType {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> ProductType<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::ProductTypeId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `value`.
-        pub fn value(&self) -> __rt::FieldPath {
-            self.0.field("value")
+        /// Column `value` (`text`).
+        pub fn value(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("value"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `external_id`.
-        pub fn external_id(&self) -> __rt::FieldPath {
-            self.0.field("external_id")
+        /// Column `external_id` (`text`, nullable).
+        pub fn external_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("external_id"))
         }
     }
 
@@ -1503,79 +1850,101 @@ pub mod paths {
         type Output = super::entities::ProductType;
     }
 
-    /// Field paths of `stock_location`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for ProductType<R, C> {
+        type Root = R;
+        type Target = super::entities::ProductType;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `stock_location` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct StockLocation(__rt::PathPrefix);
+    pub struct StockLocation<R = super::entities::StockLocation, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl StockLocation {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> StockLocation<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::StockLocationId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `name`.
-        pub fn name(&self) -> __rt::FieldPath {
-            self.0.field("name")
+        /// Column `name` (`text`).
+        pub fn name(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("name"))
         }
 
-        /// Field `address_id`.
-        pub fn address_id(&self) -> __rt::FieldPath {
-            self.0.field("address_id")
+        /// Column `address_id` (`text`, nullable).
+        pub fn address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("address_id"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
         /// `address` (read-only link, link `stock_location_address`).
-        pub fn address(&self) -> StockLocationAddress {
-            StockLocationAddress(self.0.relation("address"))
+        pub fn address(&self) -> StockLocationAddress<R, __rt::One> {
+            StockLocationAddress(self.0.relation("address"), ::std::marker::PhantomData)
         }
 
         /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
-        pub fn sales_channels(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channels"))
+        pub fn sales_channels(&self) -> SalesChannel<R, __rt::Many> {
+            SalesChannel(
+                self.0.relation("sales_channels"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `sales_channels_link` (rows of the link table, link `sales_channel_stock_location`).
-        pub fn sales_channels_link(&self) -> SalesChannelStockLocation {
-            SalesChannelStockLocation(self.0.relation("sales_channels_link"))
+        pub fn sales_channels_link(&self) -> SalesChannelStockLocation<R, __rt::Many> {
+            SalesChannelStockLocation(
+                self.0.relation("sales_channels_link"),
+                ::std::marker::PhantomData,
+            )
         }
 
         /// `orders` (through the link table, link `order_fulfillment_location`).
-        pub fn orders(&self) -> Order {
-            Order(self.0.relation("orders"))
+        pub fn orders(&self) -> Order<R, __rt::Many> {
+            Order(self.0.relation("orders"), ::std::marker::PhantomData)
         }
 
         /// `orders_link` (rows of the link table, link `order_fulfillment_location`).
-        pub fn orders_link(&self) -> OrderFulfillmentLocation {
-            OrderFulfillmentLocation(self.0.relation("orders_link"))
+        pub fn orders_link(&self) -> OrderFulfillmentLocation<R, __rt::Many> {
+            OrderFulfillmentLocation(self.0.relation("orders_link"), ::std::marker::PhantomData)
         }
     }
 
@@ -1584,84 +1953,100 @@ pub mod paths {
         type Output = super::entities::StockLocation;
     }
 
-    /// Field paths of `stock_location_address`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for StockLocation<R, C> {
+        type Root = R;
+        type Target = super::entities::StockLocation;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `stock_location_address` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct StockLocationAddress(__rt::PathPrefix);
+    pub struct StockLocationAddress<R = super::entities::StockLocationAddress, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl StockLocationAddress {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> StockLocationAddress<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::StockLocationAddressId> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
-        /// Field `address_1`.
-        pub fn address_1(&self) -> __rt::FieldPath {
-            self.0.field("address_1")
+        /// Column `address_1` (`text`).
+        pub fn address_1(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("address_1"))
         }
 
-        /// Field `address_2`.
-        pub fn address_2(&self) -> __rt::FieldPath {
-            self.0.field("address_2")
+        /// Column `address_2` (`text`, nullable).
+        pub fn address_2(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("address_2"))
         }
 
-        /// Field `company`.
-        pub fn company(&self) -> __rt::FieldPath {
-            self.0.field("company")
+        /// Column `company` (`text`, nullable).
+        pub fn company(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("company"))
         }
 
-        /// Field `city`.
-        pub fn city(&self) -> __rt::FieldPath {
-            self.0.field("city")
+        /// Column `city` (`text`, nullable).
+        pub fn city(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("city"))
         }
 
-        /// Field `country_code`.
-        pub fn country_code(&self) -> __rt::FieldPath {
-            self.0.field("country_code")
+        /// Column `country_code` (`text`).
+        pub fn country_code(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("country_code"))
         }
 
-        /// Field `phone`.
-        pub fn phone(&self) -> __rt::FieldPath {
-            self.0.field("phone")
+        /// Column `phone` (`text`, nullable).
+        pub fn phone(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("phone"))
         }
 
-        /// Field `province`.
-        pub fn province(&self) -> __rt::FieldPath {
-            self.0.field("province")
+        /// Column `province` (`text`, nullable).
+        pub fn province(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("province"))
         }
 
-        /// Field `postal_code`.
-        pub fn postal_code(&self) -> __rt::FieldPath {
-            self.0.field("postal_code")
+        /// Column `postal_code` (`text`, nullable).
+        pub fn postal_code(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("postal_code"))
         }
 
-        /// Field `metadata`.
-        pub fn metadata(&self) -> __rt::FieldPath {
-            self.0.field("metadata")
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
         }
     }
 
@@ -1670,59 +2055,75 @@ pub mod paths {
         type Output = super::entities::StockLocationAddress;
     }
 
-    /// Field paths of `publishable_api_key_sales_channel`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for StockLocationAddress<R, C> {
+        type Root = R;
+        type Target = super::entities::StockLocationAddress;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `publishable_api_key_sales_channel` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct PublishableApiKeySalesChannel(__rt::PathPrefix);
+    pub struct PublishableApiKeySalesChannel<R = super::entities::PublishableApiKeySalesChannel, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl PublishableApiKeySalesChannel {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> PublishableApiKeySalesChannel<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `publishable_key_id`.
-        pub fn publishable_key_id(&self) -> __rt::FieldPath {
-            self.0.field("publishable_key_id")
+        /// Column `publishable_key_id` (`text`).
+        pub fn publishable_key_id(&self) -> __rt::typed::Field<R, super::ApiKeyId> {
+            __rt::typed::Field::new(self.0.field("publishable_key_id"))
         }
 
-        /// Field `sales_channel_id`.
-        pub fn sales_channel_id(&self) -> __rt::FieldPath {
-            self.0.field("sales_channel_id")
+        /// Column `sales_channel_id` (`text`).
+        pub fn sales_channel_id(&self) -> __rt::typed::Field<R, super::SalesChannelId> {
+            __rt::typed::Field::new(self.0.field("sales_channel_id"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
         /// `api_key` (record of one side, link `publishable_api_key_sales_channel`).
-        pub fn api_key(&self) -> ApiKey {
-            ApiKey(self.0.relation("api_key"))
+        pub fn api_key(&self) -> ApiKey<R, __rt::One> {
+            ApiKey(self.0.relation("api_key"), ::std::marker::PhantomData)
         }
 
         /// `sales_channel` (record of one side, link `publishable_api_key_sales_channel`).
-        pub fn sales_channel(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channel"))
+        pub fn sales_channel(&self) -> SalesChannel<R, __rt::One> {
+            SalesChannel(self.0.relation("sales_channel"), ::std::marker::PhantomData)
         }
     }
 
@@ -1731,59 +2132,75 @@ pub mod paths {
         type Output = super::entities::PublishableApiKeySalesChannel;
     }
 
-    /// Field paths of `product_sales_channel`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for PublishableApiKeySalesChannel<R, C> {
+        type Root = R;
+        type Target = super::entities::PublishableApiKeySalesChannel;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `product_sales_channel` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct ProductSalesChannel(__rt::PathPrefix);
+    pub struct ProductSalesChannel<R = super::entities::ProductSalesChannel, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl ProductSalesChannel {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> ProductSalesChannel<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `product_id`.
-        pub fn product_id(&self) -> __rt::FieldPath {
-            self.0.field("product_id")
+        /// Column `product_id` (`text`).
+        pub fn product_id(&self) -> __rt::typed::Field<R, super::ProductId> {
+            __rt::typed::Field::new(self.0.field("product_id"))
         }
 
-        /// Field `sales_channel_id`.
-        pub fn sales_channel_id(&self) -> __rt::FieldPath {
-            self.0.field("sales_channel_id")
+        /// Column `sales_channel_id` (`text`).
+        pub fn sales_channel_id(&self) -> __rt::typed::Field<R, super::SalesChannelId> {
+            __rt::typed::Field::new(self.0.field("sales_channel_id"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
         /// `product` (record of one side, link `product_sales_channel`).
-        pub fn product(&self) -> Product {
-            Product(self.0.relation("product"))
+        pub fn product(&self) -> Product<R, __rt::One> {
+            Product(self.0.relation("product"), ::std::marker::PhantomData)
         }
 
         /// `sales_channel` (record of one side, link `product_sales_channel`).
-        pub fn sales_channel(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channel"))
+        pub fn sales_channel(&self) -> SalesChannel<R, __rt::One> {
+            SalesChannel(self.0.relation("sales_channel"), ::std::marker::PhantomData)
         }
     }
 
@@ -1792,59 +2209,75 @@ pub mod paths {
         type Output = super::entities::ProductSalesChannel;
     }
 
-    /// Field paths of `sales_channel_stock_location`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for ProductSalesChannel<R, C> {
+        type Root = R;
+        type Target = super::entities::ProductSalesChannel;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `sales_channel_stock_location` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct SalesChannelStockLocation(__rt::PathPrefix);
+    pub struct SalesChannelStockLocation<R = super::entities::SalesChannelStockLocation, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl SalesChannelStockLocation {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> SalesChannelStockLocation<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `sales_channel_id`.
-        pub fn sales_channel_id(&self) -> __rt::FieldPath {
-            self.0.field("sales_channel_id")
+        /// Column `sales_channel_id` (`text`).
+        pub fn sales_channel_id(&self) -> __rt::typed::Field<R, super::SalesChannelId> {
+            __rt::typed::Field::new(self.0.field("sales_channel_id"))
         }
 
-        /// Field `stock_location_id`.
-        pub fn stock_location_id(&self) -> __rt::FieldPath {
-            self.0.field("stock_location_id")
+        /// Column `stock_location_id` (`text`).
+        pub fn stock_location_id(&self) -> __rt::typed::Field<R, super::StockLocationId> {
+            __rt::typed::Field::new(self.0.field("stock_location_id"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
         /// `sales_channel` (record of one side, link `sales_channel_stock_location`).
-        pub fn sales_channel(&self) -> SalesChannel {
-            SalesChannel(self.0.relation("sales_channel"))
+        pub fn sales_channel(&self) -> SalesChannel<R, __rt::One> {
+            SalesChannel(self.0.relation("sales_channel"), ::std::marker::PhantomData)
         }
 
         /// `location` (record of one side, link `sales_channel_stock_location`).
-        pub fn location(&self) -> StockLocation {
-            StockLocation(self.0.relation("location"))
+        pub fn location(&self) -> StockLocation<R, __rt::One> {
+            StockLocation(self.0.relation("location"), ::std::marker::PhantomData)
         }
     }
 
@@ -1853,70 +2286,99 @@ pub mod paths {
         type Output = super::entities::SalesChannelStockLocation;
     }
 
-    /// Field paths of `order_fulfillment_location`.
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for SalesChannelStockLocation<R, C> {
+        type Root = R;
+        type Target = super::entities::SalesChannelStockLocation;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `order_fulfillment_location` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct OrderFulfillmentLocation(__rt::PathPrefix);
+    pub struct OrderFulfillmentLocation<R = super::entities::OrderFulfillmentLocation, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
 
     impl OrderFulfillmentLocation {
         /// Paths from the query's root entity.
         pub fn root() -> Self {
-            Self(__rt::PathPrefix::root())
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
         }
+    }
 
+    impl<R, C> OrderFulfillmentLocation<R, C> {
         /// `*`: every scalar field of this level.
-        pub fn all(&self) -> __rt::FieldPath {
-            self.0.field("*")
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
         }
 
-        /// Field `order_id`.
-        pub fn order_id(&self) -> __rt::FieldPath {
-            self.0.field("order_id")
+        /// Column `order_id` (`text`).
+        pub fn order_id(&self) -> __rt::typed::Field<R, super::OrderId> {
+            __rt::typed::Field::new(self.0.field("order_id"))
         }
 
-        /// Field `stock_location_id`.
-        pub fn stock_location_id(&self) -> __rt::FieldPath {
-            self.0.field("stock_location_id")
+        /// Column `stock_location_id` (`text`).
+        pub fn stock_location_id(&self) -> __rt::typed::Field<R, super::StockLocationId> {
+            __rt::typed::Field::new(self.0.field("stock_location_id"))
         }
 
-        /// Field `id`.
-        pub fn id(&self) -> __rt::FieldPath {
-            self.0.field("id")
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("id"))
         }
 
-        /// Field `priority`.
-        pub fn priority(&self) -> __rt::FieldPath {
-            self.0.field("priority")
+        /// Column `priority` (`integer`).
+        pub fn priority(&self) -> __rt::typed::Field<R, i32> {
+            __rt::typed::Field::new(self.0.field("priority"))
         }
 
-        /// Field `created_at`.
-        pub fn created_at(&self) -> __rt::FieldPath {
-            self.0.field("created_at")
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
-        /// Field `updated_at`.
-        pub fn updated_at(&self) -> __rt::FieldPath {
-            self.0.field("updated_at")
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
         }
 
-        /// Field `deleted_at`.
-        pub fn deleted_at(&self) -> __rt::FieldPath {
-            self.0.field("deleted_at")
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
         }
 
         /// `order` (record of one side, link `order_fulfillment_location`).
-        pub fn order(&self) -> Order {
-            Order(self.0.relation("order"))
+        pub fn order(&self) -> Order<R, __rt::One> {
+            Order(self.0.relation("order"), ::std::marker::PhantomData)
         }
 
         /// `fulfillment_location` (record of one side, link `order_fulfillment_location`).
-        pub fn fulfillment_location(&self) -> StockLocation {
-            StockLocation(self.0.relation("fulfillment_location"))
+        pub fn fulfillment_location(&self) -> StockLocation<R, __rt::One> {
+            StockLocation(
+                self.0.relation("fulfillment_location"),
+                ::std::marker::PhantomData,
+            )
         }
     }
 
     impl __rt::EntityPath for OrderFulfillmentLocation {
         const ENTITY: &'static str = "order_fulfillment_location";
         type Output = super::entities::OrderFulfillmentLocation;
+    }
+
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for OrderFulfillmentLocation<R, C> {
+        type Root = R;
+        type Target = super::entities::OrderFulfillmentLocation;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
     }
 }
 

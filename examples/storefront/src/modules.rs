@@ -6,10 +6,13 @@ use link_runtime::{Db, Error, MigrationSource};
 
 /// One module's migrations.
 pub struct ModuleMigrations {
+    /// The module's name.
     pub module: &'static str,
     /// The module's own tracking table.
     pub tracking_table: &'static str,
+    /// Its SQLite migrations.
     pub sqlite: &'static [MigrationSource],
+    /// Its Postgres migrations.
     pub postgres: &'static [MigrationSource],
 }
 

@@ -27,12 +27,20 @@ pub use link_model::sql::Dialect;
 /// A database error.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// A driver error.
     #[error("{0}")]
     Sqlx(#[from] sqlx::Error),
+    /// A database URL of no supported driver (the URL, and a hint).
     #[error("unsupported database URL `{0}`: expected `sqlite:…` or `postgres://…`{1}")]
     Url(String, &'static str),
+    /// A value the column's declared type cannot decode.
     #[error("cannot decode column {column}: {message}")]
-    Decode { column: usize, message: String },
+    Decode {
+        /// The column's position in the statement.
+        column: usize,
+        /// The driver's reason.
+        message: String,
+    },
 }
 
 impl DbError {
@@ -152,7 +160,9 @@ enum Pool {
 
 /// An open transaction.
 pub enum Tx {
+    /// A SQLite transaction, with the statement counter of its `Db`.
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, Arc<AtomicU64>),
+    /// A Postgres transaction, with the statement counter of its `Db`.
     #[cfg(feature = "postgres")]
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>, Arc<AtomicU64>),
 }
@@ -202,6 +212,7 @@ impl Db {
         Err(DbError::Url(url.to_string(), ""))
     }
 
+    /// A `Db` over an open SQLite pool.
     pub fn from_sqlite(pool: SqlitePool) -> Db {
         Db {
             pool: Pool::Sqlite(pool),
@@ -212,6 +223,7 @@ impl Db {
         }
     }
 
+    /// A `Db` over an open Postgres pool.
     #[cfg(feature = "postgres")]
     pub fn from_postgres(pool: sqlx::PgPool) -> Db {
         Db {
@@ -239,6 +251,7 @@ impl Db {
         Sql::new(self.dialect())
     }
 
+    /// The SQL dialect of the database.
     pub fn dialect(&self) -> Dialect {
         match &self.pool {
             Pool::Sqlite(_) => Dialect::Sqlite,
@@ -278,6 +291,7 @@ impl Db {
         }
     }
 
+    /// Starts a transaction.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => {
@@ -362,6 +376,7 @@ impl Db {
 }
 
 impl Tx {
+    /// The SQL dialect of the transaction's database.
     pub fn dialect(&self) -> Dialect {
         match self {
             Tx::Sqlite(..) => Dialect::Sqlite,
@@ -370,6 +385,7 @@ impl Tx {
         }
     }
 
+    /// Runs a statement; returns the rows it affected.
     pub async fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
         match self {
             Tx::Sqlite(tx, n) => {
@@ -384,6 +400,7 @@ impl Tx {
         }
     }
 
+    /// Runs a query; returns its rows decoded as `types` say, one JSON value per column.
     pub async fn fetch(
         &mut self,
         sql: &Sql,
@@ -402,6 +419,7 @@ impl Tx {
         }
     }
 
+    /// Commits the transaction.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
             Tx::Sqlite(tx, _) => tx.commit().await?,
@@ -411,6 +429,7 @@ impl Tx {
         Ok(())
     }
 
+    /// Rolls the transaction back.
     pub async fn rollback(self) -> Result<(), DbError> {
         match self {
             Tx::Sqlite(tx, _) => tx.rollback().await?,

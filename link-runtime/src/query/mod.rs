@@ -22,9 +22,11 @@ mod cursor;
 mod filter;
 mod plan;
 mod request;
+pub mod select;
 mod sql;
 mod stitch;
 mod stream;
+pub mod typed;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -99,6 +101,37 @@ impl Query {
                     message: format!("cannot deserialise a row: {e}"),
                 })
             })
+            .collect::<Result<_, _>>()?;
+        Ok(GraphResult {
+            data,
+            metadata: r.metadata,
+        })
+    }
+
+    /// Runs a typed request and deserialises every row into its root's
+    /// generated entity struct.
+    pub async fn select<R: DeserializeOwned>(
+        &self,
+        req: typed::Select<R>,
+    ) -> Result<GraphResult<R>, Error> {
+        self.graph_as::<R>(req.into_graph()).await
+    }
+
+    /// Runs a typed request for the derived selection `T`: the request's
+    /// fields are `T`'s (fields given to `req` are replaced), and each row
+    /// is decoded into a `T` straight from the fetched values.
+    pub async fn fetch<T: select::Selectable>(
+        &self,
+        req: typed::Select<T::Root>,
+    ) -> Result<GraphResult<T>, Error> {
+        let mut graph = req.into_graph();
+        graph.fields.clear();
+        T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
+        let r = self.run::<select::Raw>(&graph).await?;
+        let data = r
+            .data
+            .into_iter()
+            .map(select::decode::<T>)
             .collect::<Result<_, _>>()?;
         Ok(GraphResult {
             data,

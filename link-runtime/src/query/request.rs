@@ -383,6 +383,18 @@ impl From<FieldPath> for FieldOrPath {
     }
 }
 
+impl<R, T> From<crate::typed::Field<R, T>> for FieldOrPath {
+    fn from(p: crate::typed::Field<R, T>) -> Self {
+        FieldOrPath(p.as_str().to_string())
+    }
+}
+
+impl<R> From<crate::typed::AnyField<R>> for FieldOrPath {
+    fn from(p: crate::typed::AnyField<R>) -> Self {
+        FieldOrPath(p.as_str().to_string())
+    }
+}
+
 /// Pagination metadata of a root query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Metadata {

@@ -30,6 +30,7 @@ pub struct SyncReport {
     /// The plan executed: the given one, or a new one when the database had
     /// changed by the time the lock was taken.
     pub plan: SyncPlan,
+    /// Whether the plan was made again under the lock.
     pub replanned: bool,
     /// `(action kind, table, step summary)` of every step that ran.
     pub applied: Vec<(ActionKind, String, String)>,
@@ -38,6 +39,7 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
+    /// What the run did, in short.
     pub fn outcome(&self) -> Outcome {
         if !self.skipped.is_empty() {
             Outcome::SkippedDestructive
@@ -48,6 +50,7 @@ impl SyncReport {
         }
     }
 
+    /// The report as `cargo links db sync-links` prints it.
     pub fn render(&self) -> String {
         let mut out = String::new();
         if self.replanned {

@@ -5,13 +5,16 @@ use super::*;
 /// What [`migrate()`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrateReport {
+    /// The dialect of the database.
     pub dialect: Dialect,
     /// `(version, description)` applied by this run.
     pub applied_now: Vec<(i64, String)>,
+    /// The state of the migrations after the run.
     pub status: MigrationStatus,
 }
 
 impl MigrateReport {
+    /// The report as `cargo links db migrate` prints it.
     pub fn render(&self) -> String {
         let mut out = format!("migrate ({})\n", self.dialect.name());
         for (v, d) in &self.applied_now {

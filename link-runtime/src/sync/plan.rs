@@ -5,14 +5,20 @@ use super::*;
 /// Kinds of sync actions, in the order they are shown and run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ActionKind {
+    /// Creates a missing table.
     Create,
+    /// Alters a table that differs.
     Update,
+    /// Renames a table to the graph's name.
     Rename,
+    /// Leaves a table as it is.
     Noop,
+    /// Drops a table no link wants (destructive).
     Delete,
 }
 
 impl ActionKind {
+    /// Every kind, in order.
     pub const ALL: [ActionKind; 5] = [
         ActionKind::Create,
         ActionKind::Update,
@@ -21,6 +27,7 @@ impl ActionKind {
         ActionKind::Delete,
     ];
 
+    /// The kind as shown, e.g. `create`.
     pub const fn name(self) -> &'static str {
         match self {
             ActionKind::Create => "create",
@@ -38,6 +45,7 @@ pub struct Step {
     /// One line; destructive steps say how many rows they touch (shown
     /// after `DESTRUCTIVE: `, see the `Display` impl).
     pub summary: String,
+    /// The statement.
     pub sql: String,
     /// Drops a table or column, narrows a type or sets NOT NULL on a column
     /// holding NULLs: runs only with `allow_destructive`.
@@ -57,12 +65,15 @@ impl fmt::Display for Step {
 /// What sync-links does to one link table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {
+    /// What is done.
     pub kind: ActionKind,
+    /// The table (its name after the action).
     pub table: String,
     /// `module.alias <> module.alias` (or the keys of an untracked table).
     pub link: String,
     /// For a rename: the table's current name.
     pub from: Option<String>,
+    /// The steps, in order.
     pub steps: Vec<Step>,
 }
 
@@ -79,7 +90,9 @@ impl Action {
 /// The actions that bring the link tables in line with a graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncPlan {
+    /// The dialect planned for.
     pub dialect: Dialect,
+    /// The tables the graph wants.
     pub target: Target,
     /// Grouped by kind ([`ActionKind::ALL`] order), graph order within a kind.
     pub actions: Vec<Action>,

@@ -12,6 +12,7 @@ pub struct MigrationStatus {
     pub tracked: bool,
     /// `(version, description)`, applied successfully and known.
     pub applied: Vec<(i64, String)>,
+    /// `(version, description)` known and not applied yet.
     pub pending: Vec<(i64, String)>,
     /// Applied, but the file's checksum differs from the recorded one.
     pub changed: Vec<ChangedMigration>,
@@ -24,7 +25,9 @@ pub struct MigrationStatus {
 /// An applied migration whose file changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedMigration {
+    /// Its version.
     pub version: i64,
+    /// Its description.
     pub description: String,
     /// Hex SHA-384 recorded when it was applied.
     pub recorded: String,
@@ -74,6 +77,7 @@ impl MigrationStatus {
         (!out.is_empty()).then(|| out.join("\n"))
     }
 
+    /// Appends the status's lines to `out`.
     pub fn render(&self, out: &mut String) {
         if !self.configured {
             let recorded = self.unknown.len() + self.failed.len();
@@ -214,34 +218,65 @@ pub(super) async fn migration_status(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableProblem {
     /// A column the graph wants is missing.
-    MissingColumn { column: String, expected: String },
+    MissingColumn {
+        /// The column.
+        column: String,
+        /// Its type as the graph wants it.
+        expected: String,
+    },
     /// A column has another type or nullability.
     ColumnDiffers {
+        /// The column.
         column: String,
+        /// Its live type.
         found: String,
+        /// Its type as the graph wants it.
         expected: String,
     },
     /// A column the graph does not declare.
-    ExtraColumn { column: String, found: String },
+    ExtraColumn {
+        /// The column.
+        column: String,
+        /// Its live type.
+        found: String,
+    },
     /// The primary key is on other columns.
     PrimaryKey {
+        /// The live key's columns.
         found: Vec<String>,
+        /// The graph's key columns.
         expected: Vec<String>,
     },
     /// An index the graph wants is missing.
-    MissingIndex { index: String },
+    MissingIndex {
+        /// The index.
+        index: String,
+    },
     /// An index has other columns, uniqueness or predicate.
     IndexDiffers {
+        /// The index.
         index: String,
+        /// The live index, described.
         found: String,
+        /// The graph's index, described.
         expected: String,
     },
     /// An index the graph does not want.
-    ExtraIndex { index: String, found: String },
+    ExtraIndex {
+        /// The index.
+        index: String,
+        /// The live index, described.
+        found: String,
+    },
     /// Medusa's `link_module_migrations` has no row for the table.
     NoTrackingRow,
     /// Medusa's `link_module_migrations` row describes another link.
-    TrackingDiffers { found: String, expected: String },
+    TrackingDiffers {
+        /// The recorded descriptor.
+        found: String,
+        /// The link's descriptor.
+        expected: String,
+    },
 }
 
 impl TableProblem {
@@ -298,13 +333,21 @@ impl fmt::Display for TableProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drift {
     /// The graph's table does not exist (sync-links renames `renamed_from` to it, if set).
-    Missing { renamed_from: Option<String> },
+    Missing {
+        /// An extra table holding this link's rows under an older name.
+        renamed_from: Option<String>,
+    },
     /// The table exists but differs; one entry per difference.
-    Differs { problems: Vec<TableProblem> },
+    Differs {
+        /// What differs.
+        problems: Vec<TableProblem>,
+    },
     /// A link table no link of the graph wants (sync-links renames it to
     /// `renamed_to`, if set).
     Extra {
+        /// Rows the table holds.
         rows: u64,
+        /// The graph's table it holds the rows of, under an older name.
         renamed_to: Option<String>,
     },
     /// A `link_module_migrations` row of a table that does not exist.
@@ -314,6 +357,7 @@ pub enum Drift {
 /// One link table of the graph or of the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableStatus {
+    /// The table's name.
     pub table: String,
     /// `module.alias <> module.alias`, or the key columns of an untracked extra table.
     pub link: String,
@@ -324,7 +368,9 @@ pub struct TableStatus {
 /// What [`status`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
+    /// The dialect of the database.
     pub dialect: Dialect,
+    /// The state of the migrations.
     pub migrations: MigrationStatus,
     /// The graph's tables in declaration order, then extra tables and stale
     /// tracking rows by name.
@@ -334,6 +380,7 @@ pub struct Status {
 }
 
 impl Status {
+    /// The link tables that differ from the graph.
     pub fn drift(&self) -> impl Iterator<Item = &TableStatus> {
         self.tables.iter().filter(|t| t.drift.is_some())
     }
@@ -343,6 +390,7 @@ impl Status {
         self.models.iter().filter(|m| !m.problems.is_empty())
     }
 
+    /// Whether the database is what the graph wants (migrations, link and module tables).
     pub fn in_sync(&self) -> bool {
         self.drift().next().is_none()
             && self.migrations.is_ok()
@@ -354,6 +402,7 @@ impl Status {
         if self.in_sync() { 0 } else { 1 }
     }
 
+    /// The status as `cargo links db status` prints it.
     pub fn render(&self) -> String {
         let mut out = format!("status ({})\n", self.dialect.name());
         self.migrations.render(&mut out);

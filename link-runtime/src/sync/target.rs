@@ -6,9 +6,13 @@ use super::*;
 /// and aliases of both sides.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Descriptor {
+    /// Module of the left side.
     pub from_module: String,
+    /// Alias of the left side (its model, unless aliased).
     pub from_model: String,
+    /// Module of the right side.
     pub to_module: String,
+    /// Alias of the right side (its model, unless aliased).
     pub to_model: String,
 }
 
@@ -59,18 +63,23 @@ impl fmt::Display for Descriptor {
 /// A link table the graph wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WantedTable {
+    /// Its columns, indexes and constraints.
     pub state: TableState,
+    /// The link it belongs to, as Medusa's `link_module_migrations` records it.
     pub descriptor: Descriptor,
 }
 
 /// The link tables a graph wants, and the module tables never to touch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The link tables, one per stored link.
     pub tables: Vec<WantedTable>,
+    /// Tables of the modules' own models, which sync never touches.
     pub module_tables: Vec<String>,
 }
 
 impl Target {
+    /// The target of `graph`.
     pub fn of(graph: &LinkGraph) -> Target {
         let tables = graph
             .stored_links()

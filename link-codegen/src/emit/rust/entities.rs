@@ -18,11 +18,17 @@ pub(super) const SERDE_CRATE: &str = "#[serde(crate = \"__rt::serde\")]";
 pub(super) const SKIP_NONE: &str = "#[serde(default, skip_serializing_if = \"Option::is_none\")]";
 
 /// The fields and relations of an entity struct (all optional).
-pub(super) fn entity_members(w: &mut Writer, fields: &[Field], relations: &[&Relation]) {
+pub(super) fn entity_members(
+    w: &mut Writer,
+    fields: &[Field],
+    ids: &IdColumns,
+    relations: &[&Relation],
+) {
     for f in fields {
+        w.doc(&column_doc(f));
         w.line(SKIP_NONE);
         serde_rename(w, &f.name);
-        field_decl(w, &f.name, &format!("Option<{}>", scalar_rust(f.ty)));
+        field_decl(w, &f.name, &format!("Option<{}>", column_rust(f, ids)));
     }
     for r in relations {
         w.doc(&relation_doc(r));
@@ -53,6 +59,7 @@ pub(super) fn model_entity(
     entity_members(
         w,
         &model.fields,
+        &model_ids(model),
         relations.of_owner(&model_owner(module, model)),
     );
     w.close("}");
@@ -60,6 +67,15 @@ pub(super) fn model_entity(
     w.open_fmt(format_args!("impl __rt::Entity for {ty} {{"));
     str_const(w, "MODULE", &module.name);
     str_const(w, "NAME", &model.name);
+    w.close("}");
+    query_root(w, &ty, &model.name);
+}
+
+/// `impl __rt::QueryRoot`: the entity as the root of typed requests.
+fn query_root(w: &mut Writer, ty: &str, entity: &str) {
+    w.blank();
+    w.open_fmt(format_args!("impl __rt::QueryRoot for {ty} {{"));
+    str_const(w, "ENTITY", entity);
     w.close("}");
 }
 
@@ -73,7 +89,9 @@ pub(super) fn link_entity(w: &mut Writer, relations: &Relations<'_>, link: &Link
     entity_members(
         w,
         &link_columns(link),
+        &link_ids(link),
         relations.of_owner(&link_owner(link)),
     );
     w.close("}");
+    query_root(w, &type_name(&link.name), &link.name);
 }

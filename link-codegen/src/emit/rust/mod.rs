@@ -33,6 +33,13 @@ use std::collections::HashSet;
 use link_model::{Link, LinkGraph};
 
 pub use crate::names::type_name;
+
+/// The generated path method of a field or relation named `name`
+/// (`title`, `r#type`, `self_`), as `#[derive(Select)]` names it; `all`,
+/// `root` and `path` are renamed further (`all_field`, `all_relation`).
+pub fn path_method(name: &str) -> std::borrow::Cow<'_, str> {
+    paths::field_method(name)
+}
 use entities::{link_entity, model_entity};
 pub use graph::graph_static;
 use graph::{migrations_static, write_graph};

@@ -215,3 +215,48 @@ pub(super) fn link_columns(link: &Link) -> Vec<Field> {
     cols.push(field("deleted_at", ScalarType::Timestamp, true));
     cols
 }
+
+/// Columns of an entity that hold a typed id, with the id type: a model's
+/// text primary key, the two key columns of a link table.
+pub(super) type IdColumns = Vec<(String, String)>;
+
+/// The typed-id columns of a model (its primary key when it is text).
+pub(super) fn model_ids(model: &Model) -> IdColumns {
+    model
+        .fields
+        .iter()
+        .filter(|f| {
+            f.name == model.primary_key && matches!(f.ty, ScalarType::Text | ScalarType::Uuid)
+        })
+        .map(|f| (f.name.to_string(), id_type(&model.name)))
+        .collect()
+}
+
+/// The typed-id columns of a stored link's table (its two key columns).
+pub(super) fn link_ids(link: &Link) -> IdColumns {
+    vec![
+        (link.left.key.to_string(), id_type(&link.left.model)),
+        (link.right.key.to_string(), id_type(&link.right.model)),
+    ]
+}
+
+/// Rust type of a column's value (without the `Option` of a nullable
+/// column), as entities and paths name it from their modules: the typed id
+/// (`super::ProductId`) or the scalar type.
+pub(super) fn column_rust(f: &Field, ids: &IdColumns) -> Cow<'static, str> {
+    match ids.iter().find(|(c, _)| *c == *f.name) {
+        Some((_, id)) => Cow::Owned(format!("super::{id}")),
+        None => Cow::Borrowed(scalar_rust(f.ty)),
+    }
+}
+
+/// `name` of a scalar type as `links.toml` writes it, for docs.
+pub(super) fn scalar_doc(t: ScalarType) -> &'static str {
+    t.name()
+}
+
+/// Doc line of a column: `Column `name` (`text`, nullable).`
+pub(super) fn column_doc(f: &Field) -> String {
+    let null = if f.nullable { ", nullable" } else { "" };
+    format!("Column `{}` (`{}`{null}).", f.name, scalar_doc(f.ty))
+}

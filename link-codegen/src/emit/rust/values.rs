@@ -49,7 +49,15 @@ pub(super) fn link_value(w: &mut Writer, link: &Link, extras: &[ExtraColumn], ty
     ));
     w.line("#[derive(Debug, Clone, PartialEq)]");
     w.open_fmt(format_args!("pub struct {ty} {{"));
+    w.doc(&format!(
+        "The `{}.{}` record.",
+        link.left.module, link.left.model
+    ));
     field_decl(w, &link.left.key, &lid);
+    w.doc(&format!(
+        "The `{}.{}` record.",
+        link.right.module, link.right.model
+    ));
     field_decl(w, &link.right.key, &rid);
     for c in extras {
         w.doc(&format!(
@@ -155,17 +163,30 @@ pub(super) fn link_record(
     w.line(RECORD_DERIVE);
     w.line(SERDE_CRATE);
     w.open_fmt(format_args!("pub struct {record} {{"));
+    w.doc(&format!(
+        "Column `{}`: the `{}.{}` record.",
+        link.left.key, link.left.module, link.left.model
+    ));
     serde_rename(w, &link.left.key);
     field_decl(w, &link.left.key, &lid);
+    w.doc(&format!(
+        "Column `{}`: the `{}.{}` record.",
+        link.right.key, link.right.module, link.right.model
+    ));
     serde_rename(w, &link.right.key);
     field_decl(w, &link.right.key, &rid);
+    w.line("/// Column `id`: the link row's id.");
     w.line("pub id: ::std::string::String,");
     for c in extras {
+        w.doc(&format!("Extra column `{}`.", c.name));
         serde_rename(w, &c.name);
         field_decl(w, &c.name, &extra_rust(c));
     }
+    w.line("/// Column `created_at`: when the pair was first linked.");
     w.line("pub created_at: __rt::DateTime,");
+    w.line("/// Column `updated_at`: the last write of the row.");
     w.line("pub updated_at: __rt::DateTime,");
+    w.line("/// Column `deleted_at`: when the pair was dismissed or deleted, if it was.");
     w.line("pub deleted_at: Option<__rt::DateTime>,");
     w.close("}");
 

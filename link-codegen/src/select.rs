@@ -1,0 +1,223 @@
+//! `#[derive(Select)]`: the proc macro's whole logic.
+//!
+//! The expansion implements `Selectable` by naming, for every struct
+//! member, the generated path method of its field or relation
+//! (`<links::paths::SalesChannel>::name`) and the member's type, so rustc
+//! checks the selection against the generated items: an unknown field or
+//! relation is an unknown method (with rustc's did-you-mean), a wrong
+//! cardinality, nullability or scalar type an unsatisfied `Member` bound.
+//! Each check carries the member's span, so errors point at the member, and
+//! all of them are reported at once. The macro itself reports only what it
+//! can see in the tokens (a missing `entity`, duplicate members, tuple
+//! structs, generics).
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+/// The `_inner` of `#[derive(Select)]`: the struct's tokens in, the
+/// `Selectable` impl out (or the errors, all of them).
+pub fn derive_select(input: TokenStream) -> TokenStream {
+    let item: syn::ItemStruct = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut e = e;
+            e.combine(syn::Error::new(
+                Span::call_site(),
+                "`#[derive(Select)]` goes on a struct with named fields",
+            ));
+            return e.to_compile_error();
+        }
+    };
+    match expand(&item) {
+        Ok(t) => t,
+        Err(errors) => errors.into_iter().map(|e| e.to_compile_error()).collect(),
+    }
+}
+
+/// One member of the struct: its identifier, type and the column or
+/// relation name it selects.
+struct Member<'a> {
+    ident: &'a syn::Ident,
+    ty: &'a syn::Type,
+    name: String,
+    /// Span of the name (the identifier, or the `field = "..."` literal).
+    span: Span,
+}
+
+fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
+    let mut errors = Vec::new();
+    let mut entity: Option<syn::Path> = None;
+    for attr in item.attrs.iter().filter(|a| a.path().is_ident("select")) {
+        let r = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("entity") {
+                entity = Some(meta.value()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown `select` argument; expected `entity = <generated path type>`, e.g. `entity = links::paths::Product`",
+                ))
+            }
+        });
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    }
+    if entity.is_none() && errors.is_empty() {
+        errors.push(syn::Error::new(
+            item.ident.span(),
+            "a selection names its entity: `#[select(entity = links::paths::Product)]` (the generated path type)",
+        ));
+    }
+    if !item.generics.params.is_empty() {
+        errors.push(syn::Error::new(
+            item.generics.span(),
+            "a selection cannot be generic",
+        ));
+    }
+    let fields = match &item.fields {
+        syn::Fields::Named(n) => n.named.iter().collect::<Vec<_>>(),
+        other => {
+            errors.push(syn::Error::new(
+                if matches!(other, syn::Fields::Unit) {
+                    item.ident.span()
+                } else {
+                    other.span()
+                },
+                "a selection has named fields, one per selected field or relation",
+            ));
+            Vec::new()
+        }
+    };
+    if fields.is_empty() && matches!(item.fields, syn::Fields::Named(_)) {
+        errors.push(syn::Error::new(
+            item.ident.span(),
+            "a selection selects at least one field or relation",
+        ));
+    }
+    let mut members: Vec<Member<'_>> = Vec::with_capacity(fields.len());
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for f in &fields {
+        let Some(ident) = &f.ident else { continue };
+        let mut name = ident.unraw().to_string();
+        let mut span = ident.span();
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("select")) {
+            let r = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("field") {
+                    let lit: syn::LitStr = meta.value()?.parse()?;
+                    name = lit.value();
+                    span = lit.span();
+                    Ok(())
+                } else {
+                    Err(meta.error(
+                        "unknown `select` argument of a member; expected `field = \"<field or relation name>\"`",
+                    ))
+                }
+            });
+            if let Err(e) = r {
+                errors.push(e);
+            }
+        }
+        if matches!(name.as_str(), "all" | "root" | "path") {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` is not selectable by a derived selection (its generated path method is renamed); use a dynamic request"
+                ),
+            ));
+            continue;
+        }
+        if syn::parse_str::<syn::Ident>(&crate::emit::rust::path_method(&name)).is_err() {
+            errors.push(syn::Error::new(
+                span,
+                format!("`{name}` is not a field or relation name"),
+            ));
+            continue;
+        }
+        if let Some(first) = seen.get(&name) {
+            let mut e = syn::Error::new(span, format!("`{name}` is selected twice"));
+            e.combine(syn::Error::new(*first, "first selected here"));
+            errors.push(e);
+            continue;
+        }
+        seen.insert(name.clone(), span);
+        members.push(Member {
+            ident,
+            ty: &f.ty,
+            name,
+            span,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let entity = entity.expect("checked above");
+    let ident = &item.ident;
+    let types = members.iter().map(|m| {
+        let ty = m.ty;
+        quote_spanned! {m.span=> __rt::select::MemberFns<#ty>, }
+    });
+    let checks = members.iter().map(|m| {
+        let method = syn::Ident::new_raw_or_plain(&m.name, m.span);
+        let ty = m.ty;
+        quote_spanned! {m.span=>
+            __rt::select::member::<_, _, #ty>(<#entity>::#method),
+        }
+    });
+    let requests = members.iter().enumerate().map(|(i, m)| {
+        let i = syn::Index::from(i);
+        let name = &m.name;
+        quote! { (m.#i.request)(prefix, #name, out); }
+    });
+    let takes = members.iter().enumerate().map(|(i, m)| {
+        let i = syn::Index::from(i);
+        let name = &m.name;
+        let field = m.ident;
+        quote! { #field: (m.#i.take)(cells, #name)?, }
+    });
+    Ok(quote! {
+        const _: () = {
+            use ::link_runtime::__private as __rt;
+
+            /// Each member's path method and type, checked here once.
+            #[allow(clippy::type_complexity)]
+            fn members() -> (#(#types)*) {
+                (#(#checks)*)
+            }
+
+            impl __rt::Selectable for #ident {
+                type Root = <#entity as __rt::EntityPath>::Output;
+
+                fn request(prefix: &__rt::PathPrefix, out: &mut ::std::vec::Vec<::std::string::String>) {
+                    let m = members();
+                    #(#requests)*
+                }
+
+                fn decode(cells: &mut __rt::select::Cells) -> ::std::result::Result<Self, __rt::Error> {
+                    let m = members();
+                    ::std::result::Result::Ok(Self {
+                        #(#takes)*
+                    })
+                }
+            }
+        };
+    })
+}
+
+/// An identifier for a name: raw (`r#type`) for keywords that allow it.
+trait NewIdent {
+    fn new_raw_or_plain(name: &str, span: Span) -> syn::Ident;
+}
+
+impl NewIdent for syn::Ident {
+    fn new_raw_or_plain(name: &str, span: Span) -> syn::Ident {
+        let method = crate::emit::rust::path_method(name);
+        match method.strip_prefix("r#") {
+            Some(raw) => syn::Ident::new_raw(raw, span),
+            None => syn::Ident::new(&method, span),
+        }
+    }
+}
