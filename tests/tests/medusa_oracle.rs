@@ -446,3 +446,42 @@ async fn rows_we_write_have_medusas_shape() {
     );
     oracle.drop().await;
 }
+
+/// A `text` field over Postgres's enum column is refused with a typed error
+/// naming the field and what to declare, not the driver's decode error.
+#[tokio::test]
+async fn an_enum_column_declared_text_names_the_field() {
+    let Some(oracle) = oracle_db().await else {
+        return;
+    };
+    let mut graph = storefront::links::GRAPH.clone();
+    let order = graph
+        .modules
+        .to_mut()
+        .iter_mut()
+        .find(|m| m.name == "order")
+        .unwrap();
+    let status = order.models.to_mut()[0]
+        .fields
+        .to_mut()
+        .iter_mut()
+        .find(|f| f.name == "status")
+        .unwrap();
+    status.ty = link_model::ScalarType::Text;
+    let query = Query::new(graph, Databases::single(oracle.db.clone()));
+    for req in [
+        Graph::new("order").fields(["id", "status"]),
+        Graph::new("sales_channel").fields(["id", "orders.status"]),
+    ] {
+        let err = query.graph(req).await.unwrap_err();
+        assert!(
+            matches!(&err, link_runtime::Error::FieldType { entity, field, .. } if entity == "order" && field == "status"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "field `order.status` is declared `text`, but its column is of type `order_status_enum`; declare a Postgres enum column `enum`"
+        );
+    }
+    oracle.drop().await;
+}

@@ -161,7 +161,8 @@ impl Query {
         // Relations that semi-join on the root's query are read meanwhile
         // (on another connection when the pool has one).
         let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
-        let mut rows: Vec<Row<S>> = rows?.into_iter().map(|r| Row::new(root, r, None)).collect();
+        let rows = rows.map_err(|e| field_type(&root.info, &cols, e))?;
+        let mut rows: Vec<Row<S>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
         // Medusa gives `metadata` only when `skip` is given; a request
         // using what Medusa lacks (a cursor, a count mode) gets it too.
         let with_metadata = match req.shape {
@@ -374,7 +375,8 @@ impl Query {
                 );
                 (sql, order)
             })
-            .await?;
+            .await
+            .map_err(|e| field_type(&level.info, &cols, e))?;
         Ok(rows
             .into_iter()
             .map(|r| Row::with_parent(level, r))
@@ -426,5 +428,41 @@ impl Query {
         }
         let (sql, _) = build(false);
         Ok(db.fetch(&sql, types).await?)
+    }
+}
+
+/// A value that does not decode as its column's declared type, named by
+/// entity and field (a join key read as `__k_<col>` by its column), with a
+/// hint for a Postgres enum declared `text`; any other error unchanged.
+fn field_type(info: &plan::EntityInfo, cols: &[(String, ScalarType)], e: Error) -> Error {
+    let Error::Database(crate::db::DbError::Decode { column, message }) = &e else {
+        return e;
+    };
+    let Some((name, ty)) = cols.get(*column) else {
+        return e;
+    };
+    let field = name.strip_prefix("__k_").unwrap_or(name);
+    // sqlx: "… is not compatible with SQL type `order_status_enum`".
+    let sql_type = message
+        .split_once("is not compatible with SQL type `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(t, _)| t.to_string());
+    let (problem, hint) = match sql_type {
+        Some(t) => {
+            let hint = if *ty == ScalarType::Text {
+                "; declare a Postgres enum column `enum`"
+            } else {
+                ""
+            };
+            (format!("its column is of type `{t}`"), hint)
+        }
+        None => (format!("its column does not read as that ({message})"), ""),
+    };
+    Error::FieldType {
+        entity: info.name.clone(),
+        field: field.to_string(),
+        declared: ty.name().to_string(),
+        problem,
+        hint: hint.to_string(),
     }
 }
