@@ -44,6 +44,19 @@ pub(super) enum Parents<'a> {
     /// of its table but the soft-deleted, whose children stitching drops,
     /// so no semi-join is needed.
     All,
+    /// Child rows whose parent key lies in `(after, upto]` (an open end
+    /// when `None`): a stream chunk of roots read in key order with no
+    /// filter (children of soft-deleted roots in the range are dropped by
+    /// stitching). The link key column orders like the root's key (both
+    /// text in the database's default collation, BINARY on SQLite), so the
+    /// range is an index range scan on the link table. The rows come
+    /// grouped by parent byte-wise on Postgres (`COLLATE "C"`: grouping
+    /// needs no locale order, stitching regroups by key), then in the
+    /// level's order.
+    Range {
+        after: Option<&'a Value>,
+        upto: Option<&'a Value>,
+    },
 }
 
 /// What a statement selects.
@@ -447,6 +460,21 @@ impl<'a> Writer<'a> {
             Parents::All => {
                 sql.append(parent_expr.clone()).push(" IS NOT NULL");
             }
+            Parents::Range { after, upto } => {
+                sql.append(parent_expr.clone()).push(" IS NOT NULL");
+                if let Some(v) = after {
+                    sql.push(" AND ")
+                        .append(parent_expr.clone())
+                        .push(" > ")
+                        .arg(cursor::arg(self.d, parent_ty, v));
+                }
+                if let Some(v) = upto {
+                    sql.push(" AND ")
+                        .append(parent_expr.clone())
+                        .push(" <= ")
+                        .arg(cursor::arg(self.d, parent_ty, v));
+                }
+            }
             Parents::Query => {
                 sql.append(parent_expr.clone()).push(" IN (");
                 let mut inner = self.sql();
@@ -474,7 +502,14 @@ impl<'a> Writer<'a> {
                     .column(&w, "__rn");
             }
         } else if rows {
-            sql.push(" ORDER BY ").append(parent_expr).push(" ASC, ");
+            sql.push(" ORDER BY ").append(parent_expr);
+            if matches!(parents, Parents::Range { .. })
+                && self.d == Dialect::Postgres
+                && parent_ty == ScalarType::Text
+            {
+                sql.push(" COLLATE \"C\"");
+            }
+            sql.push(" ASC, ");
             sql.push_list(order, |s, (expr, dir)| {
                 s.append(expr).push(" ").push(dir);
             });
@@ -568,7 +603,8 @@ impl<'a> Writer<'a> {
                     .arg(Arg::TextArray(keys.to_vec()))
                     .push(") AS \"p\"(\"key\")");
             }
-            Parents::Query | Parents::All => {
+            // A range is its chunk's roots: the root's own (paged) query.
+            Parents::Query | Parents::All | Parents::Range { .. } => {
                 let (parent, col) = parent_query;
                 sql.push("(SELECT DISTINCT \"q\".\"k\" FROM (");
                 let mut inner = self.sql();
