@@ -147,6 +147,31 @@ impl Query {
         let d = db.dialect();
         let cols = root.columns(&plan);
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        // Every root with its only relation, a per-parent `take` read by a
+        // lateral join: one statement for both.
+        let joined = root
+            .children
+            .first()
+            .copied()
+            .filter(|&c| {
+                root.children.len() == 1
+                    && !plan.paged()
+                    && d == Dialect::Postgres
+                    && self.joins_in_sql(&plan, c, true)
+                    && Writer::new(&plan, &resolved, d).lateral(c)
+            });
+        if let Some(c) = joined {
+            let (mut rows, child_rows) = self
+                .fetch_with_lateral(&db, &plan, &resolved, &cols, c)
+                .await?;
+            self.fill(&plan, &resolved, 0, &mut rows, true, vec![Some(Ok(child_rows))])
+                .await?;
+            let data = rows.into_iter().map(|r| r.finish(root)).collect();
+            return Ok(GraphResult {
+                data,
+                metadata: None,
+            });
+        }
         let rows = self.fetch_rows(&db, &types, true, |packed| {
             let mut sql = Sql::new(d);
             let order = Writer::new(&plan, &resolved, d).root(
@@ -208,6 +233,47 @@ impl Query {
         children?;
         let data = rows.into_iter().map(|r| r.finish(root)).collect();
         Ok(GraphResult { data, metadata })
+    }
+
+    /// The roots and the rows of their windowed child `c`, from one
+    /// statement (`Writer::root_with_lateral`): a root's row repeats for
+    /// each of its children, a root without children comes once with a
+    /// NULL row number.
+    async fn fetch_with_lateral<S: Sink>(
+        &self,
+        db: &Db,
+        plan: &Plan,
+        resolved: &Resolved,
+        cols: &[(String, ScalarType)],
+        c: LevelId,
+    ) -> Result<(Vec<Row<S>>, Vec<Row<S>>), Error> {
+        let root = plan.root();
+        let child = &plan.levels[c];
+        let ccols = child.columns(plan);
+        let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        types.extend(ccols.iter().map(|(_, t)| *t));
+        types.push(ScalarType::BigInt);
+        let mut sql = Sql::new(db.dialect());
+        Writer::new(plan, resolved, db.dialect()).root_with_lateral(&mut sql, cols, c, &ccols);
+        let all = db.fetch(&sql, &types).await?;
+        let n = cols.len();
+        let pkpos = root.key_index(plan, &root.info.pk);
+        let kpos = root.key_index(plan, plan.edge(c).hop.parent_col());
+        let mut rows: Vec<Row<S>> = Vec::new();
+        let mut child_rows = Vec::new();
+        for mut r in all {
+            let rn = r.pop();
+            let mut cvals = r.split_off(n);
+            let parent = r.get(kpos).cloned().unwrap_or(Value::Null);
+            if rows.last().is_none_or(|p| p.vals.get(pkpos) != r.get(pkpos)) {
+                rows.push(Row::new(root, r, None));
+            }
+            if !matches!(rn, None | Some(Value::Null)) {
+                cvals.push(parent);
+                child_rows.push(Row::with_parent(child, cvals));
+            }
+        }
+        Ok((rows, child_rows))
     }
 
     /// The count of a paginated request's roots, as `mode` asks.

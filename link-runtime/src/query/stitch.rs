@@ -86,7 +86,10 @@ impl<S: Sink> Row<S> {
 
     /// A child row whose parent key is its last column.
     pub fn with_parent(level: &Level, mut vals: Vec<Value>) -> Row<S> {
-        let parent = vals.pop().as_ref().and_then(key_of).map(Cow::into_owned);
+        let parent = match vals.pop() {
+            Some(Value::String(s)) => Some(s),
+            v => v.as_ref().and_then(key_of).map(Cow::into_owned),
+        };
         Row::new(level, vals, parent)
     }
 
