@@ -1,4 +1,6 @@
-//! Medusa's own answers (`../shared/reference/medusa-oracle/`): a dump of a
+//! Medusa's own answers (`tests/fixtures/medusa-oracle/`, a copy of the
+//! reference's `medusa-oracle/`: its README, the dump, the answers and the
+//! link rows after create): a dump of a
 //! real Medusa 2.21.2 database is loaded into a fresh Postgres database, the
 //! storefront's graph reads it in the Medusa shape, and each of the 15
 //! `query.graph` calls of `answers.json`, normalised as the oracle's README
@@ -17,7 +19,7 @@ use serde_json::{Map, Value, json};
 use sqlx::{Connection, Executor};
 
 fn oracle_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/medusa-oracle")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/medusa-oracle")
 }
 
 fn oracle_file(name: &str) -> String {

@@ -756,7 +756,15 @@ impl<'a> Writer<'a> {
             .collect();
         let mut key = self.sql();
         key.column("r", &format!("__c{kpos}"));
-        self.lateral_body(sql, &level, &edge.hop, &inner, parent_expr, key, child_order);
+        self.lateral_body(
+            sql,
+            &level,
+            &edge.hop,
+            &inner,
+            parent_expr,
+            key,
+            child_order,
+        );
         sql.push(" ").ident(&x).push(" ON TRUE ORDER BY ");
         let mut terms: Vec<String> = order.iter().map(|o| format!("\"r\".{o}")).collect();
         terms.push(format!("\"{x}\".\"__rn\""));
