@@ -82,6 +82,8 @@ pub struct FieldAst<S> {
     /// Type name; a trailing `?` means nullable.
     pub ty: Sp<String, S>,
     pub nullable: Option<Sp<bool, S>>,
+    /// Left out of `*`.
+    pub hidden: Option<Sp<bool, S>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +117,8 @@ pub struct ExtraColumnAst<S> {
     pub ty: Option<Sp<String, S>>,
     pub nullable: Option<Sp<bool, S>>,
     pub default: Option<Sp<DefaultAst, S>>,
+    /// Left out of the link rows' `*`.
+    pub hidden: Option<Sp<bool, S>>,
 }
 
 /// A default value as written.
@@ -193,6 +197,7 @@ impl<S> ModuleAst<S> {
                             name: x.name.map_span(f),
                             ty: x.ty.map_span(f),
                             nullable: opt(x.nullable, f),
+                            hidden: opt(x.hidden, f),
                         })
                         .collect(),
                     soft_delete: opt(m.soft_delete, f),
@@ -234,6 +239,7 @@ impl<S> LinkAst<S> {
                     ty: opt(c.ty, f),
                     nullable: opt(c.nullable, f),
                     default: opt(c.default, f),
+                    hidden: opt(c.hidden, f),
                 })
                 .collect(),
         }

@@ -77,6 +77,9 @@ pub struct Field {
     pub name: Str,
     pub ty: ScalarType,
     pub nullable: bool,
+    /// Left out of `*` (still readable by name), as Medusa's modules hide
+    /// `api_key.salt`.
+    pub hidden: bool,
 }
 
 /// Scalar column types supported in models and extra columns.
@@ -93,11 +96,15 @@ pub enum ScalarType {
     Timestamp,
     Date,
     Uuid,
+    /// A database enum (Postgres `CREATE TYPE … AS ENUM`), read, compared and
+    /// ordered as its text; plain text on SQLite. Model fields only: link
+    /// tables hold no enums.
+    Enum,
 }
 
 impl ScalarType {
     /// Every type, in the order the docs list them.
-    pub const ALL: [ScalarType; 11] = [
+    pub const ALL: [ScalarType; 12] = [
         ScalarType::Text,
         ScalarType::Integer,
         ScalarType::BigInt,
@@ -109,6 +116,7 @@ impl ScalarType {
         ScalarType::Timestamp,
         ScalarType::Date,
         ScalarType::Uuid,
+        ScalarType::Enum,
     ];
 
     /// The name used in `links.toml` and `#[define_link]`.
@@ -125,6 +133,7 @@ impl ScalarType {
             ScalarType::Timestamp => "timestamp",
             ScalarType::Date => "date",
             ScalarType::Uuid => "uuid",
+            ScalarType::Enum => "enum",
         }
     }
 
@@ -201,6 +210,8 @@ pub struct ExtraColumn {
     pub ty: ScalarType,
     pub nullable: bool,
     pub default: Option<DefaultValue>,
+    /// Left out of the link rows' `*` (still readable by name).
+    pub hidden: bool,
 }
 
 /// A typed default value of an extra column.

@@ -79,9 +79,12 @@ pub fn scalar_type(t: ScalarType, d: Dialect) -> &'static str {
             T::Timestamp => "timestamptz",
             T::Date => "date",
             T::Uuid => "uuid",
+            // The enum's own type is the module's business; as a link-table
+            // column (refused by the validator) it would be text.
+            T::Enum => "text",
         },
         Dialect::Sqlite => match t {
-            T::Text | T::Json | T::Timestamp | T::Date | T::Uuid => "TEXT",
+            T::Text | T::Json | T::Timestamp | T::Date | T::Uuid | T::Enum => "TEXT",
             T::Integer | T::BigInt => "INTEGER",
             T::Float | T::Double => "REAL",
             T::Decimal => "NUMERIC",
@@ -278,7 +281,7 @@ pub fn add_column(before: &TableState, c: &ColumnState, d: Dialect) -> String {
 pub fn zero_default(t: ScalarType) -> DefaultValue {
     use ScalarType as T;
     match t {
-        T::Text => DefaultValue::Text("".into()),
+        T::Text | T::Enum => DefaultValue::Text("".into()),
         T::Integer | T::BigInt => DefaultValue::Int(0),
         T::Float | T::Double | T::Decimal => DefaultValue::Float("0".into()),
         T::Boolean => DefaultValue::Bool(false),

@@ -143,6 +143,24 @@ pub enum Error {
     #[error("database error: {0}")]
     Database(#[from] DbError),
 
+    /// A column whose values do not decode as its field's declared type
+    /// (links.toml and the table disagree; `cargo links db status` reports
+    /// it too).
+    #[error("field `{entity}.{field}` is declared `{declared}`, but {problem}{hint}")]
+    FieldType {
+        /// The entity read.
+        entity: String,
+        /// The field.
+        field: String,
+        /// The declared type's name.
+        declared: String,
+        /// What is wrong: the column's type when the driver names it,
+        /// else the driver's reason.
+        problem: String,
+        /// What to declare instead, when known.
+        hint: String,
+    },
+
     /// An id the key column cannot hold (empty, with NUL, or longer than
     /// the column), refused before the first statement.
     #[error(

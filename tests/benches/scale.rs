@@ -10,7 +10,9 @@
 //!     cargo bench -p link-tests --bench scale
 //! ```
 //!
-//! `SCALE_DIALECTS=postgres` (or `sqlite`) limits the databases.
+//! `SCALE_DIALECTS=postgres` (or `sqlite`) limits the databases, `SCALE_CASES`
+//! the cases (see `wanted`). The stream case runs each side in a process of
+//! its own, which reports its time and peak RSS.
 
 mod common;
 
@@ -173,16 +175,8 @@ impl Report {
 }
 
 async fn run(dialect: &str, n: usize) {
-    let fresh = match dialect {
-        "postgres" => match create_schema("bench_scale").await {
-            Some(f) => f,
-            None => return,
-        },
-        _ => {
-            let path =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scale.db");
-            common::sqlite_file(&path).await
-        }
+    let Some(fresh) = connect(dialect).await else {
+        return;
     };
     seed(&fresh, n).await;
     let q = Query::new(
@@ -205,197 +199,289 @@ async fn run(dialect: &str, n: usize) {
             .take(100)
     };
 
-    // 1. a page of 100 by id with channels, with and without the count.
-    let (count_only, _) = time(|| {
-        count_rows(
-            &raw,
-            "SELECT COUNT(*) FROM \"product\" WHERE \"deleted_at\" IS NULL",
-        )
-    })
-    .await;
-    let page_sql = r#"SELECT p."id", p."title", sc."id", sc."name" FROM (SELECT "id", "title" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100) p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL ORDER BY p."id", l."created_at", l."id""#;
-    let (hand_page, hand_rows) = time(|| rows(&raw, page_sql)).await;
-    assert_eq!(hand_rows.len(), 300);
-    let (ours_exact, res) = time(|| graph(page())).await;
-    assert_eq!(res.metadata.as_ref().and_then(|m| m.count), Some(n as u64));
-    r.case(
-        "page 100 by id + channels + exact count",
-        ours_exact,
-        Some(("count + page", count_only + hand_page)),
-    );
-    let (ours_none, _) = time(|| graph(page().count(Count::None))).await;
-    r.case(
-        "page 100 by id + channels, count none",
-        ours_none,
-        Some(("page", hand_page)),
-    );
-    let (ours_est, _) = time(|| graph(page().count(Count::Estimate))).await;
-    r.case(
-        "page 100 by id + channels, count estimate",
-        ours_est,
-        Some(("page", hand_page)),
-    );
-
-    // 2. products of one channel, page 100 by id (+ count), and by title.
-    let chan = || {
-        Graph::new("product")
-            .fields(["id", "title"])
-            .filters(json!({"sales_channels": {"id": "sc_3"}}))
-            .take(100)
-    };
-    let chan_sql = r#"SELECT p."id", p."title" FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL) ORDER BY p."id" LIMIT 100"#;
-    // Exact: links to a deleted or missing channel do not count.
-    let chan_count = r#"SELECT COUNT(*) FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL)"#;
-    let (hand_chan, _) = time(|| rows(&raw, chan_sql)).await;
-    let (hand_chan_count, expected) = time(|| count_rows(&raw, chan_count)).await;
-    let (ours, res) = time(|| graph(chan())).await;
-    assert_eq!(
-        res.metadata.as_ref().and_then(|m| m.count),
-        Some(expected as u64)
-    );
-    r.case(
-        "one channel's products, page 100 by id + count",
-        ours,
-        Some(("page + count", hand_chan + hand_chan_count)),
-    );
-    let (ours, _) = time(|| graph(chan().count(Count::None))).await;
-    r.case(
-        "one channel's products, page 100 by id",
-        ours,
-        Some(("page", hand_chan)),
-    );
-    let (ours, _) = time(|| graph(chan().order("title", Dir::Asc))).await;
-    r.case(
-        "one channel's products, page 100 by title + count",
-        ours,
-        None,
-    );
-
-    // 3. a deep page: skip n/2, and the same page by cursor.
-    let skip = (n / 2) as u64;
-    let deep_sql = format!(
-        r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100 OFFSET {skip}"#
-    );
-    let (hand_deep, deep) = time(|| rows(&raw, &deep_sql)).await;
-    let (ours, _) = time(|| {
-        graph(
-            Graph::new("product")
-                .fields(["id"])
-                .skip(skip)
-                .take(100)
-                .count(Count::None),
-        )
-    })
-    .await;
-    r.case(
-        &format!("skip {skip}, take 100 (no count)"),
-        ours,
-        Some(("offset page", hand_deep)),
-    );
-    let before = deep[0][0].clone().unwrap();
-    let cursor_at = link_tests::cursor_of(json!([before]));
-    let keyset_sql = format!(
-        r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL AND "id" > '{}' ORDER BY "id" LIMIT 100"#,
-        deep[0][0].as_deref().unwrap()
-    );
-    let (hand_keyset, _) = time(|| rows(&raw, &keyset_sql)).await;
-    let (ours, _) = time(|| {
-        graph(
-            Graph::new("product")
-                .fields(["id"])
-                .take(100)
-                .after(cursor_at.clone())
-                .count(Count::None),
-        )
-    })
-    .await;
-    r.case(
-        "cursor page at n/2, take 100",
-        ours,
-        Some(("keyset page", hand_keyset)),
-    );
-
-    // 4. every channel with its first 5 products, by id and by title.
-    let top = |order: &str| {
-        Graph::new("sales_channel")
-            .fields(["id", "products.id"])
-            .nested(
-                "products",
-                Nested {
-                    take: Some(5),
-                    order: vec![(order.to_string(), Dir::Asc)],
-                    ..Nested::default()
-                },
+    if wanted("page") {
+        // 1. a page of 100 by id with channels, with and without the count.
+        let (count_only, _) = time(|| {
+            count_rows(
+                &raw,
+                "SELECT COUNT(*) FROM \"product\" WHERE \"deleted_at\" IS NULL",
             )
-    };
-    let lateral = |order: &str| {
-        format!(
-            r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
-        )
-    };
-    if dialect == "postgres" {
-        let by_id = lateral("id");
-        let (hand, _) = time(|| rows(&raw, &by_id)).await;
-        let (ours, _) = time(|| graph(top("id"))).await;
+        })
+        .await;
+        let page_sql = r#"SELECT p."id", p."title", sc."id", sc."name" FROM (SELECT "id", "title" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100) p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL ORDER BY p."id", l."created_at", l."id""#;
+        let (hand_page, hand_rows) = time(|| rows(&raw, page_sql)).await;
+        assert_eq!(hand_rows.len(), 300);
+        let (ours_exact, res) = time(|| graph(page())).await;
+        assert_eq!(res.metadata.as_ref().and_then(|m| m.count), Some(n as u64));
         r.case(
-            "channels with first 5 products by id",
-            ours,
-            Some(("lateral", hand)),
+            "page 100 by id + channels + exact count",
+            ours_exact,
+            Some(("count + page", count_only + hand_page)),
         );
-        let by_title = lateral("title");
-        let (hand, _) = time(|| rows(&raw, &by_title)).await;
-        let (ours, _) = time(|| graph(top("title"))).await;
+        let (ours_none, _) = time(|| graph(page().count(Count::None))).await;
         r.case(
-            "channels with first 5 products by title",
-            ours,
-            Some(("lateral", hand)),
+            "page 100 by id + channels, count none",
+            ours_none,
+            Some(("page", hand_page)),
         );
-    } else {
-        let (ours, _) = time(|| graph(top("id"))).await;
-        r.case("channels with first 5 products by id", ours, None);
+        let (ours_est, _) = time(|| graph(page().count(Count::Estimate))).await;
+        r.case(
+            "page 100 by id + channels, count estimate",
+            ours_est,
+            Some(("page", hand_page)),
+        );
     }
-
-    // 5. one product by id with its channels.
-    let one_sql = r#"SELECT p."id", sc."name" FROM "product" p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" WHERE p."id" = 'prod_0000042'"#;
-    let (hand, _) = time(|| rows(&raw, one_sql)).await;
-    let (ours, res) = time(|| {
-        graph(
+    if wanted("channel") {
+        // 2. products of one channel, page 100 by id (+ count), and by title.
+        let chan = || {
             Graph::new("product")
-                .fields(["id", "sales_channels.name"])
-                .filters(json!({"id": "prod_0000042"})),
-        )
-    })
-    .await;
-    assert_eq!(res.data.len(), 1);
-    r.case(
-        "one product by id with channels",
-        ours,
-        Some(("join", hand)),
-    );
-
-    // 6. every product with its channels, streamed in chunks of 10,000.
-    let t = Instant::now();
-    let mut s = q.stream(
-        Graph::new("product").fields(["id", "sales_channels.id"]),
-        10_000,
-    );
-    let mut seen = 0usize;
-    while let Some(chunk) = s.next().await {
-        let chunk: Vec<Value> = chunk.expect("stream");
-        seen += chunk.len();
+                .fields(["id", "title"])
+                .filters(json!({"sales_channels": {"id": "sc_3"}}))
+                .take(100)
+        };
+        let chan_sql = r#"SELECT p."id", p."title" FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL) ORDER BY p."id" LIMIT 100"#;
+        // Exact: links to a deleted or missing channel do not count.
+        let chan_count = r#"SELECT COUNT(*) FROM "product" p WHERE p."deleted_at" IS NULL AND p."id" IN (SELECT l."product_id" FROM "product_sales_channel" l JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL WHERE l."sales_channel_id" = 'sc_3' AND l."deleted_at" IS NULL)"#;
+        let (hand_chan, _) = time(|| rows(&raw, chan_sql)).await;
+        let (hand_chan_count, expected) = time(|| count_rows(&raw, chan_count)).await;
+        let (ours, res) = time(|| graph(chan())).await;
+        assert_eq!(
+            res.metadata.as_ref().and_then(|m| m.count),
+            Some(expected as u64)
+        );
+        r.case(
+            "one channel's products, page 100 by id + count",
+            ours,
+            Some(("page + count", hand_chan + hand_chan_count)),
+        );
+        let (ours, _) = time(|| graph(chan().count(Count::None))).await;
+        r.case(
+            "one channel's products, page 100 by id",
+            ours,
+            Some(("page", hand_chan)),
+        );
+        let (ours, _) = time(|| graph(chan().order("title", Dir::Asc))).await;
+        r.case(
+            "one channel's products, page 100 by title + count",
+            ours,
+            None,
+        );
     }
-    let ours = t.elapsed();
-    assert_eq!(seen, n);
-    let t = Instant::now();
-    let streamed = hand_stream(&raw).await;
-    let hand = t.elapsed();
-    assert_eq!(streamed, 3 * n);
-    r.case(
-        "stream all products with channels",
-        ours,
-        Some(("sqlx fetch stream", hand)),
+    if wanted("deep") {
+        // 3. a deep page: skip n/2, and the same page by cursor.
+        let skip = (n / 2) as u64;
+        let deep_sql = format!(
+            r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL ORDER BY "id" LIMIT 100 OFFSET {skip}"#
+        );
+        let (hand_deep, deep) = time(|| rows(&raw, &deep_sql)).await;
+        let (ours, _) = time(|| {
+            graph(
+                Graph::new("product")
+                    .fields(["id"])
+                    .skip(skip)
+                    .take(100)
+                    .count(Count::None),
+            )
+        })
+        .await;
+        r.case(
+            &format!("skip {skip}, take 100 (no count)"),
+            ours,
+            Some(("offset page", hand_deep)),
+        );
+        let before = deep[0][0].clone().unwrap();
+        let cursor_at = link_tests::cursor_of(json!([before]));
+        let keyset_sql = format!(
+            r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL AND "id" > '{}' ORDER BY "id" LIMIT 100"#,
+            deep[0][0].as_deref().unwrap()
+        );
+        let (hand_keyset, _) = time(|| rows(&raw, &keyset_sql)).await;
+        let (ours, _) = time(|| {
+            graph(
+                Graph::new("product")
+                    .fields(["id"])
+                    .take(100)
+                    .after(cursor_at.clone())
+                    .count(Count::None),
+            )
+        })
+        .await;
+        r.case(
+            "cursor page at n/2, take 100",
+            ours,
+            Some(("keyset page", hand_keyset)),
+        );
+    }
+    if wanted("top") {
+        // 4. every channel with its first 5 products, by id and by title.
+        let top = |order: &str| {
+            Graph::new("sales_channel")
+                .fields(["id", "products.id"])
+                .nested(
+                    "products",
+                    Nested {
+                        take: Some(5),
+                        order: vec![(order.to_string(), Dir::Asc)],
+                        ..Nested::default()
+                    },
+                )
+        };
+        let lateral = |order: &str| {
+            format!(
+                r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
+            )
+        };
+        if dialect == "postgres" {
+            let by_id = lateral("id");
+            let (hand, _) = time(|| rows(&raw, &by_id)).await;
+            let (ours, _) = time(|| graph(top("id"))).await;
+            r.case(
+                "channels with first 5 products by id",
+                ours,
+                Some(("lateral", hand)),
+            );
+            let by_title = lateral("title");
+            let (hand, _) = time(|| rows(&raw, &by_title)).await;
+            let (ours, _) = time(|| graph(top("title"))).await;
+            r.case(
+                "channels with first 5 products by title",
+                ours,
+                Some(("lateral", hand)),
+            );
+        } else {
+            let (ours, _) = time(|| graph(top("id"))).await;
+            r.case("channels with first 5 products by id", ours, None);
+        }
+    }
+    if wanted("one") {
+        // 5. one product by id with its channels.
+        let one_sql = r#"SELECT p."id", sc."name" FROM "product" p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" WHERE p."id" = 'prod_0000042'"#;
+        let (hand, _) = time(|| rows(&raw, one_sql)).await;
+        let (ours, res) = time(|| {
+            graph(
+                Graph::new("product")
+                    .fields(["id", "sales_channels.name"])
+                    .filters(json!({"id": "prod_0000042"})),
+            )
+        })
+        .await;
+        assert_eq!(res.data.len(), 1);
+        r.case(
+            "one product by id with channels",
+            ours,
+            Some(("join", hand)),
+        );
+    }
+    if wanted("stream") {
+        // 6. every product with its channels, streamed in chunks of 10,000:
+        // each side in a process of its own (time and peak RSS), alternating.
+        fresh.db.close().await;
+        let (mut ours, mut hand) = (Vec::new(), Vec::new());
+        let (mut ours_rss, mut hand_rss) = (0, 0);
+        for _ in 0..STREAM_RUNS {
+            let (t, rss) = stream_child("ours", dialect, n);
+            ours.push(t);
+            ours_rss = ours_rss.max(rss);
+            let (t, rss) = stream_child("hand", dialect, n);
+            hand.push(t);
+            hand_rss = hand_rss.max(rss);
+        }
+        r.case(
+            "stream all products with channels (own process)",
+            median(ours),
+            Some(("sqlx fetch stream", median(hand))),
+        );
+        println!(
+            "peak RSS of the stream process: ours {} MiB, sqlx fetch stream {} MiB",
+            ours_rss / 1024,
+            hand_rss / 1024
+        );
+    }
+}
+
+/// Whether case `name` runs: `SCALE_CASES` (comma-separated: `page`,
+/// `channel`, `deep`, `top`, `one`, `stream`) or every case.
+fn wanted(name: &str) -> bool {
+    std::env::var("SCALE_CASES")
+        .map(|v| v.is_empty() || v.split(',').any(|c| c.trim() == name))
+        .unwrap_or(true)
+}
+
+/// Runs of each stream case (each in a new process).
+const STREAM_RUNS: usize = 3;
+
+/// Runs this binary again to stream every product with its channels
+/// (`which`: `ours` through `Query::stream`, `hand` through sqlx's `fetch`);
+/// returns the stream's time and the child's peak RSS (KiB).
+fn stream_child(which: &str, dialect: &str, n: usize) -> (Duration, u64) {
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args(["--stream-child", which, dialect, &n.to_string()])
+        .output()
+        .expect("run stream child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stream child failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    println!("peak RSS of this process so far: {} MiB", peak_rss_mib());
+    let nums: Vec<u64> = stdout
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    (Duration::from_micros(nums[0]), nums[1])
+}
+
+/// The child side of [`stream_child`]: prints `<microseconds> <peak KiB>`.
+async fn stream_main(which: &str, dialect: &str, n: usize) {
+    let fresh = connect(dialect).await.expect("database");
+    // Warm the pool so connection set-up is not counted.
+    exec(&fresh.raw, "SELECT 1").await;
+    let t = Instant::now();
+    match which {
+        "ours" => {
+            let q = Query::new(
+                common::seed_graph(),
+                link_runtime::Databases::single(fresh.db.clone()),
+            );
+            let mut s = q.stream(
+                Graph::new("product").fields(["id", "sales_channels.id"]),
+                10_000,
+            );
+            let show = std::env::var_os("SCALE_SHOW_SQL").is_some();
+            fresh.db.record_statements(show);
+            let (mut roots, mut links) = (0usize, 0usize);
+            while let Some(chunk) = s.next().await {
+                let chunk: Vec<Value> = chunk.expect("stream");
+                roots += chunk.len();
+                links += chunk
+                    .iter()
+                    .map(|p| p["sales_channels"].as_array().map_or(0, Vec::len))
+                    .sum::<usize>();
+            }
+            assert_eq!((roots, links), (n, 3 * n));
+            for stmt in fresh.db.recorded_statements().iter().take(4) {
+                eprintln!("{stmt}");
+            }
+        }
+        _ => {
+            let streamed = hand_stream(&fresh.raw).await;
+            assert_eq!(streamed, 3 * n);
+        }
+    }
+    let us = t.elapsed().as_micros();
+    println!("{us} {}", peak_rss_kib());
+}
+
+/// The bench database of `dialect` (`None`: Postgres is not configured).
+async fn connect(dialect: &str) -> Option<Fresh> {
+    match dialect {
+        "postgres" => create_schema("bench_scale").await,
+        _ => {
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scale.db");
+            Some(common::sqlite_file(&path).await)
+        }
+    }
 }
 
 /// The Postgres schema `name` (created when missing), kept between runs.
@@ -437,7 +523,7 @@ async fn hand_stream(raw: &Raw) -> usize {
     n
 }
 
-fn peak_rss_mib() -> u64 {
+fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -446,10 +532,16 @@ fn peak_rss_mib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
-        .map_or(0, |kb| kb / 1024)
+        .unwrap_or(0)
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--stream-child") {
+        let n = args[i + 3].parse().expect("products");
+        common::RT.block_on(stream_main(&args[i + 1], &args[i + 2], n));
+        return;
+    }
     let n = products();
     let only = std::env::var("SCALE_DIALECTS").unwrap_or_default();
     common::RT.block_on(async {

@@ -358,17 +358,26 @@ async fn lifecycle() {
         let links = "tests/fixtures/db/links_v2.toml";
         let st = tr.status(&t, links, &v2, m).await;
         assert_eq!(st.exit_code(), 1);
-        let position = match t.dialect() {
+        let position = sync::TableProblem::MissingColumn {
+            column: "position".to_string(),
+            expected: match t.dialect() {
+                Dialect::Sqlite => "INTEGER NOT NULL",
+                Dialect::Postgres => "integer NOT NULL",
+            }
+            .to_string(),
+        };
+        let shown = match t.dialect() {
             Dialect::Sqlite => "column position: missing (INTEGER NOT NULL)",
             Dialect::Postgres => "column position: missing (integer NOT NULL)",
         };
+        assert_eq!(position.to_string(), shown);
         assert_eq!(
             drift(&st),
             [
                 (
                     "product_sales_channel".to_string(),
                     Drift::Differs {
-                        problems: vec![position.to_string()]
+                        problems: vec![position]
                     }
                 ),
                 (

@@ -621,7 +621,7 @@ fn mistakes_in_a_graph_request_get_their_own_error() {
     assert!(matches!(e, Error::InvalidRequest { .. }));
     assert_eq!(
         e.to_string(),
-        "invalid graph request: unknown key `field` in a graph request; expected one of `entity`, `fields`, `filters`, `pagination`, `nested` or `with_deleted`"
+        "invalid graph request: unknown key `field` in a graph request; expected one of `entity`, `fields`, `filters`, `pagination`, `nested`, `with_deleted` or `shape`"
     );
     assert_eq!(
         err(json!({"entity": "product", "pagination": {"limit": 1}})).to_string(),

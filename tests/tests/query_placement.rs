@@ -910,6 +910,99 @@ async fn link_cursor(q: &Query, n: u64) -> String {
     page["metadata"]["next"].as_str().unwrap().to_string()
 }
 
+/// Top-N per parent by the target's primary key (a lateral join on
+/// Postgres, in one statement with the roots when they are read whole) and
+/// streams whose children are read by key range: the same rows as the
+/// window plan and as one `graph`, in every placement, on both dialects
+/// (soft-deleted products, a dismissed link, a deleted channel).
+#[tokio::test]
+async fn top_n_by_key_and_ranged_streams() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        for p in [Placement::One, Placement::TargetApart, Placement::AllApart] {
+            let q = setup(p, postgres).await;
+            let top = |dir: &str, take: u64| json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": take, "order": {"id": dir}}}});
+            assert_eq!(
+                run(&q, &top("DESC", 2)).await["data"],
+                json!([
+                    {"id": "sc_1", "products": [{"id": "p2"}, {"id": "p1"}]},
+                    {"id": "sc_2", "products": [{"id": "p1"}]},
+                    {"id": "sc_3", "products": [{"id": "p3"}]}
+                ]),
+                "{p:?} postgres={postgres}"
+            );
+            assert_eq!(
+                run(&q, &top("ASC", 1)).await["data"],
+                json!([
+                    {"id": "sc_1", "products": [{"id": "p1"}]},
+                    {"id": "sc_2", "products": [{"id": "p1"}]},
+                    {"id": "sc_3", "products": [{"id": "p3"}]}
+                ]),
+                "{p:?} postgres={postgres}"
+            );
+            // A page of roots keeps its own statement.
+            let mut paged = top("ASC", 1);
+            paged["pagination"] = json!({"take": 1, "skip": 1});
+            assert_eq!(
+                run(&q, &paged).await["data"],
+                json!([{"id": "sc_2", "products": [{"id": "p1"}]}]),
+                "{p:?} postgres={postgres}"
+            );
+            // Streams in chunks of 2: chunk ranges hold the soft-deleted
+            // p5, whose link is dropped.
+            let req = json!({"entity": "product", "fields": ["id", "sales_channels.id"]});
+            let all = run(&q, &req).await;
+            assert_eq!(
+                all["data"],
+                json!([
+                    {"id": "p1", "sales_channels": [{"id": "sc_1"}, {"id": "sc_2"}]},
+                    {"id": "p2", "sales_channels": [{"id": "sc_1"}]},
+                    {"id": "p3", "sales_channels": [{"id": "sc_3"}]},
+                    {"id": "p4", "sales_channels": []}
+                ])
+            );
+            for chunk in [1, 2, 3, 4, 5] {
+                let mut s = q.stream(Graph::from_json(&req).unwrap(), chunk);
+                let mut streamed = Vec::new();
+                while let Some(rows) = s.next().await {
+                    streamed.extend(rows.unwrap());
+                }
+                assert_eq!(Value::Array(streamed), all["data"], "{p:?} chunk {chunk}");
+            }
+        }
+    }
+}
+
+/// The statements of a stream in one database: each chunk's roots after
+/// the last one's key, its children as a key range of the link table.
+#[tokio::test]
+async fn stream_statements() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        let q = setup(Placement::One, postgres).await;
+        let db = q.databases().default_db().clone();
+        db.record_statements(true);
+        let mut s = q.stream(Graph::new("product").fields(["id", "sales_channels.id"]), 3);
+        let mut n = 0;
+        while let Some(rows) = s.next().await {
+            n += rows.unwrap().len();
+        }
+        assert_eq!(n, 4);
+        let mut stmts = db.recorded_statements();
+        db.record_statements(false);
+        // Roots of chunk 2 and children of chunk 1 are read concurrently.
+        stmts.sort();
+        let dialect = if postgres { "postgres" } else { "sqlite" };
+        insta::assert_snapshot!(format!("stream_statements_{dialect}"), stmts.join("\n"));
+    }
+}
+
 /// Derived selections (checked against the storefront's generated paths,
 /// whose names this graph shares) in every placement: exactly what the
 /// equivalent JSON request returns, and the single-database answer, nested

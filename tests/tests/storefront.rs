@@ -151,3 +151,94 @@ async fn typed_selections_list_and_delete() {
     db.close().await;
     let _ = std::fs::remove_file(path);
 }
+
+/// The Medusa shape answers the same on SQLite and Postgres: nested ids and
+/// join keys, `*` with the module's own relations, hidden fields left out,
+/// timestamps with milliseconds.
+#[tokio::test]
+async fn the_medusa_shape_is_the_same_on_both_databases() {
+    use link_runtime::{Databases, Graph, Query};
+    use serde_json::{Value, json};
+    let (lite, path) = link_tests::sqlite_file().await;
+    let mut dbs = vec![lite.clone()];
+    dbs.extend(link_tests::postgres().await);
+    let requests = [
+        json!({"entity": "cart", "fields": ["id", "sales_channel.name"], "shape": "medusa"}),
+        json!({"entity": "sales_channel", "fields": ["id", "carts.id", "stock_locations.*"],
+               "filters": {"id": "sc_123"}, "shape": "medusa"}),
+        json!({"entity": "api_key", "fields": ["*"], "filters": {"id": "apk_123"}, "shape": "medusa"}),
+        // A hidden field is read when asked for by name.
+        json!({"entity": "api_key", "fields": ["salt"], "filters": {"id": "apk_123"}}),
+    ];
+    let mut answers = Vec::new();
+    for db in &dbs {
+        storefront::app::run_on(db.clone()).await.unwrap();
+        let q = Query::new(
+            storefront::links::GRAPH.clone(),
+            Databases::single(db.clone()),
+        );
+        let mut out = Vec::new();
+        for r in &requests {
+            out.push(Value::Array(
+                q.graph(Graph::from_json(r).unwrap()).await.unwrap().data,
+            ));
+        }
+        answers.push(out);
+    }
+    let millis = |v: &Value| {
+        let s = v.as_str().unwrap();
+        s.len() == "2026-12-01T19:00:02.619Z".len() && s.ends_with('Z') && &s[19..20] == "."
+    };
+    let lite_answers = &answers[0];
+    assert_eq!(
+        lite_answers[0],
+        json!([
+            {"id": "cart_1", "sales_channel": {"id": "sc_123", "name": "Default Sales Channel"}, "sales_channel_id": "sc_123"},
+            {"id": "cart_2", "sales_channel": {"id": "sc_456", "name": "Webshop"}, "sales_channel_id": "sc_456"},
+            {"id": "cart_3", "sales_channel": null, "sales_channel_id": null},
+        ])
+    );
+    let sc = &lite_answers[1][0];
+    assert_eq!(
+        sc["carts"],
+        json!([{"id": "cart_1", "sales_channel_id": "sc_123"}])
+    );
+    let loc = &sc["stock_locations"][0];
+    assert_eq!(loc["address"], Value::Null);
+    assert!(loc.get("address_id").is_none(), "{loc}");
+    assert!(millis(&loc["created_at"]), "{loc}");
+    let key = &lite_answers[2][0];
+    assert!(key.get("salt").is_none(), "{key}");
+    assert!(millis(&key["created_at"]), "{key}");
+    assert_eq!(lite_answers[3], json!([{"salt": "salt1"}]));
+    if let Some(pg_answers) = answers.get(1) {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            strip_times(&mut v);
+            v
+        };
+        for (i, (a, b)) in lite_answers.iter().zip(pg_answers).enumerate() {
+            assert_eq!(strip(a), strip(b), "request {i}");
+        }
+    }
+    for db in dbs {
+        db.close().await;
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+fn strip_times(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k.ends_with("_at") && x.is_string() {
+                    *x = serde_json::Value::from("[timestamp]");
+                } else {
+                    strip_times(x);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_times),
+        _ => {}
+    }
+}

@@ -23,8 +23,14 @@ pub mod ids {
     pub type OrderId = super::__rt::Id<super::entities::Order>;
     /// Id of a `product.product` record.
     pub type ProductId = super::__rt::Id<super::entities::Product>;
+    /// Id of a `product.product_collection` record.
+    pub type ProductCollectionId = super::__rt::Id<super::entities::ProductCollection>;
+    /// Id of a `product.product_type` record.
+    pub type ProductTypeId = super::__rt::Id<super::entities::ProductType>;
     /// Id of a `stock_location.stock_location` record.
     pub type StockLocationId = super::__rt::Id<super::entities::StockLocation>;
+    /// Id of a `stock_location.stock_location_address` record.
+    pub type StockLocationAddressId = super::__rt::Id<super::entities::StockLocationAddress>;
 }
 
 /// Graph query results, one struct per entity; every field is
@@ -63,15 +69,15 @@ pub mod entities {
         /// Column `created_by` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_by: Option<::std::string::String>,
+        /// Column `created_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
         /// Column `revoked_by` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub revoked_by: Option<::std::string::String>,
         /// Column `revoked_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub revoked_at: Option<__rt::DateTime>,
-        /// Column `created_at` (`timestamp`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub created_at: Option<__rt::DateTime>,
         /// Column `updated_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub updated_at: Option<__rt::DateTime>,
@@ -131,6 +137,12 @@ pub mod entities {
         /// `api_keys_link` (rows of the link table, link `publishable_api_key_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub api_keys_link: Option<Vec<PublishableApiKeySalesChannel>>,
+        /// `carts` (read-only link, has-many direction, link `cart_sales_channel`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub carts: Option<Vec<Cart>>,
+        /// `orders` (read-only link, has-many direction, link `order_sales_channel`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub orders: Option<Vec<Order>>,
         /// `products` (through the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub products: Option<Vec<Product>>,
@@ -178,6 +190,12 @@ pub mod entities {
         /// Column `currency_code` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub currency_code: Option<::std::string::String>,
+        /// Column `shipping_address_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub shipping_address_id: Option<::std::string::String>,
+        /// Column `billing_address_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub billing_address_id: Option<::std::string::String>,
         /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
@@ -234,7 +252,7 @@ pub mod entities {
         /// Column `sales_channel_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channel_id: Option<::std::string::String>,
-        /// Column `status` (`text`).
+        /// Column `status` (`enum`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub status: Option<::std::string::String>,
         /// Column `is_draft_order` (`boolean`).
@@ -246,6 +264,12 @@ pub mod entities {
         /// Column `currency_code` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub currency_code: Option<::std::string::String>,
+        /// Column `shipping_address_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub shipping_address_id: Option<::std::string::String>,
+        /// Column `billing_address_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub billing_address_id: Option<::std::string::String>,
         /// Column `no_notification` (`boolean`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub no_notification: Option<bool>,
@@ -264,6 +288,9 @@ pub mod entities {
         /// Column `canceled_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub canceled_at: Option<__rt::DateTime>,
+        /// Column `custom_display_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub custom_display_id: Option<::std::string::String>,
         /// Column `locale` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<::std::string::String>,
@@ -320,21 +347,39 @@ pub mod entities {
         /// Column `weight` (`float`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub weight: Option<f32>,
+        /// Column `length` (`float`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub length: Option<f32>,
+        /// Column `height` (`float`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub height: Option<f32>,
+        /// Column `width` (`float`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub width: Option<f32>,
         /// Column `origin_country` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub origin_country: Option<::std::string::String>,
+        /// Column `hs_code` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub hs_code: Option<::std::string::String>,
+        /// Column `mid_code` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub mid_code: Option<::std::string::String>,
         /// Column `material` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub material: Option<::std::string::String>,
+        /// Column `collection_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub collection_id: Option<::std::string::String>,
+        /// Column `type_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub type_id: Option<::std::string::String>,
         /// Column `discountable` (`boolean`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub discountable: Option<bool>,
         /// Column `external_id` (`text`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub external_id: Option<::std::string::String>,
-        /// Column `metadata` (`json`, nullable).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<__rt::serde_json::Value>,
         /// Column `created_at` (`timestamp`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub created_at: Option<__rt::DateTime>,
@@ -344,6 +389,15 @@ pub mod entities {
         /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `metadata` (`json`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        /// `collection` (read-only link, link `product_collection`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub collection: Option<Box<ProductCollection>>,
+        /// `type` (read-only link, link `product_type`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub r#type: Option<Box<ProductType>>,
         /// `sales_channels` (through the link table, link `product_sales_channel`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
@@ -361,21 +415,21 @@ pub mod entities {
         const ENTITY: &'static str = "product";
     }
 
-    /// `stock_location.stock_location` (table `stock_location`, data source `default`).
+    /// `product.product_collection` (table `product_collection`, data source `default`).
     #[derive(
         Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
     )]
     #[serde(crate = "__rt::serde")]
-    pub struct StockLocation {
+    pub struct ProductCollection {
         /// Column `id` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub id: Option<super::StockLocationId>,
-        /// Column `name` (`text`).
+        pub id: Option<super::ProductCollectionId>,
+        /// Column `title` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub name: Option<::std::string::String>,
-        /// Column `address_id` (`text`, nullable).
+        pub title: Option<::std::string::String>,
+        /// Column `handle` (`text`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub address_id: Option<::std::string::String>,
+        pub handle: Option<::std::string::String>,
         /// Column `metadata` (`json`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<__rt::serde_json::Value>,
@@ -388,6 +442,88 @@ pub mod entities {
         /// Column `deleted_at` (`timestamp`, nullable).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub deleted_at: Option<__rt::DateTime>,
+        /// Column `external_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub external_id: Option<::std::string::String>,
+    }
+
+    impl __rt::Entity for ProductCollection {
+        const MODULE: &'static str = "product";
+        const NAME: &'static str = "product_collection";
+    }
+
+    impl __rt::QueryRoot for ProductCollection {
+        const ENTITY: &'static str = "product_collection";
+    }
+
+    /// `product.product_type` (table `product_type`, data source `default`).
+    #[derive(
+        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+    )]
+    #[serde(crate = "__rt::serde")]
+    pub struct ProductType {
+        /// Column `id` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<super::ProductTypeId>,
+        /// Column `value` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub value: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        /// Column `created_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deleted_at: Option<__rt::DateTime>,
+        /// Column `external_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub external_id: Option<::std::string::String>,
+    }
+
+    impl __rt::Entity for ProductType {
+        const MODULE: &'static str = "product";
+        const NAME: &'static str = "product_type";
+    }
+
+    impl __rt::QueryRoot for ProductType {
+        const ENTITY: &'static str = "product_type";
+    }
+
+    /// `stock_location.stock_location` (table `stock_location`, data source `default`).
+    #[derive(
+        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+    )]
+    #[serde(crate = "__rt::serde")]
+    pub struct StockLocation {
+        /// Column `id` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<super::StockLocationId>,
+        /// Column `created_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deleted_at: Option<__rt::DateTime>,
+        /// Column `name` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub name: Option<::std::string::String>,
+        /// Column `address_id` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address_id: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+        /// `address` (read-only link, link `stock_location_address`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address: Option<Box<StockLocationAddress>>,
         /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sales_channels: Option<Vec<SalesChannel>>,
@@ -409,6 +545,62 @@ pub mod entities {
 
     impl __rt::QueryRoot for StockLocation {
         const ENTITY: &'static str = "stock_location";
+    }
+
+    /// `stock_location.stock_location_address` (table `stock_location_address`, data source `default`).
+    #[derive(
+        Debug, Clone, Default, PartialEq, __rt::serde::Serialize, __rt::serde::Deserialize,
+    )]
+    #[serde(crate = "__rt::serde")]
+    pub struct StockLocationAddress {
+        /// Column `id` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<super::StockLocationAddressId>,
+        /// Column `created_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub created_at: Option<__rt::DateTime>,
+        /// Column `updated_at` (`timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_at: Option<__rt::DateTime>,
+        /// Column `deleted_at` (`timestamp`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deleted_at: Option<__rt::DateTime>,
+        /// Column `address_1` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address_1: Option<::std::string::String>,
+        /// Column `address_2` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub address_2: Option<::std::string::String>,
+        /// Column `company` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub company: Option<::std::string::String>,
+        /// Column `city` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub city: Option<::std::string::String>,
+        /// Column `country_code` (`text`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub country_code: Option<::std::string::String>,
+        /// Column `phone` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub phone: Option<::std::string::String>,
+        /// Column `province` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub province: Option<::std::string::String>,
+        /// Column `postal_code` (`text`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub postal_code: Option<::std::string::String>,
+        /// Column `metadata` (`json`, nullable).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub metadata: Option<__rt::serde_json::Value>,
+    }
+
+    impl __rt::Entity for StockLocationAddress {
+        const MODULE: &'static str = "stock_location";
+        const NAME: &'static str = "stock_location_address";
+    }
+
+    impl __rt::QueryRoot for StockLocationAddress {
+        const ENTITY: &'static str = "stock_location_address";
     }
 
     /// Rows of link `publishable_api_key_sales_channel` between `api_key.api_key` and `sales_channel.sales_channel`, as graph results.
@@ -880,6 +1072,11 @@ pub mod paths {
             __rt::typed::Field::new(self.0.field("created_by"))
         }
 
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
+        }
+
         /// Column `revoked_by` (`text`, nullable).
         pub fn revoked_by(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
             __rt::typed::Field::new(self.0.field("revoked_by"))
@@ -888,11 +1085,6 @@ pub mod paths {
         /// Column `revoked_at` (`timestamp`, nullable).
         pub fn revoked_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
             __rt::typed::Field::new(self.0.field("revoked_at"))
-        }
-
-        /// Column `created_at` (`timestamp`).
-        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
-            __rt::typed::Field::new(self.0.field("created_at"))
         }
 
         /// Column `updated_at` (`timestamp`).
@@ -1014,6 +1206,16 @@ pub mod paths {
             )
         }
 
+        /// `carts` (read-only link, has-many direction, link `cart_sales_channel`).
+        pub fn carts(&self) -> Cart<R, __rt::Many> {
+            Cart(self.0.relation("carts"), ::std::marker::PhantomData)
+        }
+
+        /// `orders` (read-only link, has-many direction, link `order_sales_channel`).
+        pub fn orders(&self) -> Order<R, __rt::Many> {
+            Order(self.0.relation("orders"), ::std::marker::PhantomData)
+        }
+
         /// `products` (through the link table, link `product_sales_channel`).
         pub fn products(&self) -> Product<R, __rt::Many> {
             Product(self.0.relation("products"), ::std::marker::PhantomData)
@@ -1105,6 +1307,16 @@ pub mod paths {
         /// Column `currency_code` (`text`).
         pub fn currency_code(&self) -> __rt::typed::Field<R, ::std::string::String> {
             __rt::typed::Field::new(self.0.field("currency_code"))
+        }
+
+        /// Column `shipping_address_id` (`text`, nullable).
+        pub fn shipping_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("shipping_address_id"))
+        }
+
+        /// Column `billing_address_id` (`text`, nullable).
+        pub fn billing_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("billing_address_id"))
         }
 
         /// Column `metadata` (`json`, nullable).
@@ -1209,7 +1421,7 @@ pub mod paths {
             __rt::typed::Field::new(self.0.field("sales_channel_id"))
         }
 
-        /// Column `status` (`text`).
+        /// Column `status` (`enum`).
         pub fn status(&self) -> __rt::typed::Field<R, ::std::string::String> {
             __rt::typed::Field::new(self.0.field("status"))
         }
@@ -1227,6 +1439,16 @@ pub mod paths {
         /// Column `currency_code` (`text`).
         pub fn currency_code(&self) -> __rt::typed::Field<R, ::std::string::String> {
             __rt::typed::Field::new(self.0.field("currency_code"))
+        }
+
+        /// Column `shipping_address_id` (`text`, nullable).
+        pub fn shipping_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("shipping_address_id"))
+        }
+
+        /// Column `billing_address_id` (`text`, nullable).
+        pub fn billing_address_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("billing_address_id"))
         }
 
         /// Column `no_notification` (`boolean`, nullable).
@@ -1257,6 +1479,11 @@ pub mod paths {
         /// Column `canceled_at` (`timestamp`, nullable).
         pub fn canceled_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
             __rt::typed::Field::new(self.0.field("canceled_at"))
+        }
+
+        /// Column `custom_display_id` (`text`, nullable).
+        pub fn custom_display_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("custom_display_id"))
         }
 
         /// Column `locale` (`text`, nullable).
@@ -1367,14 +1594,49 @@ pub mod paths {
             __rt::typed::Field::new(self.0.field("weight"))
         }
 
+        /// Column `length` (`float`, nullable).
+        pub fn length(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("length"))
+        }
+
+        /// Column `height` (`float`, nullable).
+        pub fn height(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("height"))
+        }
+
+        /// Column `width` (`float`, nullable).
+        pub fn width(&self) -> __rt::typed::Field<R, Option<f32>> {
+            __rt::typed::Field::new(self.0.field("width"))
+        }
+
         /// Column `origin_country` (`text`, nullable).
         pub fn origin_country(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
             __rt::typed::Field::new(self.0.field("origin_country"))
         }
 
+        /// Column `hs_code` (`text`, nullable).
+        pub fn hs_code(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("hs_code"))
+        }
+
+        /// Column `mid_code` (`text`, nullable).
+        pub fn mid_code(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("mid_code"))
+        }
+
         /// Column `material` (`text`, nullable).
         pub fn material(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
             __rt::typed::Field::new(self.0.field("material"))
+        }
+
+        /// Column `collection_id` (`text`, nullable).
+        pub fn collection_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("collection_id"))
+        }
+
+        /// Column `type_id` (`text`, nullable).
+        pub fn type_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("type_id"))
         }
 
         /// Column `discountable` (`boolean`).
@@ -1385,11 +1647,6 @@ pub mod paths {
         /// Column `external_id` (`text`, nullable).
         pub fn external_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
             __rt::typed::Field::new(self.0.field("external_id"))
-        }
-
-        /// Column `metadata` (`json`, nullable).
-        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
-            __rt::typed::Field::new(self.0.field("metadata"))
         }
 
         /// Column `created_at` (`timestamp`).
@@ -1405,6 +1662,21 @@ pub mod paths {
         /// Column `deleted_at` (`timestamp`, nullable).
         pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
             __rt::typed::Field::new(self.0.field("deleted_at"))
+        }
+
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
+        }
+
+        /// `collection` (read-only link, link `product_collection`).
+        pub fn collection(&self) -> ProductCollection<R, __rt::One> {
+            ProductCollection(self.0.relation("collection"), ::std::marker::PhantomData)
+        }
+
+        /// `type` (read-only link, link `product_type`).
+        pub fn r#type(&self) -> ProductType<R, __rt::One> {
+            ProductType(self.0.relation("type"), ::std::marker::PhantomData)
         }
 
         /// `sales_channels` (through the link table, link `product_sales_channel`).
@@ -1439,6 +1711,155 @@ pub mod paths {
         }
     }
 
+    /// Field paths of `product_collection` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ProductCollection<R = super::entities::ProductCollection, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
+
+    impl ProductCollection {
+        /// Paths from the query's root entity.
+        pub fn root() -> Self {
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
+        }
+    }
+
+    impl<R, C> ProductCollection<R, C> {
+        /// `*`: every scalar field of this level.
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
+        }
+
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::ProductCollectionId> {
+            __rt::typed::Field::new(self.0.field("id"))
+        }
+
+        /// Column `title` (`text`).
+        pub fn title(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("title"))
+        }
+
+        /// Column `handle` (`text`).
+        pub fn handle(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("handle"))
+        }
+
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
+        }
+
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
+        }
+
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
+        }
+
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
+        }
+
+        /// Column `external_id` (`text`, nullable).
+        pub fn external_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("external_id"))
+        }
+    }
+
+    impl __rt::EntityPath for ProductCollection {
+        const ENTITY: &'static str = "product_collection";
+        type Output = super::entities::ProductCollection;
+    }
+
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for ProductCollection<R, C> {
+        type Root = R;
+        type Target = super::entities::ProductCollection;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `product_type` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ProductType<R = super::entities::ProductType, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
+
+    impl ProductType {
+        /// Paths from the query's root entity.
+        pub fn root() -> Self {
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
+        }
+    }
+
+    impl<R, C> ProductType<R, C> {
+        /// `*`: every scalar field of this level.
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
+        }
+
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::ProductTypeId> {
+            __rt::typed::Field::new(self.0.field("id"))
+        }
+
+        /// Column `value` (`text`).
+        pub fn value(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("value"))
+        }
+
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
+        }
+
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
+        }
+
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
+        }
+
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
+        }
+
+        /// Column `external_id` (`text`, nullable).
+        pub fn external_id(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("external_id"))
+        }
+    }
+
+    impl __rt::EntityPath for ProductType {
+        const ENTITY: &'static str = "product_type";
+        type Output = super::entities::ProductType;
+    }
+
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for ProductType<R, C> {
+        type Root = R;
+        type Target = super::entities::ProductType;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
     /// Field paths of `stock_location` in requests rooted at `R`, reached through a relation of
     /// cardinality `C` (`__rt::One` at the root).
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1465,6 +1886,21 @@ pub mod paths {
             __rt::typed::Field::new(self.0.field("id"))
         }
 
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
+        }
+
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
+        }
+
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
+        }
+
         /// Column `name` (`text`).
         pub fn name(&self) -> __rt::typed::Field<R, ::std::string::String> {
             __rt::typed::Field::new(self.0.field("name"))
@@ -1480,19 +1916,9 @@ pub mod paths {
             __rt::typed::Field::new(self.0.field("metadata"))
         }
 
-        /// Column `created_at` (`timestamp`).
-        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
-            __rt::typed::Field::new(self.0.field("created_at"))
-        }
-
-        /// Column `updated_at` (`timestamp`).
-        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
-            __rt::typed::Field::new(self.0.field("updated_at"))
-        }
-
-        /// Column `deleted_at` (`timestamp`, nullable).
-        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
-            __rt::typed::Field::new(self.0.field("deleted_at"))
+        /// `address` (read-only link, link `stock_location_address`).
+        pub fn address(&self) -> StockLocationAddress<R, __rt::One> {
+            StockLocationAddress(self.0.relation("address"), ::std::marker::PhantomData)
         }
 
         /// `sales_channels` (through the link table, link `sales_channel_stock_location`).
@@ -1530,6 +1956,108 @@ pub mod paths {
     impl<R, C: __rt::Cardinality> __rt::RelationPath for StockLocation<R, C> {
         type Root = R;
         type Target = super::entities::StockLocation;
+        type Card = C;
+
+        fn prefix(&self) -> &__rt::PathPrefix {
+            &self.0
+        }
+    }
+
+    /// Field paths of `stock_location_address` in requests rooted at `R`, reached through a relation of
+    /// cardinality `C` (`__rt::One` at the root).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StockLocationAddress<R = super::entities::StockLocationAddress, C = __rt::One>(
+        __rt::PathPrefix,
+        ::std::marker::PhantomData<fn() -> (R, C)>,
+    );
+
+    impl StockLocationAddress {
+        /// Paths from the query's root entity.
+        pub fn root() -> Self {
+            Self(__rt::PathPrefix::root(), ::std::marker::PhantomData)
+        }
+    }
+
+    impl<R, C> StockLocationAddress<R, C> {
+        /// `*`: every scalar field of this level.
+        pub fn all(&self) -> __rt::typed::AnyField<R> {
+            __rt::typed::AnyField::new(self.0.field("*"))
+        }
+
+        /// Column `id` (`text`).
+        pub fn id(&self) -> __rt::typed::Field<R, super::StockLocationAddressId> {
+            __rt::typed::Field::new(self.0.field("id"))
+        }
+
+        /// Column `created_at` (`timestamp`).
+        pub fn created_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("created_at"))
+        }
+
+        /// Column `updated_at` (`timestamp`).
+        pub fn updated_at(&self) -> __rt::typed::Field<R, __rt::DateTime> {
+            __rt::typed::Field::new(self.0.field("updated_at"))
+        }
+
+        /// Column `deleted_at` (`timestamp`, nullable).
+        pub fn deleted_at(&self) -> __rt::typed::Field<R, Option<__rt::DateTime>> {
+            __rt::typed::Field::new(self.0.field("deleted_at"))
+        }
+
+        /// Column `address_1` (`text`).
+        pub fn address_1(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("address_1"))
+        }
+
+        /// Column `address_2` (`text`, nullable).
+        pub fn address_2(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("address_2"))
+        }
+
+        /// Column `company` (`text`, nullable).
+        pub fn company(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("company"))
+        }
+
+        /// Column `city` (`text`, nullable).
+        pub fn city(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("city"))
+        }
+
+        /// Column `country_code` (`text`).
+        pub fn country_code(&self) -> __rt::typed::Field<R, ::std::string::String> {
+            __rt::typed::Field::new(self.0.field("country_code"))
+        }
+
+        /// Column `phone` (`text`, nullable).
+        pub fn phone(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("phone"))
+        }
+
+        /// Column `province` (`text`, nullable).
+        pub fn province(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("province"))
+        }
+
+        /// Column `postal_code` (`text`, nullable).
+        pub fn postal_code(&self) -> __rt::typed::Field<R, Option<::std::string::String>> {
+            __rt::typed::Field::new(self.0.field("postal_code"))
+        }
+
+        /// Column `metadata` (`json`, nullable).
+        pub fn metadata(&self) -> __rt::typed::Field<R, Option<__rt::serde_json::Value>> {
+            __rt::typed::Field::new(self.0.field("metadata"))
+        }
+    }
+
+    impl __rt::EntityPath for StockLocationAddress {
+        const ENTITY: &'static str = "stock_location_address";
+        type Output = super::entities::StockLocationAddress;
+    }
+
+    impl<R, C: __rt::Cardinality> __rt::RelationPath for StockLocationAddress<R, C> {
+        type Root = R;
+        type Target = super::entities::StockLocationAddress;
         type Card = C;
 
         fn prefix(&self) -> &__rt::PathPrefix {
@@ -1877,19 +2405,19 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("publishable_key_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("token"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("salt"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("redacted"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("title"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("type"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("last_used_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("created_by"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("revoked_by"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("revoked_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("token"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("salt"), ty: ScalarType::Text, nullable: false, hidden: true },
+                            Field { name: B("redacted"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("title"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("type"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("last_used_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("created_by"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("revoked_by"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("revoked_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1907,14 +2435,14 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("sales_channel_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("name"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("description"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("is_disabled"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("name"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("description"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("is_disabled"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1932,18 +2460,20 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("cart_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("email"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("completed_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("email"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("shipping_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("billing_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("completed_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1961,23 +2491,26 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("order_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("display_id"), ty: ScalarType::Integer, nullable: true },
-                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("version"), ty: ScalarType::Integer, nullable: false },
-                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("status"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("is_draft_order"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("email"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("no_notification"), ty: ScalarType::Boolean, nullable: true },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("canceled_at"), ty: ScalarType::Timestamp, nullable: true },
-                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("region_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("display_id"), ty: ScalarType::Integer, nullable: true, hidden: false },
+                            Field { name: B("customer_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("version"), ty: ScalarType::Integer, nullable: false, hidden: false },
+                            Field { name: B("sales_channel_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("status"), ty: ScalarType::Enum, nullable: false, hidden: false },
+                            Field { name: B("is_draft_order"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("email"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("currency_code"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("shipping_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("billing_address_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("no_notification"), ty: ScalarType::Boolean, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("canceled_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("custom_display_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("locale"), ty: ScalarType::Text, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -1995,23 +2528,67 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("product_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("title"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("handle"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("subtitle"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("description"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("is_giftcard"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("status"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("thumbnail"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("weight"), ty: ScalarType::Float, nullable: true },
-                            Field { name: B("origin_country"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("material"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("discountable"), ty: ScalarType::Boolean, nullable: false },
-                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("title"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("handle"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("subtitle"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("description"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("is_giftcard"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("status"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("thumbnail"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("weight"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("length"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("height"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("width"), ty: ScalarType::Float, nullable: true, hidden: false },
+                            Field { name: B("origin_country"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("hs_code"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("mid_code"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("material"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("collection_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("type_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("discountable"), ty: ScalarType::Boolean, nullable: false, hidden: false },
+                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                        ]),
+                        soft_delete: Some(B("deleted_at")),
+                    },
+                    Model {
+                        name: B("product_collection"),
+                        table: B("product_collection"),
+                        primary_key: B("id"),
+                        linkable_keys: B(&[
+                            LinkableKey { name: B("product_collection_id"), column: B("id") },
+                        ]),
+                        fields: B(&[
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("title"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("handle"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true, hidden: false },
+                        ]),
+                        soft_delete: Some(B("deleted_at")),
+                    },
+                    Model {
+                        name: B("product_type"),
+                        table: B("product_type"),
+                        primary_key: B("id"),
+                        linkable_keys: B(&[
+                            LinkableKey { name: B("product_type_id"), column: B("id") },
+                        ]),
+                        fields: B(&[
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("value"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("external_id"), ty: ScalarType::Text, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -2030,13 +2607,37 @@ pub static GRAPH: __rt::LinkGraph = {
                             LinkableKey { name: B("location_id"), column: B("id") },
                         ]),
                         fields: B(&[
-                            Field { name: B("id"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("name"), ty: ScalarType::Text, nullable: false },
-                            Field { name: B("address_id"), ty: ScalarType::Text, nullable: true },
-                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true },
-                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false },
-                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true },
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("name"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("address_id"), ty: ScalarType::Text, nullable: true, hidden: true },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
+                        ]),
+                        soft_delete: Some(B("deleted_at")),
+                    },
+                    Model {
+                        name: B("stock_location_address"),
+                        table: B("stock_location_address"),
+                        primary_key: B("id"),
+                        linkable_keys: B(&[
+                            LinkableKey { name: B("stock_location_address_id"), column: B("id") },
+                        ]),
+                        fields: B(&[
+                            Field { name: B("id"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("created_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("updated_at"), ty: ScalarType::Timestamp, nullable: false, hidden: false },
+                            Field { name: B("deleted_at"), ty: ScalarType::Timestamp, nullable: true, hidden: false },
+                            Field { name: B("address_1"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("address_2"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("company"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("city"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("country_code"), ty: ScalarType::Text, nullable: false, hidden: false },
+                            Field { name: B("phone"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("province"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("postal_code"), ty: ScalarType::Text, nullable: true, hidden: false },
+                            Field { name: B("metadata"), ty: ScalarType::Json, nullable: true, hidden: false },
                         ]),
                         soft_delete: Some(B("deleted_at")),
                     },
@@ -2044,6 +2645,24 @@ pub static GRAPH: __rt::LinkGraph = {
             },
         ]),
         links: B(&[
+            Link {
+                name: B("product_collection"),
+                left: LinkSide { module: B("product"), model: B("product"), key: B("collection_id"), alias: B("product"), relation: B("product"), is_list: false, delete_cascade: false },
+                right: LinkSide { module: B("product"), model: B("product_collection"), key: B("id"), alias: B("product_collection"), relation: B("collection"), is_list: false, delete_cascade: false },
+                kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("collection_id") }),
+            },
+            Link {
+                name: B("product_type"),
+                left: LinkSide { module: B("product"), model: B("product"), key: B("type_id"), alias: B("product"), relation: B("product"), is_list: false, delete_cascade: false },
+                right: LinkSide { module: B("product"), model: B("product_type"), key: B("id"), alias: B("product_type"), relation: B("type"), is_list: false, delete_cascade: false },
+                kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("type_id") }),
+            },
+            Link {
+                name: B("stock_location_address"),
+                left: LinkSide { module: B("stock_location"), model: B("stock_location"), key: B("address_id"), alias: B("stock_location"), relation: B("stock_location"), is_list: false, delete_cascade: false },
+                right: LinkSide { module: B("stock_location"), model: B("stock_location_address"), key: B("id"), alias: B("stock_location_address"), relation: B("address"), is_list: false, delete_cascade: false },
+                kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("address_id") }),
+            },
             Link {
                 name: B("publishable_api_key_sales_channel"),
                 left: LinkSide { module: B("api_key"), model: B("api_key"), key: B("publishable_key_id"), alias: B("api_key"), relation: B("publishable_api_keys"), is_list: true, delete_cascade: false },
@@ -2057,13 +2676,13 @@ pub static GRAPH: __rt::LinkGraph = {
             },
             Link {
                 name: B("cart_sales_channel"),
-                left: LinkSide { module: B("cart"), model: B("cart"), key: B("sales_channel_id"), alias: B("cart"), relation: B("cart"), is_list: false, delete_cascade: false },
+                left: LinkSide { module: B("cart"), model: B("cart"), key: B("sales_channel_id"), alias: B("cart"), relation: B("carts"), is_list: true, delete_cascade: false },
                 right: LinkSide { module: B("sales_channel"), model: B("sales_channel"), key: B("id"), alias: B("sales_channel"), relation: B("sales_channel"), is_list: false, delete_cascade: false },
                 kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("sales_channel_id") }),
             },
             Link {
                 name: B("order_sales_channel"),
-                left: LinkSide { module: B("order"), model: B("order"), key: B("sales_channel_id"), alias: B("order"), relation: B("order"), is_list: false, delete_cascade: false },
+                left: LinkSide { module: B("order"), model: B("order"), key: B("sales_channel_id"), alias: B("order"), relation: B("orders"), is_list: true, delete_cascade: false },
                 right: LinkSide { module: B("sales_channel"), model: B("sales_channel"), key: B("id"), alias: B("sales_channel"), relation: B("sales_channel"), is_list: false, delete_cascade: false },
                 kind: LinkKind::ReadOnly(ReadOnlyLink { field: B("sales_channel_id") }),
             },
@@ -2098,12 +2717,15 @@ pub static GRAPH: __rt::LinkGraph = {
                     index_hash: B("-32c07b86"),
                     id_prefix: B("ordloc"),
                     extra_columns: B(&[
-                        ExtraColumn { name: B("priority"), ty: ScalarType::Integer, nullable: false, default: Some(DefaultValue::Int(0)) },
+                        ExtraColumn { name: B("priority"), ty: ScalarType::Integer, nullable: false, default: Some(DefaultValue::Int(0)), hidden: false },
                     ]),
                 }),
             },
         ]),
         relations: B(&[
+            Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("collection"), target: EntityRef::Model { module: B("product"), model: B("product_collection") }, is_list: false, link: B("product_collection"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("type"), target: EntityRef::Model { module: B("product"), model: B("product_type") }, is_list: false, link: B("product_type"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("stock_location"), model: B("stock_location") }, name: B("address"), target: EntityRef::Model { module: B("stock_location"), model: B("stock_location_address") }, is_list: false, link: B("stock_location_address"), via: Via::ForeignKey },
             Relation { owner: EntityRef::Model { module: B("api_key"), model: B("api_key") }, name: B("sales_channels"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: true, link: B("publishable_api_key_sales_channel"), via: Via::Pivot { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("api_key"), model: B("api_key") }, name: B("sales_channels_link"), target: EntityRef::Link { link: B("publishable_api_key_sales_channel") }, is_list: true, link: B("publishable_api_key_sales_channel"), via: Via::LinkRows { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("publishable_api_keys"), target: EntityRef::Model { module: B("api_key"), model: B("api_key") }, is_list: true, link: B("publishable_api_key_sales_channel"), via: Via::Pivot { owner_side: Side::Right } },
@@ -2111,7 +2733,9 @@ pub static GRAPH: __rt::LinkGraph = {
             Relation { owner: EntityRef::Link { link: B("publishable_api_key_sales_channel") }, name: B("api_key"), target: EntityRef::Model { module: B("api_key"), model: B("api_key") }, is_list: false, link: B("publishable_api_key_sales_channel"), via: Via::LinkSide { side: Side::Left } },
             Relation { owner: EntityRef::Link { link: B("publishable_api_key_sales_channel") }, name: B("sales_channel"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: false, link: B("publishable_api_key_sales_channel"), via: Via::LinkSide { side: Side::Right } },
             Relation { owner: EntityRef::Model { module: B("cart"), model: B("cart") }, name: B("sales_channel"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: false, link: B("cart_sales_channel"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("carts"), target: EntityRef::Model { module: B("cart"), model: B("cart") }, is_list: true, link: B("cart_sales_channel"), via: Via::ReverseForeignKey },
             Relation { owner: EntityRef::Model { module: B("order"), model: B("order") }, name: B("sales_channel"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: false, link: B("order_sales_channel"), via: Via::ForeignKey },
+            Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("orders"), target: EntityRef::Model { module: B("order"), model: B("order") }, is_list: true, link: B("order_sales_channel"), via: Via::ReverseForeignKey },
             Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("sales_channels"), target: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, is_list: true, link: B("product_sales_channel"), via: Via::Pivot { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("product"), model: B("product") }, name: B("sales_channels_link"), target: EntityRef::Link { link: B("product_sales_channel") }, is_list: true, link: B("product_sales_channel"), via: Via::LinkRows { owner_side: Side::Left } },
             Relation { owner: EntityRef::Model { module: B("sales_channel"), model: B("sales_channel") }, name: B("products"), target: EntityRef::Model { module: B("product"), model: B("product") }, is_list: true, link: B("product_sales_channel"), via: Via::Pivot { owner_side: Side::Right } },

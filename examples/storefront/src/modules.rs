@@ -16,45 +16,71 @@ pub struct ModuleMigrations {
     pub postgres: &'static [MigrationSource],
 }
 
+/// A module's migrations of one dialect: `(version, file prefix, name)`
+/// naming `migrations/modules/<module>/<dialect>/<prefix>_<name>.sql`.
+macro_rules! migrations {
+    ($module:literal, $dialect:literal, [$(($version:literal, $file:literal, $name:literal)),+ $(,)?]) => {
+        &[$(MigrationSource {
+            version: $version,
+            description: $name,
+            sql: include_str!(concat!(
+                "../migrations/modules/",
+                $module,
+                "/",
+                $dialect,
+                "/",
+                $file,
+                "_",
+                $name,
+                ".sql"
+            )),
+        }),+]
+    };
+}
+
 macro_rules! module {
-    ($module:literal, $table:literal) => {
+    ($module:literal, [$(($version:literal, $file:literal, $name:literal)),+ $(,)?]) => {
         ModuleMigrations {
             module: $module,
             tracking_table: concat!("_module_", $module, "_migrations"),
-            sqlite: &[MigrationSource {
-                version: 1,
-                description: concat!("create_", $table),
-                sql: include_str!(concat!(
-                    "../migrations/modules/",
-                    $module,
-                    "/sqlite/0001_create_",
-                    $table,
-                    ".sql"
-                )),
-            }],
-            postgres: &[MigrationSource {
-                version: 1,
-                description: concat!("create_", $table),
-                sql: include_str!(concat!(
-                    "../migrations/modules/",
-                    $module,
-                    "/postgres/0001_create_",
-                    $table,
-                    ".sql"
-                )),
-            }],
+            sqlite: migrations!($module, "sqlite", [$(($version, $file, $name)),+]),
+            postgres: migrations!($module, "postgres", [$(($version, $file, $name)),+]),
         }
     };
 }
 
 /// Every module, in the order their migrations run.
 pub static MODULES: &[ModuleMigrations] = &[
-    module!("api_key", "api_key"),
-    module!("sales_channel", "sales_channel"),
-    module!("cart", "cart"),
-    module!("order", "order"),
-    module!("product", "product"),
-    module!("stock_location", "stock_location"),
+    module!("api_key", [(1, "0001", "create_api_key")]),
+    module!("sales_channel", [(1, "0001", "create_sales_channel")]),
+    module!(
+        "cart",
+        [
+            (1, "0001", "create_cart"),
+            (2, "0002", "medusa_cart_columns")
+        ]
+    ),
+    module!(
+        "order",
+        [
+            (1, "0001", "create_order"),
+            (2, "0002", "medusa_order_columns")
+        ]
+    ),
+    module!(
+        "product",
+        [
+            (1, "0001", "create_product"),
+            (2, "0002", "medusa_product_columns")
+        ]
+    ),
+    module!(
+        "stock_location",
+        [
+            (1, "0001", "create_stock_location"),
+            (2, "0002", "stock_location_address")
+        ]
+    ),
 ];
 
 /// Applies one module's pending migrations.

@@ -237,12 +237,13 @@ pub fn to_link<S: Clone>(
                             ty: Some(Sp::new(ty.clone(), (w.span)(*span))),
                             nullable: None,
                             default: None,
+                            hidden: None,
                         }),
                         NodeKind::List(opts) => {
                             w.check_keys(
                                 opts,
                                 &format!("extra column `{}`", c.name),
-                                &["type", "nullable", "default"],
+                                &crate::parse::keys::names(crate::parse::keys::EXTRA_COLUMN),
                             );
                             let ty = w.string(opts, "type", "`type = \"integer\"`");
                             if find(opts, "type").is_none() {
@@ -278,6 +279,7 @@ pub fn to_link<S: Clone>(
                                 ty,
                                 nullable: w.flag(opts, "nullable"),
                                 default,
+                                hidden: w.flag(opts, "hidden"),
                             });
                         }
                         _ => w.wrong(
@@ -385,5 +387,31 @@ impl<S: Clone, F: Fn(Span) -> S> Walker<'_, S, F> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    /// `hidden` on an extra column, as a flag, like in links.toml.
+    #[test]
+    fn an_extra_column_can_be_hidden() {
+        let nodes = parse_args(quote!(
+            left = "a.a",
+            right = "b.b",
+            extra_columns(note(type = "text", hidden), rank = "integer"),
+        ))
+        .unwrap();
+        let mut diags = Diagnostics::default();
+        let link = to_link(&nodes, (), &|_| (), &mut diags).link;
+        assert!(diags.is_empty());
+        let hidden: Vec<(&str, Option<bool>)> = link
+            .extra_columns
+            .iter()
+            .map(|c| (c.name.value.as_str(), c.hidden.as_ref().map(|h| h.value)))
+            .collect();
+        assert_eq!(hidden, [("note", Some(true)), ("rank", None)]);
     }
 }

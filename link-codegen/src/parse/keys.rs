@@ -159,6 +159,11 @@ pub const MODEL: &[Key] = &[
 pub const FIELD: &[Key] = &[
     required("type", Kind::TypeName, "The field's type."),
     key("nullable", Kind::Boolean, "Whether it may be NULL."),
+    key(
+        "hidden",
+        Kind::Boolean,
+        "Left out of `*` (still readable by name), like Medusa's `api_key.salt`.",
+    ),
 ];
 
 /// A linkable key written as a table.
@@ -237,4 +242,9 @@ pub const EXTRA_COLUMN: &[Key] = &[
     required("type", Kind::TypeName, "The column's type."),
     key("nullable", Kind::Boolean, "Whether it may be NULL."),
     key("default", Kind::Any, "Default value, of the column's type."),
+    key(
+        "hidden",
+        Kind::Boolean,
+        "Left out of the link rows' `*` (still readable by name).",
+    ),
 ];

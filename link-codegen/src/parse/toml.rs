@@ -350,6 +350,7 @@ impl Walker<'_> {
                         name,
                         ty: Sp::new(ty.to_string(), fv.span()),
                         nullable: None,
+                        hidden: None,
                     }),
                     DeValue::Table(ft) => {
                         self.check_keys(
@@ -359,8 +360,9 @@ impl Walker<'_> {
                         );
                         let ty = self.string(ft, "type", "`type = \"text\"`");
                         let nullable = self.boolean(ft, "nullable");
+                        let hidden = self.boolean(ft, "hidden");
                         match ty {
-                                Some(ty) => model.fields.push(FieldAst { name, ty, nullable }),
+                                Some(ty) => model.fields.push(FieldAst { name, ty, nullable, hidden }),
                                 None if ft.get("type").is_none() => self.diags.push(
                                     Diagnostic::new(
                                         fv.span(),
@@ -461,6 +463,7 @@ impl Walker<'_> {
                         ty: Some(Sp::new(ty.to_string(), cv.span())),
                         nullable: None,
                         default: None,
+                        hidden: None,
                     }),
                     DeValue::Table(ct) => {
                         self.check_keys(
@@ -486,6 +489,7 @@ impl Walker<'_> {
                             ty,
                             nullable,
                             default,
+                            hidden: self.boolean(ct, "hidden"),
                         });
                     }
                     _ => self.wrong_type(

@@ -46,7 +46,7 @@ pub(super) fn default_for(ty: ScalarType, d: &DefaultAst) -> Result<DefaultValue
                 )),
             }
         }
-        (T::Text, DefaultAst::Str(t)) => Ok(DefaultValue::Text(s(t.clone()))),
+        (T::Text | T::Enum, DefaultAst::Str(t)) => Ok(DefaultValue::Text(s(t.clone()))),
         (T::Uuid, DefaultAst::Str(t)) => {
             if is_uuid(t) {
                 Ok(DefaultValue::Text(s(t.to_ascii_lowercase())))
@@ -82,7 +82,7 @@ pub(super) fn default_for(ty: ScalarType, d: &DefaultAst) -> Result<DefaultValue
         (T::Float | T::Double | T::Decimal, _) => {
             Err(bad("expected a number", "write `default = 0.0`"))
         }
-        (T::Text, _) => Err(bad("expected a string", "write `default = \"\"`")),
+        (T::Text | T::Enum, _) => Err(bad("expected a string", "write `default = \"\"`")),
         (T::Uuid, _) => Err(bad(
             "expected a UUID string",
             "write a UUID such as `\"00000000-0000-0000-0000-000000000000\"`",

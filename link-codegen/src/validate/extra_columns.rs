@@ -2,7 +2,7 @@
 //! clash with neither the link table's columns nor its relations, known
 //! types, and defaults that fit them.
 
-use link_model::{ExtraColumn, LinkSide, s};
+use link_model::{ExtraColumn, LinkSide, ScalarType, s};
 
 use super::defaults::default_for;
 use super::idents::{check_ident, parse_type, type_help};
@@ -42,6 +42,17 @@ pub(super) fn check_extra_columns<S: Clone>(
             );
             continue;
         };
+        if ty == ScalarType::Enum {
+            cx.error(
+                Diagnostic::new(
+                    ty_sp.span.clone(),
+                    format!("extra column `{}` cannot be an enum", c.name.value),
+                    "enum in a link table",
+                )
+                .help("link tables belong to no module and hold no database enum; use `text`"),
+            );
+            continue;
+        }
         let default = match &c.default {
             None => None,
             Some(d) => match default_for(ty, &d.value) {
@@ -68,6 +79,7 @@ pub(super) fn check_extra_columns<S: Clone>(
             ty,
             nullable: q || c.nullable.as_ref().is_some_and(|n| n.value),
             default,
+            hidden: c.hidden.as_ref().is_some_and(|h| h.value),
         });
     }
     (typed && cx.count() == before).then_some(out)

@@ -30,6 +30,7 @@ pub(super) fn check_model<S: Clone>(cx: &Ctxt<S>, module: &str, m: &ModelAst<S>)
         .map_or("id", |p| p.value.as_str())
         .to_string();
     check_primary_key(cx, module, m, &primary_key, &names);
+    check_primary_key_shown(cx, m, &primary_key);
     let linkable_keys = match &m.linkable_keys {
         None => vec![LinkableKey {
             name: s(format!("{}_{}", m.name.value, "id")),
@@ -61,6 +62,7 @@ fn check_fields<S: Clone>(cx: &Ctxt<S>, m: &ModelAst<S>) -> Vec<Field> {
                 name: s(f.name.value.clone()),
                 ty,
                 nullable: q || f.nullable.as_ref().is_some_and(|n| n.value),
+                hidden: f.hidden.as_ref().is_some_and(|h| h.value),
             }),
             None => cx.error(
                 Diagnostic::new(
@@ -73,6 +75,29 @@ fn check_fields<S: Clone>(cx: &Ctxt<S>, m: &ModelAst<S>) -> Vec<Field> {
         }
     }
     fields
+}
+
+/// Rule: the primary key is not hidden (every shape of a record carries it).
+fn check_primary_key_shown<S: Clone>(cx: &Ctxt<S>, m: &ModelAst<S>, primary_key: &str) {
+    let hidden = m
+        .fields
+        .iter()
+        .find(|f| f.name.value == primary_key)
+        .and_then(|f| f.hidden.as_ref())
+        .filter(|h| h.value);
+    if let Some(h) = hidden {
+        cx.error(
+            Diagnostic::new(
+                h.span.clone(),
+                format!(
+                    "the primary key `{primary_key}` of `{}` cannot be hidden",
+                    m.name.value
+                ),
+                "hidden primary key",
+            )
+            .help("remove `hidden = true`: records are always read with their key"),
+        );
+    }
 }
 
 /// Rule: a model declares at least one field.

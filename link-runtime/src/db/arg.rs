@@ -60,7 +60,7 @@ impl Arg {
             return Err(bad("a string without NUL characters"));
         }
         Ok(match ty {
-            T::Text => Arg::Text(v.as_str().ok_or(bad("a string"))?.to_string()),
+            T::Text | T::Enum => Arg::Text(v.as_str().ok_or(bad("a string"))?.to_string()),
             T::Uuid => {
                 let s = v.as_str().ok_or(bad("a UUID string"))?;
                 if s.len() != 36 || s.chars().filter(|c| *c == '-').count() != 4 {

@@ -512,7 +512,7 @@ mod sqlite {
                 message: e.to_string(),
             };
             let v = match ty {
-                T::Text | T::Uuid | T::Date | T::Timestamp => row
+                T::Text | T::Uuid | T::Enum | T::Date | T::Timestamp => row
                     .try_get::<Option<String>, _>(i)
                     .map_err(err)?
                     .map_or(Value::Null, Value::String),
@@ -567,9 +567,10 @@ mod postgres {
                     ScalarType::Json => a.add(Option::<sqlx::types::Json<Value>>::None),
                     ScalarType::Timestamp => a.add(Option::<DateTime>::None),
                     ScalarType::Date => a.add(Option::<chrono::NaiveDate>::None),
-                    ScalarType::Text | ScalarType::Uuid | ScalarType::Decimal => {
-                        a.add(Option::<String>::None)
-                    }
+                    ScalarType::Text
+                    | ScalarType::Uuid
+                    | ScalarType::Decimal
+                    | ScalarType::Enum => a.add(Option::<String>::None),
                 },
                 Arg::Text(s) => a.add(s.as_str()),
                 Arg::Int(i) => a.add(*i),
@@ -613,8 +614,9 @@ mod postgres {
                 message: e.to_string(),
             };
             let v = match ty {
-                // uuid and numeric are selected as text (see `select_expr`).
-                T::Text | T::Uuid | T::Decimal => row
+                // uuid, numeric and enums are selected as text (see
+                // `select_expr`).
+                T::Text | T::Uuid | T::Decimal | T::Enum => row
                     .try_get::<Option<String>, _>(i)
                     .map_err(err)?
                     .map_or(Value::Null, Value::String),
@@ -664,7 +666,14 @@ mod postgres {
 pub(crate) fn json_exact(ty: ScalarType) -> bool {
     use ScalarType as T;
     match ty {
-        T::Text | T::Uuid | T::Date | T::Timestamp | T::Integer | T::BigInt | T::Boolean => true,
+        T::Text
+        | T::Uuid
+        | T::Enum
+        | T::Date
+        | T::Timestamp
+        | T::Integer
+        | T::BigInt
+        | T::Boolean => true,
         T::Json => true,
         T::Float | T::Double | T::Decimal => false,
     }

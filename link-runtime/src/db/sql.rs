@@ -223,11 +223,13 @@ pub fn quote(name: &str) -> String {
 }
 
 /// The SELECT expression of a column so that it decodes as [`ScalarType`]
-/// says (uuid and numeric are read as text on Postgres).
+/// says (uuid, numeric and enums are read as text on Postgres).
 pub fn select_expr(d: Dialect, table_alias: &str, column: &str, ty: ScalarType) -> String {
     let col = format!("{}.{}", quote(table_alias), quote(column));
     match (d, ty) {
-        (Dialect::Postgres, ScalarType::Uuid | ScalarType::Decimal) => format!("{col}::text"),
+        (Dialect::Postgres, ScalarType::Uuid | ScalarType::Decimal | ScalarType::Enum) => {
+            format!("{col}::text")
+        }
         _ => col,
     }
 }

@@ -27,6 +27,7 @@ fn keyset_type(ty: ScalarType) -> bool {
     matches!(
         ty,
         T::Text
+            | T::Enum
             | T::Integer
             | T::BigInt
             | T::Float

@@ -295,7 +295,8 @@ impl Parser<'_, '_> {
                             in_list(col, ty, items, &p, neg != (op == "$nin"))?
                         }
                         "$like" | "$ilike" => {
-                            if !matches!(ty, ScalarType::Text | ScalarType::Uuid) {
+                            if !matches!(ty, ScalarType::Text | ScalarType::Uuid | ScalarType::Enum)
+                            {
                                 return Err(Error::InvalidFilter {
                                     path: p,
                                     message: format!(
@@ -359,7 +360,7 @@ fn in_list(
     if items.is_empty() {
         return Ok(Filter::Const(neg));
     }
-    if !matches!(ty, ScalarType::Text) && items.len() > MAX_IN_VALUES {
+    if !matches!(ty, ScalarType::Text | ScalarType::Enum) && items.len() > MAX_IN_VALUES {
         return Err(Error::InvalidFilter {
             path: path.to_string(),
             message: format!(

@@ -45,7 +45,7 @@ use plan::{Hop, LevelId, Plan, Schema};
 use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
-pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested};
+pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested, Shape};
 pub use stream::GraphStream;
 
 /// The Query service.
@@ -147,6 +147,34 @@ impl Query {
         let d = db.dialect();
         let cols = root.columns(&plan);
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        // Every root with its only relation, a per-parent `take` read by a
+        // lateral join: one statement for both.
+        let joined = root.children.first().copied().filter(|&c| {
+            root.children.len() == 1
+                && !plan.paged()
+                && d == Dialect::Postgres
+                && self.joins_in_sql(&plan, c, true)
+                && Writer::new(&plan, &resolved, d).lateral(c)
+        });
+        if let Some(c) = joined {
+            let (mut rows, child_rows) = self
+                .fetch_with_lateral(&db, &plan, &resolved, &cols, c)
+                .await?;
+            self.fill(
+                &plan,
+                &resolved,
+                0,
+                &mut rows,
+                true,
+                vec![Some(Ok(child_rows))],
+            )
+            .await?;
+            let data = rows.into_iter().map(|r| r.finish(root)).collect();
+            return Ok(GraphResult {
+                data,
+                metadata: None,
+            });
+        }
         let rows = self.fetch_rows(&db, &types, true, |packed| {
             let mut sql = Sql::new(d);
             let order = Writer::new(&plan, &resolved, d).root(
@@ -161,9 +189,19 @@ impl Query {
         // Relations that semi-join on the root's query are read meanwhile
         // (on another connection when the pool has one).
         let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
-        let mut rows: Vec<Row<S>> = rows?.into_iter().map(|r| Row::new(root, r, None)).collect();
+        let rows = rows.map_err(|e| field_type(&root.info, &cols, e))?;
+        let mut rows: Vec<Row<S>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
+        // Medusa gives `metadata` only when `skip` is given; a request
+        // using what Medusa lacks (a cursor, a count mode) gets it too.
+        let with_metadata = match req.shape {
+            Shape::Exact => plan.paged(),
+            Shape::Medusa => {
+                plan.skip.is_some()
+                    || (plan.paged() && (req.after.is_some() || req.count != Count::Exact))
+            }
+        };
         let count = async {
-            if !plan.paged() {
+            if !with_metadata {
                 return Ok(None);
             }
             Ok::<_, Error>(Some(self.count(&db, &plan, &resolved, req.count).await?))
@@ -198,6 +236,50 @@ impl Query {
         children?;
         let data = rows.into_iter().map(|r| r.finish(root)).collect();
         Ok(GraphResult { data, metadata })
+    }
+
+    /// The roots and the rows of their windowed child `c`, from one
+    /// statement (`Writer::root_with_lateral`): a root's row repeats for
+    /// each of its children, a root without children comes once with a
+    /// NULL row number.
+    async fn fetch_with_lateral<S: Sink>(
+        &self,
+        db: &Db,
+        plan: &Plan,
+        resolved: &Resolved,
+        cols: &[(String, ScalarType)],
+        c: LevelId,
+    ) -> Result<(Vec<Row<S>>, Vec<Row<S>>), Error> {
+        let root = plan.root();
+        let child = &plan.levels[c];
+        let ccols = child.columns(plan);
+        let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        types.extend(ccols.iter().map(|(_, t)| *t));
+        types.push(ScalarType::BigInt);
+        let mut sql = Sql::new(db.dialect());
+        Writer::new(plan, resolved, db.dialect()).root_with_lateral(&mut sql, cols, c, &ccols);
+        let all = db.fetch(&sql, &types).await?;
+        let n = cols.len();
+        let pkpos = root.key_index(plan, &root.info.pk);
+        let kpos = root.key_index(plan, plan.edge(c).hop.parent_col());
+        let mut rows: Vec<Row<S>> = Vec::new();
+        let mut child_rows = Vec::new();
+        for mut r in all {
+            let rn = r.pop();
+            let mut cvals = r.split_off(n);
+            let parent = r.get(kpos).cloned().unwrap_or(Value::Null);
+            if rows
+                .last()
+                .is_none_or(|p| p.vals.get(pkpos) != r.get(pkpos))
+            {
+                rows.push(Row::new(root, r, None));
+            }
+            if !matches!(rn, None | Some(Value::Null)) {
+                cvals.push(parent);
+                child_rows.push(Row::with_parent(child, cvals));
+            }
+        }
+        Ok((rows, child_rows))
     }
 
     /// The count of a paginated request's roots, as `mode` asks.
@@ -365,7 +447,8 @@ impl Query {
                 );
                 (sql, order)
             })
-            .await?;
+            .await
+            .map_err(|e| field_type(&level.info, &cols, e))?;
         Ok(rows
             .into_iter()
             .map(|r| Row::with_parent(level, r))
@@ -417,5 +500,41 @@ impl Query {
         }
         let (sql, _) = build(false);
         Ok(db.fetch(&sql, types).await?)
+    }
+}
+
+/// A value that does not decode as its column's declared type, named by
+/// entity and field (a join key read as `__k_<col>` by its column), with a
+/// hint for a Postgres enum declared `text`; any other error unchanged.
+fn field_type(info: &plan::EntityInfo, cols: &[(String, ScalarType)], e: Error) -> Error {
+    let Error::Database(crate::db::DbError::Decode { column, message }) = &e else {
+        return e;
+    };
+    let Some((name, ty)) = cols.get(*column) else {
+        return e;
+    };
+    let field = name.strip_prefix("__k_").unwrap_or(name);
+    // sqlx: "… is not compatible with SQL type `order_status_enum`".
+    let sql_type = message
+        .split_once("is not compatible with SQL type `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(t, _)| t.to_string());
+    let (problem, hint) = match sql_type {
+        Some(t) => {
+            let hint = if *ty == ScalarType::Text {
+                "; declare a Postgres enum column `enum`"
+            } else {
+                ""
+            };
+            (format!("its column is of type `{t}`"), hint)
+        }
+        None => (format!("its column does not read as that ({message})"), ""),
+    };
+    Error::FieldType {
+        entity: info.name.clone(),
+        field: field.to_string(),
+        declared: ty.name().to_string(),
+        problem,
+        hint: hint.to_string(),
     }
 }

@@ -7,7 +7,7 @@ use link_model::{EntityRef, Field, LinkGraph, LinkKind, Relation, ScalarType, Vi
 
 use super::cursor::{self, Keyset};
 use super::filter::{self, Filter};
-use super::request::{Dir, Graph};
+use super::request::{Dir, Graph, Shape};
 use crate::error::{Error, one_of};
 
 /// Index of a level in [`Plan::levels`].
@@ -126,6 +126,8 @@ pub(super) struct Level {
     /// Dotted relation path from the root ("" at the root).
     pub path: String,
     pub depth: usize,
+    /// What the level's rows hold (the request's shape).
+    pub shape: Shape,
 }
 
 impl Level {
@@ -211,6 +213,48 @@ impl Plan {
     }
 }
 
+/// Whether a relation is a to-one relation between two models of one module
+/// (a read-only link inside a module: Medusa's `belongsTo`).
+fn within_module(r: &Relation) -> bool {
+    let same_module = match (&r.owner, &r.target) {
+        (EntityRef::Model { module: a, .. }, EntityRef::Model { module: b, .. }) => a == b,
+        _ => false,
+    };
+    same_module && !r.is_list && r.via == Via::ForeignKey
+}
+
+/// The Medusa shape's keys: every record reads its primary key (a link
+/// row its two keys instead), and both ends of each requested relation's
+/// join (the cart's `sales_channel_id`), unless the field is hidden.
+fn medusa_keys(graph: &LinkGraph, plan: &mut Plan) {
+    fn add(level: &mut Level, col: &str) {
+        let shown = level.info.field(col).is_some_and(|f| !f.hidden);
+        if shown && !level.scalars.iter().any(|s| s == col) {
+            level.scalars.push(col.to_string());
+        }
+    }
+    for id in 0..plan.levels.len() {
+        let keys: Vec<String> = match &plan.levels[id].info.entity {
+            EntityRef::Link { link } => graph
+                .link(link)
+                .map(|l| vec![l.left.key.to_string(), l.right.key.to_string()])
+                .unwrap_or_default(),
+            EntityRef::Model { .. } => vec![plan.levels[id].info.pk.clone()],
+        };
+        for k in &keys {
+            add(&mut plan.levels[id], k);
+        }
+        let Some(edge) = plan.levels[id].edge.clone() else {
+            continue;
+        };
+        let child_col = match &edge.hop {
+            Hop::Direct { child_col, .. } | Hop::Pivot { child_col, .. } => child_col.clone(),
+        };
+        add(&mut plan.levels[id], &child_col);
+        add(&mut plan.levels[edge.parent], edge.hop.parent_col());
+    }
+}
+
 /// Reads the link graph for the planner and the filter parser.
 pub(super) struct Schema<'g> {
     pub graph: &'g LinkGraph,
@@ -248,12 +292,14 @@ impl<'g> Schema<'g> {
                     name: n.to_string().into(),
                     ty: ScalarType::Text,
                     nullable: false,
+                    hidden: false,
                 };
                 let mut fields = vec![text(&l.left.key), text(&l.right.key), text("id")];
                 fields.extend(st.extra_columns.iter().map(|c| Field {
                     name: c.name.clone(),
                     ty: c.ty,
                     nullable: c.nullable,
+                    hidden: c.hidden,
                 }));
                 for (n, nullable) in [
                     ("created_at", false),
@@ -264,6 +310,7 @@ impl<'g> Schema<'g> {
                         name: n.into(),
                         ty: ScalarType::Timestamp,
                         nullable,
+                        hidden: false,
                     });
                 }
                 Some(EntityInfo {
@@ -406,6 +453,7 @@ impl<'g> Schema<'g> {
                 order: Vec::new(),
                 path: String::new(),
                 depth: 0,
+                shape: req.shape,
             }],
             skip: req.skip,
             take: req.take,
@@ -414,6 +462,9 @@ impl<'g> Schema<'g> {
         };
         for f in &req.fields {
             self.add_field(&mut plan, 0, f, f)?;
+        }
+        if req.shape == Shape::Medusa {
+            medusa_keys(self.graph, &mut plan);
         }
         let mut ids = filter::Ids::default();
         let root_info = plan.levels[0].info.clone();
@@ -468,6 +519,20 @@ impl<'g> Schema<'g> {
     }
 
     fn add_field(&self, plan: &mut Plan, at: LevelId, rest: &str, full: &str) -> Result<(), Error> {
+        self.add_path(plan, at, rest, full, true)
+    }
+
+    /// Adds field path `rest` (of request path `full`) under level `at`;
+    /// `own_relations`: a Medusa-shaped `*` there also reads the model's
+    /// relations inside its module.
+    fn add_path(
+        &self,
+        plan: &mut Plan,
+        at: LevelId,
+        rest: &str,
+        full: &str,
+        own_relations: bool,
+    ) -> Result<(), Error> {
         let (head, tail) = match rest.split_once('.') {
             Some((h, t)) => (h, Some(t)),
             None => (rest, None),
@@ -475,9 +540,23 @@ impl<'g> Schema<'g> {
         let level = &mut plan.levels[at];
         if tail.is_none() && (head == "*" || level.info.field(head).is_some()) {
             if head == "*" {
-                for f in &level.info.fields {
+                for f in level.info.fields.iter().filter(|f| !f.hidden) {
                     if !level.scalars.iter().any(|s| s == f.name.as_ref()) {
                         level.scalars.push(f.name.to_string());
+                    }
+                }
+                // Medusa's `*` also reads the model's to-one relations
+                // inside its module, each with its own fields (one level:
+                // a relation's `*` is its fields only).
+                if level.shape == Shape::Medusa && own_relations {
+                    let own: Vec<String> = self
+                        .relations_of(&level.info.entity)
+                        .into_iter()
+                        .filter(|r| within_module(r))
+                        .map(|r| r.name.to_string())
+                        .collect();
+                    for r in own {
+                        self.add_path(plan, at, &format!("{r}.*"), full, false)?;
                     }
                 }
             } else if !level.scalars.iter().any(|s| s == head) {
@@ -525,6 +604,7 @@ impl<'g> Schema<'g> {
                     order: Vec::new(),
                     path,
                     depth,
+                    shape: parent.shape,
                 });
                 plan.levels[at].children.push(id);
                 plan.levels[at].child_names.push(head.to_string());
@@ -532,7 +612,7 @@ impl<'g> Schema<'g> {
             }
         };
         // `relation` alone means `relation.*`.
-        self.add_field(plan, child, tail.unwrap_or("*"), full)
+        self.add_path(plan, child, tail.unwrap_or("*"), full, own_relations)
     }
 
     /// Order terms of the root (`root`: fields of to-one relations in the

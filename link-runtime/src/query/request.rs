@@ -32,6 +32,28 @@ pub enum Count {
     None,
 }
 
+/// What a result row holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// Exactly the requested fields and relations; `*` is every field that
+    /// is not hidden; timestamps at the database's precision; `metadata`
+    /// whenever `skip` or `take` is given.
+    #[default]
+    Exact,
+    /// What Medusa's `query.graph` answers: every record carries its
+    /// primary key and the join keys of its requested relations (a cart its
+    /// `sales_channel_id`, a link row both keys), unless hidden; `*` adds
+    /// the model's to-one relations inside its module (read-only links
+    /// between two models of one module, e.g. `product.collection`) with
+    /// their own `*`; timestamps with milliseconds
+    /// (`2026-12-01T19:00:02.619Z`); `metadata` (and its count) only when
+    /// `skip` is given (or a cursor or a count mode other than exact, which
+    /// Medusa lacks). Roots come by primary key, nested lists in link
+    /// order, as in either shape.
+    Medusa,
+}
+
 /// Arguments of a nested list: filters narrowing only that list, a
 /// per-parent limit and an order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -69,6 +91,8 @@ pub struct Graph {
     /// Start after this cursor (a previous page's `Metadata::next`);
     /// excludes `skip`.
     pub after: Option<String>,
+    /// What each row holds.
+    pub shape: Shape,
 }
 
 impl Graph {
@@ -85,6 +109,7 @@ impl Graph {
             with_deleted: false,
             count: Count::Exact,
             after: None,
+            shape: Shape::Exact,
         }
     }
 
@@ -151,9 +176,16 @@ impl Graph {
         self
     }
 
+    /// Shapes rows as `shape` says ([`Shape::Medusa`]: as Medusa answers).
+    pub fn shape(mut self, shape: Shape) -> Graph {
+        self.shape = shape;
+        self
+    }
+
     /// The dynamic form: `{"entity", "fields", "filters", "pagination":
     /// {"skip", "take", "order": {"<path>": "ASC"|"DESC"}}, "nested":
-    /// {"<relation path>": {"filters", "take", "order"}}, "with_deleted"}`.
+    /// {"<relation path>": {"filters", "take", "order"}}, "with_deleted",
+    /// "shape": "exact"|"medusa"}`.
     pub fn from_json(v: &Value) -> Result<Graph, Error> {
         let bad = |m: String| Error::InvalidRequest { message: m };
         let obj = v
@@ -167,11 +199,12 @@ impl Graph {
                 "pagination",
                 "nested",
                 "with_deleted",
+                "shape",
             ]
             .contains(&k.as_str())
             {
                 return Err(bad(format!(
-                    "unknown key `{k}` in a graph request; expected one of `entity`, `fields`, `filters`, `pagination`, `nested` or `with_deleted`"
+                    "unknown key `{k}` in a graph request; expected one of `entity`, `fields`, `filters`, `pagination`, `nested`, `with_deleted` or `shape`"
                 )));
             }
         }
@@ -262,6 +295,18 @@ impl Graph {
                     "`with_deleted` must be a boolean, found {other}"
                 )));
             }
+        };
+        g.shape = match obj.get("shape") {
+            None | Some(Value::Null) => Shape::Exact,
+            Some(v) => match v.as_str() {
+                Some("exact") => Shape::Exact,
+                Some("medusa") => Shape::Medusa,
+                _ => {
+                    return Err(bad(format!(
+                        "`shape` must be \"exact\" or \"medusa\", found {v}"
+                    )));
+                }
+            },
         };
         Ok(g)
     }

@@ -44,6 +44,19 @@ pub(super) enum Parents<'a> {
     /// of its table but the soft-deleted, whose children stitching drops,
     /// so no semi-join is needed.
     All,
+    /// Child rows whose parent key lies in `(after, upto]` (an open end
+    /// when `None`): a stream chunk of roots read in key order with no
+    /// filter (children of soft-deleted roots in the range are dropped by
+    /// stitching). The link key column orders like the root's key (both
+    /// text in the database's default collation, BINARY on SQLite), so the
+    /// range is an index range scan on the link table. The rows come
+    /// grouped by parent byte-wise on Postgres (`COLLATE "C"`: grouping
+    /// needs no locale order, stitching regroups by key), then in the
+    /// level's order.
+    Range {
+        after: Option<&'a Value>,
+        upto: Option<&'a Value>,
+    },
 }
 
 /// What a statement selects.
@@ -353,22 +366,7 @@ impl<'a> Writer<'a> {
                 ScalarType::Text
             }
         };
-        let mut order = self.order_terms(id, &a);
-        match &edge.hop {
-            Hop::Pivot { .. } => {
-                let mut c = self.sql();
-                c.column(&k, "created_at");
-                order.push((c, "ASC"));
-                let mut i = self.sql();
-                i.column(&k, "id");
-                order.push((i, "ASC"));
-            }
-            Hop::Direct { .. } => {
-                let mut p = self.sql();
-                p.column(&a, &level.info.pk);
-                order.push((p, "ASC"));
-            }
-        }
+        let order = self.level_order(id, &a, &k);
         let windowed = level.take.is_some();
         if self.lateral_fits(&level, parent_ty) {
             let parent_query = (edge.parent, edge.hop.parent_col().to_string());
@@ -447,6 +445,21 @@ impl<'a> Writer<'a> {
             Parents::All => {
                 sql.append(parent_expr.clone()).push(" IS NOT NULL");
             }
+            Parents::Range { after, upto } => {
+                sql.append(parent_expr.clone()).push(" IS NOT NULL");
+                if let Some(v) = after {
+                    sql.push(" AND ")
+                        .append(parent_expr.clone())
+                        .push(" > ")
+                        .arg(cursor::arg(self.d, parent_ty, v));
+                }
+                if let Some(v) = upto {
+                    sql.push(" AND ")
+                        .append(parent_expr.clone())
+                        .push(" <= ")
+                        .arg(cursor::arg(self.d, parent_ty, v));
+                }
+            }
             Parents::Query => {
                 sql.append(parent_expr.clone()).push(" IN (");
                 let mut inner = self.sql();
@@ -474,12 +487,51 @@ impl<'a> Writer<'a> {
                     .column(&w, "__rn");
             }
         } else if rows {
-            sql.push(" ORDER BY ").append(parent_expr).push(" ASC, ");
+            sql.push(" ORDER BY ").append(parent_expr);
+            if matches!(parents, Parents::Range { .. })
+                && self.d == Dialect::Postgres
+                && parent_ty == ScalarType::Text
+            {
+                sql.push(" COLLATE \"C\"");
+            }
+            sql.push(" ASC, ");
             sql.push_list(order, |s, (expr, dir)| {
                 s.append(expr).push(" ").push(dir);
             });
         }
         packed_order
+    }
+
+    /// A child level's order with its tie-breakers: link order (created_at,
+    /// id) through a link table, else the primary key.
+    fn level_order(&mut self, id: LevelId, a: &str, k: &str) -> Vec<(Sql, &'static str)> {
+        let level = &self.plan.levels[id];
+        // A link table's primary key is its pair: under one parent, the
+        // target's primary key never ties, and link order breaks no tie.
+        let by_target_pk = level
+            .order
+            .iter()
+            .any(|t| matches!(&t.by, OrderBy::Field { col, .. } if *col == level.info.pk));
+        let pk = level.info.pk.clone();
+        let pivot = matches!(self.plan.edge(id).hop, Hop::Pivot { .. });
+        let mut order = self.order_terms(id, a);
+        match (pivot, by_target_pk) {
+            (true, true) => {}
+            (true, false) => {
+                let mut c = self.sql();
+                c.column(k, "created_at");
+                order.push((c, "ASC"));
+                let mut i = self.sql();
+                i.column(k, "id");
+                order.push((i, "ASC"));
+            }
+            (false, _) => {
+                let mut p = self.sql();
+                p.column(a, &pk);
+                order.push((p, "ASC"));
+            }
+        }
+        order
     }
 
     /// ` FROM <table or link table JOIN table> WHERE [live link AND ]` of a
@@ -517,6 +569,17 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Whether child level `id` is read with a lateral join (see
+    /// `lateral_fits`).
+    pub fn lateral(&self, id: LevelId) -> bool {
+        let level = &self.plan.levels[id];
+        let parent_ty = match &self.plan.edge(id).hop {
+            Hop::Direct { child_col, .. } => level.info.ty(child_col),
+            Hop::Pivot { .. } => ScalarType::Text,
+        };
+        self.lateral_fits(level, parent_ty)
+    }
+
     /// Whether a per-parent `take` is read with a lateral join: on Postgres,
     /// text keys, and an order an index serves per parent (link order, or the
     /// target's primary key), where each parent's first N are found without
@@ -545,8 +608,6 @@ impl<'a> Writer<'a> {
         order: Vec<(Sql, &'static str)>,
         parent_query: (LevelId, String),
     ) {
-        let a = format!("t{}", level.depth);
-        let k = format!("k{}", level.depth);
         let x = format!("w{}", level.depth);
         sql.push("SELECT ");
         match select {
@@ -568,7 +629,8 @@ impl<'a> Writer<'a> {
                     .arg(Arg::TextArray(keys.to_vec()))
                     .push(") AS \"p\"(\"key\")");
             }
-            Parents::Query | Parents::All => {
+            // A range is its chunk's roots: the root's own (paged) query.
+            Parents::Query | Parents::All | Parents::Range { .. } => {
                 let (parent, col) = parent_query;
                 sql.push("(SELECT DISTINCT \"q\".\"k\" FROM (");
                 let mut inner = self.sql();
@@ -577,7 +639,7 @@ impl<'a> Writer<'a> {
             }
         }
         // Only the columns the outer select reads.
-        let mut inner: Vec<String> = match select {
+        let inner: Vec<String> = match select {
             Select::Columns { cols, .. } => cols
                 .iter()
                 .map(|(n, _)| n.strip_prefix("__k_").unwrap_or(n).to_string())
@@ -585,8 +647,38 @@ impl<'a> Writer<'a> {
             Select::Key(col) => vec![col.to_string()],
             Select::Count | Select::Estimate => Vec::new(),
         };
+        let mut key = self.sql();
+        key.column("p", "key");
+        sql.push(" CROSS JOIN LATERAL ");
+        self.lateral_body(sql, level, hop, &inner, parent_expr, key, order);
+        sql.push(" ").ident(&x);
+        if matches!(select, Select::Columns { packed: false, .. }) {
+            sql.push(" ORDER BY ")
+                .column("p", "key")
+                .push(", ")
+                .column(&x, "__rn");
+        }
+    }
+
+    /// `(SELECT <inner>, ROW_NUMBER() … AS "__rn" FROM <source> WHERE
+    /// <parent_expr> = <key> … ORDER BY <order> LIMIT n)`: one parent's
+    /// first rows of a windowed level.
+    #[allow(clippy::too_many_arguments)]
+    fn lateral_body(
+        &mut self,
+        sql: &mut Sql,
+        level: &Level,
+        hop: &Hop,
+        inner: &[String],
+        parent_expr: Sql,
+        key: Sql,
+        order: Vec<(Sql, &'static str)>,
+    ) {
+        let a = format!("t{}", level.depth);
+        let k = format!("k{}", level.depth);
+        let mut inner = inner.to_vec();
         inner.dedup();
-        sql.push(" CROSS JOIN LATERAL (SELECT ");
+        sql.push("(SELECT ");
         for c in &inner {
             sql.column(&a, c).push(", ");
         }
@@ -596,7 +688,7 @@ impl<'a> Writer<'a> {
         });
         sql.push(") AS \"__rn\"");
         self.write_source(sql, level, hop, &a, &k);
-        sql.append(parent_expr).push(" = ").column("p", "key");
+        sql.append(parent_expr).push(" = ").append(key);
         self.soft(sql, &level.info, &a);
         if !level.filter.is_true() {
             sql.push(" AND ");
@@ -608,14 +700,75 @@ impl<'a> Writer<'a> {
         });
         sql.push(" LIMIT ")
             .arg(Arg::Int(clamp(level.take.unwrap_or(0))))
-            .push(") ")
-            .ident(&x);
-        if matches!(select, Select::Columns { packed: false, .. }) {
-            sql.push(" ORDER BY ")
-                .column("p", "key")
-                .push(", ")
-                .column(&x, "__rn");
+            .push(")");
+    }
+
+    /// The root's rows and, in the same statement, the first rows of its
+    /// windowed child `id` per root (`LEFT JOIN LATERAL`, Postgres): the
+    /// root's `root_cols`, then the child's `child_cols` and its row number
+    /// (`NULL`: a root without children), ordered by the root's order and
+    /// then the child's. For a root read whole (no page).
+    pub fn root_with_lateral(
+        &mut self,
+        sql: &mut Sql,
+        root_cols: &[(String, ScalarType)],
+        id: LevelId,
+        child_cols: &[(String, ScalarType)],
+    ) {
+        let level = self.plan.levels[id].clone();
+        let edge = self.plan.edge(id).clone();
+        let root = self.plan.root().clone();
+        let kpos = root.key_index(self.plan, edge.hop.parent_col());
+        let a = format!("t{}", level.depth);
+        let k = format!("k{}", level.depth);
+        let x = format!("w{}", level.depth);
+        let mut inner_sql = self.sql();
+        let order = self.root(
+            &mut inner_sql,
+            Select::Columns {
+                cols: root_cols,
+                packed: true,
+            },
+        );
+        let mut parent_expr = self.sql();
+        match &edge.hop {
+            Hop::Direct { child_col, .. } => {
+                parent_expr.column(&a, child_col);
+            }
+            Hop::Pivot {
+                pivot_parent_key, ..
+            } => {
+                parent_expr.column(&k, pivot_parent_key);
+            }
         }
+        let child_order = self.level_order(id, &a, &k);
+        sql.push("SELECT ");
+        sql.push_list(0..root_cols.len(), |s, i| {
+            s.column("r", &format!("__c{i}"));
+        });
+        sql.push(", ");
+        self.select_cols(sql, &x, child_cols, false);
+        sql.push(", ").column(&x, "__rn").push(" FROM (");
+        sql.append(inner_sql).push(") \"r\" LEFT JOIN LATERAL ");
+        let inner: Vec<String> = child_cols
+            .iter()
+            .map(|(n, _)| n.strip_prefix("__k_").unwrap_or(n).to_string())
+            .collect();
+        let mut key = self.sql();
+        key.column("r", &format!("__c{kpos}"));
+        self.lateral_body(
+            sql,
+            &level,
+            &edge.hop,
+            &inner,
+            parent_expr,
+            key,
+            child_order,
+        );
+        sql.push(" ").ident(&x).push(" ON TRUE ORDER BY ");
+        let mut terms: Vec<String> = order.iter().map(|o| format!("\"r\".{o}")).collect();
+        terms.push(format!("\"{x}\".\"__rn\""));
+        sql.push(&terms.join(", "));
     }
 
     /// `SELECT <col>` of a level's rows, for a semi-join of its children.
@@ -661,7 +814,7 @@ impl<'a> Writer<'a> {
         let d = self.d;
         let col = |s: &mut Sql| {
             s.column(a, &atom.col);
-            if d == Dialect::Postgres && atom.ty == ScalarType::Uuid {
+            if d == Dialect::Postgres && matches!(atom.ty, ScalarType::Uuid | ScalarType::Enum) {
                 s.push("::text");
             }
         };

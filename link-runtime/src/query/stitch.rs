@@ -9,7 +9,10 @@ use std::collections::hash_map::Entry;
 
 use serde_json::{Map, Value};
 
+use link_model::ScalarType;
+
 use super::plan::Level;
+use super::request::Shape;
 
 /// What finished rows become.
 pub(super) trait Sink: Sized + Clone {
@@ -25,8 +28,13 @@ pub(super) trait Sink: Sized + Clone {
 impl Sink for Value {
     fn object(level: &Level, mut vals: Vec<Value>, rels: Vec<Value>) -> Value {
         let mut out = Map::new();
+        let medusa = level.shape == Shape::Medusa;
         for (s, v) in level.scalars.iter().zip(vals.iter_mut()) {
-            out.insert(s.clone(), std::mem::take(v));
+            let mut v = std::mem::take(v);
+            if medusa && level.info.ty(s) == ScalarType::Timestamp {
+                v = millis(v);
+            }
+            out.insert(s.clone(), v);
         }
         // `rels` follow the children's order; names come from the caller.
         for (name, v) in level.child_names.iter().zip(rels) {
@@ -41,6 +49,20 @@ impl Sink for Value {
 
     fn none() -> Value {
         Value::Null
+    }
+}
+
+/// A timestamp as Medusa writes it: UTC, milliseconds
+/// (`2026-12-01T19:00:02.619Z`); anything else unchanged.
+pub(super) fn millis(v: Value) -> Value {
+    let Value::String(text) = &v else { return v };
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Value::String(
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
+        ),
+        Err(_) => v,
     }
 }
 
@@ -64,7 +86,10 @@ impl<S: Sink> Row<S> {
 
     /// A child row whose parent key is its last column.
     pub fn with_parent(level: &Level, mut vals: Vec<Value>) -> Row<S> {
-        let parent = vals.pop().as_ref().and_then(key_of).map(Cow::into_owned);
+        let parent = match vals.pop() {
+            Some(Value::String(s)) => Some(s),
+            v => v.as_ref().and_then(key_of).map(Cow::into_owned),
+        };
         Row::new(level, vals, parent)
     }
 

@@ -8,7 +8,8 @@
 //!
 //! | declared | Postgres | SQLite |
 //! |---|---|---|
-//! | `text` | `text`, `character varying`, `character`, `citext`, any enum (user-defined) type | `TEXT`, `*CHAR*`, `CLOB` |
+//! | `text` | `text`, `character varying`, `character`, `citext` | `TEXT`, `*CHAR*`, `CLOB` |
+//! | `enum` | any enum (user-defined) type, the text types | `TEXT`, `*CHAR*`, `CLOB` |
 //! | `uuid` | `uuid`, the text types | `TEXT`, `*CHAR*`, `UUID`, `BLOB` |
 //! | `integer`, `bigint` | `smallint`, `integer`, `bigint` | `*INT*` |
 //! | `boolean` | `boolean` | `BOOL*`, `*INT*` |
@@ -105,8 +106,11 @@ pub fn compatible(ty: ScalarType, live: &str, d: Dialect) -> bool {
                 "bytea",
             ];
             match ty {
-                // Enum types are shown by their own name.
-                T::Text => text || !known.contains(&base),
+                // Enum types are shown by their own name: only `enum`
+                // fields read them (as text; a `text` field would not
+                // decode).
+                T::Text => text,
+                T::Enum => text || !known.contains(&base),
                 T::Uuid => base == "uuid" || text,
                 T::Integer | T::BigInt => matches!(base, "smallint" | "integer" | "bigint"),
                 T::Boolean => base == "boolean",
@@ -123,7 +127,7 @@ pub fn compatible(ty: ScalarType, live: &str, d: Dialect) -> bool {
             let int = t.contains("INT");
             let text = t == "TEXT" || t.contains("CHAR") || t.contains("CLOB");
             match ty {
-                T::Text => text,
+                T::Text | T::Enum => text,
                 T::Uuid => text || t == "UUID" || t == "BLOB",
                 T::Integer | T::BigInt => int,
                 T::Boolean => t.starts_with("BOOL") || int,
@@ -196,7 +200,10 @@ mod tests {
         use ScalarType as T;
         let pg = Dialect::Postgres;
         assert!(compatible(T::Text, "character varying(255)", pg));
-        assert!(compatible(T::Text, "product_status", pg), "an enum");
+        assert!(!compatible(T::Text, "order_status_enum", pg), "an enum");
+        assert!(compatible(T::Enum, "order_status_enum", pg));
+        assert!(compatible(T::Enum, "text", pg));
+        assert!(!compatible(T::Enum, "integer", pg));
         assert!(!compatible(T::Text, "integer", pg));
         assert!(compatible(T::Json, "jsonb", pg));
         assert!(compatible(T::Float, "double precision", pg));

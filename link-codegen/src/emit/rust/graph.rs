@@ -30,6 +30,7 @@ pub(super) fn scalar_variant(t: ScalarType) -> &'static str {
         T::Timestamp => "Timestamp",
         T::Date => "Date",
         T::Uuid => "Uuid",
+        T::Enum => "Enum",
     }
 }
 
@@ -165,10 +166,11 @@ pub(super) fn write_graph(w: &mut Writer, graph: &LinkGraph) {
             w.open_slice("fields", model.fields.is_empty());
             for f in model.fields.iter() {
                 w.line_fmt(format_args!(
-                    "Field {{ name: {}, ty: ScalarType::{}, nullable: {} }},",
+                    "Field {{ name: {}, ty: ScalarType::{}, nullable: {}, hidden: {} }},",
                     B(&f.name),
                     scalar_variant(f.ty),
-                    f.nullable
+                    f.nullable,
+                    f.hidden
                 ));
             }
             w.close_slice(model.fields.is_empty());
@@ -198,11 +200,12 @@ pub(super) fn write_graph(w: &mut Writer, graph: &LinkGraph) {
                 w.open_slice("extra_columns", st.extra_columns.is_empty());
                 for c in st.extra_columns.iter() {
                     w.line_fmt(format_args!(
-                            "ExtraColumn {{ name: {}, ty: ScalarType::{}, nullable: {}, default: {} }},",
+                            "ExtraColumn {{ name: {}, ty: ScalarType::{}, nullable: {}, default: {}, hidden: {} }},",
                             B(&c.name),
                             scalar_variant(c.ty),
                             c.nullable,
-                        DefaultLit(&c.default)
+                        DefaultLit(&c.default),
+                        c.hidden
                     ));
                 }
                 w.close_slice(st.extra_columns.is_empty());

@@ -109,7 +109,7 @@ pub(super) fn entity_type(e: &EntityRef) -> String {
 pub(super) fn scalar_rust(t: ScalarType) -> &'static str {
     use ScalarType as T;
     match t {
-        T::Text | T::Uuid | T::Decimal => "::std::string::String",
+        T::Text | T::Uuid | T::Decimal | T::Enum => "::std::string::String",
         T::Integer => "i32",
         T::BigInt => "i64",
         T::Float => "f32",
@@ -198,6 +198,7 @@ pub(super) fn link_columns(link: &Link) -> Vec<Field> {
         name: name.to_string().into(),
         ty,
         nullable,
+        hidden: false,
     };
     let mut cols = Vec::with_capacity(6 + st.extra_columns.len());
     cols.push(field(&link.left.key, ScalarType::Text, false));
@@ -207,6 +208,7 @@ pub(super) fn link_columns(link: &Link) -> Vec<Field> {
         name: c.name.clone(),
         ty: c.ty,
         nullable: c.nullable,
+        hidden: c.hidden,
     }));
     cols.push(field("created_at", ScalarType::Timestamp, false));
     cols.push(field("updated_at", ScalarType::Timestamp, false));
@@ -250,20 +252,7 @@ pub(super) fn column_rust(f: &Field, ids: &IdColumns) -> Cow<'static, str> {
 
 /// `name` of a scalar type as `links.toml` writes it, for docs.
 pub(super) fn scalar_doc(t: ScalarType) -> &'static str {
-    use ScalarType as T;
-    match t {
-        T::Text => "text",
-        T::Integer => "integer",
-        T::BigInt => "bigint",
-        T::Float => "float",
-        T::Double => "double",
-        T::Decimal => "decimal",
-        T::Boolean => "boolean",
-        T::Json => "json",
-        T::Timestamp => "timestamp",
-        T::Date => "date",
-        T::Uuid => "uuid",
-    }
+    t.name()
 }
 
 /// Doc line of a column: `Column `name` (`text`, nullable).`

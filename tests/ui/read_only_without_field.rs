@@ -1,8 +1,0 @@
-#[path = "../../examples/storefront/src/links.rs"]
-#[rustfmt::skip]
-mod links;
-
-#[link_macros::define_link(left = "cart.cart", right = "stock_location.stock_location", read_only)]
-pub mod cart_location {}
-
-fn main() {}

@@ -1,8 +1,0 @@
-#[path = "../../examples/storefront/src/links.rs"]
-#[rustfmt::skip]
-mod links;
-
-#[link_macros::define_link(left = "prodcut.product", right = "sales_channel.sales_channel")]
-pub mod product_channel {}
-
-fn main() {}
