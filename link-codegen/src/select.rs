@@ -46,6 +46,12 @@ struct Member<'a> {
     name: String,
     /// Span of the name (the identifier, or the `field = "..."` literal).
     span: Span,
+    /// `take = N` of a list relation.
+    take: Option<u64>,
+    /// `order(field = "asc" | "desc", ..)` of a list relation.
+    order: Vec<(syn::Ident, bool)>,
+    /// Span of the first list argument.
+    args_span: Option<Span>,
 }
 
 fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
@@ -104,6 +110,9 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
         let Some(ident) = &f.ident else { continue };
         let mut name = ident.unraw().to_string();
         let mut span = ident.span();
+        let mut take = None;
+        let mut order = Vec::new();
+        let mut args_span = None;
         for attr in f.attrs.iter().filter(|a| a.path().is_ident("select")) {
             let r = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("field") {
@@ -111,9 +120,34 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
                     name = lit.value();
                     span = lit.span();
                     Ok(())
+                } else if meta.path.is_ident("take") {
+                    args_span.get_or_insert(meta.path.span());
+                    let lit: syn::LitInt = meta.value()?.parse()?;
+                    take = Some(lit.base10_parse::<u64>()?);
+                    Ok(())
+                } else if meta.path.is_ident("order") {
+                    args_span.get_or_insert(meta.path.span());
+                    meta.parse_nested_meta(|o| {
+                        let Some(field) = o.path.get_ident().cloned() else {
+                            return Err(o.error("expected a field of the listed entity"));
+                        };
+                        let dir: syn::LitStr = o.value()?.parse()?;
+                        let desc = match dir.value().to_ascii_lowercase().as_str() {
+                            "asc" => false,
+                            "desc" => true,
+                            _ => {
+                                return Err(syn::Error::new(
+                                    dir.span(),
+                                    "expected \"asc\" or \"desc\"",
+                                ));
+                            }
+                        };
+                        order.push((field, desc));
+                        Ok(())
+                    })
                 } else {
                     Err(meta.error(
-                        "unknown `select` argument of a member; expected `field = \"<field or relation name>\"`",
+                        "unknown `select` argument of a member; expected `field = \"<field or relation name>\"`, `take = <n>` or `order(<field> = \"asc\" | \"desc\", ..)` (list relations)",
                     ))
                 }
             });
@@ -149,6 +183,9 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
             ty: &f.ty,
             name,
             span,
+            take,
+            order,
+            args_span,
         });
     }
     if !errors.is_empty() {
@@ -172,6 +209,40 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
         let name = &m.name;
         quote! { (m.#i.request)(prefix, #name, out); }
     });
+    let nested = members.iter().enumerate().map(|(i, m)| {
+        let i = syn::Index::from(i);
+        let name = &m.name;
+        let own = m.args_span.map(|_| {
+            let take = match m.take {
+                Some(n) => quote! { ::std::option::Option::Some(#n) },
+                None => quote! { ::std::option::Option::None },
+            };
+            let order = m.order.iter().map(|(f, desc)| {
+                let f = f.unraw().to_string();
+                let dir = if *desc {
+                    quote! { __rt::Dir::Desc }
+                } else {
+                    quote! { __rt::Dir::Asc }
+                };
+                quote! { (#f, #dir), }
+            });
+            quote! { __rt::select::add_nested(prefix, #name, #take, &[#(#order)*], out); }
+        });
+        quote! {
+            #own
+            (m.#i.nested)(prefix, #name, out);
+        }
+    });
+    let arg_checks = members.iter().filter_map(|m| {
+        let span = m.args_span?;
+        let method = syn::Ident::new_raw_or_plain(&m.name, m.span);
+        let order = m.order.iter().map(|(f, _)| {
+            quote_spanned! {f.span()=> |q| { let _ = q.#f(); }, }
+        });
+        Some(quote_spanned! {span=>
+            __rt::select::list_args(<#entity>::#method, &[#(#order)*]);
+        })
+    });
     let takes = members.iter().enumerate().map(|(i, m)| {
         let i = syn::Index::from(i);
         let name = &m.name;
@@ -188,12 +259,27 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
                 (#(#checks)*)
             }
 
+            /// The list arguments' checks: list relations, fields of the
+            /// listed entity.
+            #[allow(dead_code)]
+            fn list_args() {
+                #(#arg_checks)*
+            }
+
             impl __rt::Selectable for #ident {
                 type Root = <#entity as __rt::EntityPath>::Output;
 
                 fn request(prefix: &__rt::PathPrefix, out: &mut ::std::vec::Vec<::std::string::String>) {
                     let m = members();
                     #(#requests)*
+                }
+
+                fn nested(
+                    prefix: &__rt::PathPrefix,
+                    out: &mut ::std::collections::BTreeMap<::std::string::String, __rt::Nested>,
+                ) {
+                    let m = members();
+                    #(#nested)*
                 }
 
                 fn decode(cells: &mut __rt::select::Cells) -> ::std::result::Result<Self, __rt::Error> {

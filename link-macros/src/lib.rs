@@ -25,6 +25,31 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Derives `link_runtime::Selectable` for a struct whose fields select the
 /// fields and relations of an entity: `#[select(entity = links::paths::X)]`
 /// on the struct, `#[select(field = "name")]` on a member to rename it.
+///
+/// ```ignore
+/// #[derive(link_runtime::Select)]
+/// #[select(entity = links::paths::SalesChannel)]
+/// struct ChannelCard {
+///     id: SalesChannelId,
+///     name: String,
+///     description: Option<String>, // a nullable column
+///     products: Vec<ProductTitle>, // a list relation
+/// }
+///
+/// #[derive(link_runtime::Select)]
+/// #[select(entity = links::paths::Product)]
+/// struct ProductTitle {
+///     id: ProductId,
+///     #[select(field = "title")]
+///     name: String,
+/// }
+///
+/// let page = query.fetch::<ChannelCard>(Select::new().take(20)).await?;
+/// ```
+///
+/// Members are checked against the generated paths at compile time (name,
+/// cardinality, nullability, scalar and id types), each error at its
+/// member. The storefront's `selections` module has compiled examples.
 #[proc_macro_derive(Select, attributes(select))]
 pub fn derive_select(item: TokenStream) -> TokenStream {
     link_codegen::select::derive_select(item.into()).into()

@@ -66,6 +66,7 @@ pub mod __private {
     pub use crate::path::{EntityPath, FieldPath, PathPrefix};
     pub use crate::query::select;
     pub use crate::query::select::Selectable;
+    pub use crate::query::{Dir, Nested};
     pub use crate::typed;
     pub use crate::typed::{Cardinality, Many, One, QueryRoot, RelationPath};
     pub use crate::value::{LinkValue, TypedLink};

@@ -12,6 +12,13 @@
 //!
 //! All three are checked equal before timing.
 //!
+//! Medians measured on the shared 2-core machine (2026-12-02, noisy):
+//!
+//! | | fetch | graph_as | hand sqlx | fetch / graph_as | fetch / hand |
+//! |---|---|---|---|---|---|
+//! | SQLite | 87.9 ms | 137.9 ms | 180.9 ms | 0.64 | 0.49 |
+//! | Postgres | 85.0 ms | 161.5 ms | 121.7 ms | 0.53 | 0.70 |
+//!
 //! ```text
 //! LINK_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \
 //!     cargo bench -p link-tests --bench typed_select

@@ -1002,3 +1002,106 @@ async fn stream_statements() {
         insta::assert_snapshot!(format!("stream_statements_{dialect}"), stmts.join("\n"));
     }
 }
+
+/// Derived selections (checked against the storefront's generated paths,
+/// whose names this graph shares) in every placement: exactly what the
+/// equivalent JSON request returns, and the single-database answer, nested
+/// lists across databases and `_link` rows included.
+mod derived {
+    use link_runtime::{Dir, NestedList, Select};
+    use serde::Deserialize;
+    use storefront::links::{ProductId, SalesChannelId, paths};
+
+    use super::*;
+
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::Product)]
+    struct ProductCard {
+        id: ProductId,
+        title: String,
+        sales_channels: Vec<Channel>,
+        sales_channels_link: Vec<LinkRow>,
+    }
+
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::SalesChannel)]
+    struct Channel {
+        id: SalesChannelId,
+        name: String,
+        description: Option<String>,
+    }
+
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::ProductSalesChannel)]
+    struct LinkRow {
+        sales_channel_id: SalesChannelId,
+    }
+
+    #[tokio::test]
+    async fn derived_selections_in_every_placement() {
+        for postgres in [false, true] {
+            if postgres && link_tests::pg_url().is_none() {
+                link_tests::require_postgres();
+                continue;
+            }
+            let mut single: Option<Vec<ProductCard>> = None;
+            for p in PLACEMENTS {
+                let q = setup(p, postgres).await;
+                let at = format!("{p:?}, postgres: {postgres}");
+                let root = paths::Product::root();
+                let typed = Select::new().order_by(root.title(), Dir::Asc).nested(
+                    root.sales_channels(),
+                    NestedList::new().order_by(paths::SalesChannel::root().name(), Dir::Desc),
+                );
+                let a = q.fetch::<ProductCard>(typed).await.unwrap().data;
+                let json = Graph::from_json(&json!({
+                    "entity": "product",
+                    "fields": ["id", "title", "sales_channels.id", "sales_channels.name",
+                        "sales_channels.description", "sales_channels_link.sales_channel_id"],
+                    "pagination": {"order": {"title": "ASC"}},
+                    "nested": {"sales_channels": {"order": {"name": "DESC"}}},
+                }))
+                .unwrap();
+                let b = q.graph_as::<ProductCard>(json).await.unwrap().data;
+                assert_eq!(a, b, "{at}");
+                match &single {
+                    None => {
+                        let rows: Vec<(&str, &str, Vec<&str>)> = a
+                            .iter()
+                            .map(|r| {
+                                (
+                                    r.id.as_str(),
+                                    r.title.as_str(),
+                                    r.sales_channels.iter().map(|c| c.name.as_str()).collect(),
+                                )
+                            })
+                            .collect();
+                        assert_eq!(
+                            rows,
+                            [
+                                ("p4", "Hat", vec![]),
+                                ("p2", "Pants", vec!["Web"]),
+                                ("p1", "Shirt", vec!["Web", "Shop"]),
+                                ("p3", "socks", vec!["Wholesale"]),
+                            ],
+                            "{at}"
+                        );
+                        assert_eq!(
+                            a[2].sales_channels[0].description.as_deref(),
+                            Some("Online")
+                        );
+                        assert_eq!(a[2].sales_channels[1].description, None);
+                        let links: Vec<&str> = a[2]
+                            .sales_channels_link
+                            .iter()
+                            .map(|l| l.sales_channel_id.as_str())
+                            .collect();
+                        assert_eq!(links, ["sc_1", "sc_2"], "{at}");
+                        single = Some(a);
+                    }
+                    Some(one) => assert_eq!(&a, one, "{at}"),
+                }
+            }
+        }
+    }
+}

@@ -362,3 +362,90 @@ mod derived {
         );
     }
 }
+
+mod list_args {
+    use serde::Deserialize;
+    use storefront::links::ProductId;
+
+    use super::*;
+
+    /// Each channel's first product by title, descending.
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::SalesChannel)]
+    pub struct ChannelTop {
+        pub id: SalesChannelId,
+        #[select(take = 1, order(title = "desc"))]
+        pub products: Vec<Titled>,
+    }
+
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::Product)]
+    pub struct Titled {
+        pub id: ProductId,
+        pub title: String,
+    }
+
+    /// `#[select(take, order)]` on a list member is the nested list's
+    /// arguments; `Select::nested` for the same list wins.
+    #[tokio::test]
+    async fn list_arguments_of_a_selection() {
+        for db in link_tests::databases().await {
+            let d = db.dialect().name();
+            let q = seeded(&db).await;
+            let a = q
+                .fetch::<ChannelTop>(
+                    Select::new().order_by(paths::SalesChannel::root().id(), Dir::Asc),
+                )
+                .await
+                .unwrap();
+            let json = Graph::from_json(&json!({
+                "entity": "sales_channel",
+                "fields": ["id", "products.id", "products.title"],
+                "pagination": {"order": {"id": "ASC"}},
+                "nested": {"products": {"take": 1, "order": {"title": "DESC"}}},
+            }))
+            .unwrap();
+            let b = q.graph_as::<ChannelTop>(json).await.unwrap();
+            assert_eq!(a, b, "{d}");
+            let rows: Vec<(&str, Vec<&str>)> = a
+                .data
+                .iter()
+                .map(|c| {
+                    (
+                        c.id.as_str(),
+                        c.products.iter().map(|p| p.title.as_str()).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    ("sc_123", vec!["Medusa T-Shirt"]),
+                    ("sc_456", vec!["Medusa T-Shirt"]),
+                    ("sc_789", vec![]),
+                ],
+                "{d}"
+            );
+            // The request's own arguments for the list win.
+            let p = paths::SalesChannel::root();
+            let a = q
+                .fetch::<ChannelTop>(
+                    Select::new()
+                        .filter(p.id().eq(SalesChannelId::from("sc_123")))
+                        .nested(
+                            p.products(),
+                            NestedList::new().order_by(paths::Product::root().title(), Dir::Asc),
+                        ),
+                )
+                .await
+                .unwrap();
+            let titles: Vec<&str> = a.data[0]
+                .products
+                .iter()
+                .map(|p| p.title.as_str())
+                .collect();
+            assert_eq!(titles, ["Medusa Sweatpants", "Medusa T-Shirt"], "{d}");
+            db.close().await;
+        }
+    }
+}

@@ -1,5 +1,41 @@
 //! The storefront's typed reads: derived selections, checked at compile
 //! time against the generated paths and decoded straight into these structs.
+//!
+//! ```
+//! use link_runtime::{Dir, Select};
+//! use storefront::links::{ProductId, paths};
+//!
+//! /// A product card: two columns, one of them nullable.
+//! #[derive(Select)]
+//! #[select(entity = paths::Product)]
+//! struct ProductCard {
+//!     id: ProductId,
+//!     #[select(field = "title")]
+//!     name: String,
+//!     weight: Option<f32>,
+//! }
+//!
+//! // The request `query.fetch::<ProductCard>(req)` runs: the struct's fields,
+//! // with the filter and order of `req`.
+//! let p = paths::Product::root();
+//! let req = Select::new()
+//!     .filter(p.status().eq("published"))
+//!     .order_by(p.title(), Dir::Asc);
+//! # let _ = &req;
+//! ```
+//!
+//! A nullable column needs `Option`, and the error points at the member:
+//!
+//! ```compile_fail
+//! use link_runtime::Select;
+//! use storefront::links::paths;
+//!
+//! #[derive(Select)]
+//! #[select(entity = paths::Product)]
+//! struct ProductCard {
+//!     weight: f32, // error: a column of type `Option<f32>` cannot be read into `f32`
+//! }
+//! ```
 
 use link_runtime::Select;
 

@@ -118,8 +118,9 @@ impl Query {
     }
 
     /// Runs a typed request for the derived selection `T`: the request's
-    /// fields are `T`'s (fields given to `req` are replaced), and each row
-    /// is decoded into a `T` straight from the fetched values.
+    /// fields are `T`'s (fields given to `req` are replaced), its nested
+    /// lists take `T`'s `#[select(take, order)]` unless `req` sets them, and
+    /// each row is decoded into a `T` straight from the fetched values.
     pub async fn fetch<T: select::Selectable>(
         &self,
         req: typed::Select<T::Root>,
@@ -127,6 +128,7 @@ impl Query {
         let mut graph = req.into_graph();
         graph.fields.clear();
         T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
+        T::nested(&crate::path::PathPrefix::root(), &mut graph.nested);
         let r = self.run::<select::Raw>(&graph).await?;
         let data = r
             .data

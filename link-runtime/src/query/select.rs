@@ -9,9 +9,12 @@
 //! [`FromColumn`] type, for a list relation with `Vec<S>` and for a to-one
 //! relation with `Option<S>`, `S` a selection of the relation's entity.
 
+use std::collections::BTreeMap;
+
 use chrono::{FixedOffset, Utc};
 use serde_json::Value;
 
+use super::request::{Dir, Nested};
 use super::stitch::Sink;
 use crate::error::Error;
 use crate::id::Id;
@@ -28,6 +31,9 @@ pub trait Selectable: Sized {
     type Root: QueryRoot;
     /// Adds the field paths of the selection under `prefix`.
     fn request(prefix: &PathPrefix, out: &mut Vec<String>);
+    /// Adds the arguments of the nested lists of the selection under
+    /// `prefix` (`#[select(take = .., order(..))]` on list members).
+    fn nested(prefix: &PathPrefix, out: &mut BTreeMap<String, Nested>);
     /// The struct of one row, its members taken from `cells` in order.
     fn decode(cells: &mut Cells) -> Result<Self, Error>;
 }
@@ -98,6 +104,8 @@ pub(super) fn decode<T: Selectable>(raw: Raw) -> Result<T, Error> {
 pub trait Member<F> {
     /// Adds the field paths of member `name` under `prefix`.
     fn request(prefix: &PathPrefix, name: &str, out: &mut Vec<String>);
+    /// Adds the nested-list arguments of the selection behind member `name`.
+    fn nested(prefix: &PathPrefix, name: &str, out: &mut BTreeMap<String, Nested>);
     /// The value of member `name` of the row in `cells`.
     fn take(cells: &mut Cells, name: &str) -> Result<F, Error>;
 }
@@ -106,6 +114,8 @@ impl<R, T, F: FromColumn<T>> Member<F> for Field<R, T> {
     fn request(prefix: &PathPrefix, name: &str, out: &mut Vec<String>) {
         out.push(prefix.field(name).into());
     }
+
+    fn nested(_: &PathPrefix, _: &str, _: &mut BTreeMap<String, Nested>) {}
 
     fn take(cells: &mut Cells, name: &str) -> Result<F, Error> {
         let v = cells.vals.next().unwrap_or(Value::Null);
@@ -120,6 +130,10 @@ where
 {
     fn request(prefix: &PathPrefix, name: &str, out: &mut Vec<String>) {
         S::request(&prefix.relation(name), out);
+    }
+
+    fn nested(prefix: &PathPrefix, name: &str, out: &mut BTreeMap<String, Nested>) {
+        S::nested(&prefix.relation(name), out);
     }
 
     fn take(cells: &mut Cells, name: &str) -> Result<Vec<S>, Error> {
@@ -139,6 +153,10 @@ where
         S::request(&prefix.relation(name), out);
     }
 
+    fn nested(prefix: &PathPrefix, name: &str, out: &mut BTreeMap<String, Nested>) {
+        S::nested(&prefix.relation(name), out);
+    }
+
     fn take(cells: &mut Cells, name: &str) -> Result<Option<S>, Error> {
         match cells.rels.next() {
             Some(Raw::None) => Ok(None),
@@ -153,6 +171,8 @@ where
 pub struct MemberFns<F> {
     /// Adds the field paths of member `name` under `prefix`.
     pub request: fn(&PathPrefix, &str, &mut Vec<String>),
+    /// Adds the nested-list arguments of the selection behind member `name`.
+    pub nested: fn(&PathPrefix, &str, &mut BTreeMap<String, Nested>),
     /// The value of member `name` of the row in `cells`.
     pub take: fn(&mut Cells, &str) -> Result<F, Error>,
 }
@@ -163,8 +183,36 @@ pub struct MemberFns<F> {
 pub fn member<P, M: Member<F>, F>(_path: impl FnOnce(&P) -> M) -> MemberFns<F> {
     MemberFns {
         request: M::request,
+        nested: M::nested,
         take: M::take,
     }
+}
+
+/// Checks that `path` names a list relation (the derive's expansion, for
+/// `#[select(take = .., order(..))]`); `order` names fields of the listed
+/// entity, each checked by calling its path method on the relation's path.
+pub fn list_args<P, Q>(_path: impl FnOnce(&P) -> Q, order: &[fn(&Q)])
+where
+    Q: RelationPath<Card = Many>,
+{
+    let _ = order;
+}
+
+/// Arguments of a nested list at `prefix.name`, unless the request already
+/// has some there (arguments given to `Select::nested` win).
+pub fn add_nested(
+    prefix: &PathPrefix,
+    name: &str,
+    take: Option<u64>,
+    order: &[(&str, Dir)],
+    out: &mut BTreeMap<String, Nested>,
+) {
+    out.entry(prefix.relation(name).as_str().to_string())
+        .or_insert_with(|| Nested {
+            filters: Value::Null,
+            take,
+            order: order.iter().map(|(f, d)| (f.to_string(), *d)).collect(),
+        });
 }
 
 /// A Rust type that holds the values of a column of Rust type `T`.

@@ -4,12 +4,17 @@
 //! - `ids`: `ProductId = Id<Product>` per model (a stock-location id does not
 //!   fit where a sales-channel id belongs);
 //! - `entities`: serde structs to deserialise graph results into (every field
-//!   optional: only requested fields appear), also the models' marker types;
+//!   optional: only requested fields appear, ids typed), also the models'
+//!   marker types and the roots of typed requests (`QueryRoot`);
 //! - `values`: per stored link, the typed link value the runtime's Link
 //!   service accepts (`X`) and the row of its link table (`XRecord`,
 //!   `sqlx::FromRow`, serde); [`link_items`] emits these items for one link,
 //!   which is also what `#[define_link]` expands to;
-//! - `paths`: typed field paths for Query (`paths::Product::root().sales_channels().name()`);
+//! - `paths`: typed field paths for Query (`paths::Product::root().sales_channels().name()`),
+//!   rooted (`Product<R, C>`: the request's root entity `R`, the cardinality
+//!   `C` of the relation that reached it) with each field's column type
+//!   (`Field<R, ProductId>`), which `Select<R>` and `#[derive(Select)]`
+//!   check against;
 //! - `GRAPH`: the link graph as static data, which the runtime plans with.
 //!
 //! Generated code reaches the runtime only through `::link_runtime::__private`
