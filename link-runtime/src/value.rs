@@ -42,6 +42,10 @@ impl LinkValue {
 pub trait TypedLink {
     /// The link's name.
     const LINK: &'static str;
+    /// The generated row of the link's table (`…Record`: typed ids, typed
+    /// extra columns), returned by [`crate::Link::create_records`] and
+    /// [`crate::Link::list_records`].
+    type Record: serde::de::DeserializeOwned;
     /// The dynamic link value.
     fn into_value(self) -> LinkValue;
 }

@@ -1450,3 +1450,73 @@ async fn medusa_links_read_from_bytes_create_and_dismiss_like_json_values() {
         );
     }
 }
+
+/// Typed values create and list the link's generated records: typed ids and
+/// every extra column typed, defaults filled in, on both databases.
+#[tokio::test]
+async fn typed_values_create_and_list_their_generated_records() {
+    use link_runtime::__private::TypedLink;
+    use link_runtime::{Databases, Link};
+    use link_tests::fixtures::many_to_many_extras::{
+        self as m, CartId, ProductId,
+        values::{CartProduct, CartProductRecord},
+    };
+    for db in databases().await {
+        db.execute_script(&link_tests::link_migration(&m::GRAPH, db.dialect()))
+            .await
+            .unwrap();
+        let link = Link::new(m::GRAPH.clone(), Databases::single(db.clone()));
+        let value = CartProduct::new(CartId::from("cart_1"), ProductId::from("prod_1"))
+            .with_quantity(3)
+            .with_type("gift".to_string())
+            .with_self(Some("me".to_string()));
+        let created: Vec<CartProductRecord> =
+            link.create_records(vec![value.clone()]).await.unwrap();
+        let [r] = &created[..] else {
+            panic!("{created:?}")
+        };
+        assert!(
+            r.id.starts_with("cartprod_") && r.id.len() == 35,
+            "{}",
+            r.id
+        );
+        assert_eq!(r.deleted_at, None);
+        let typed = (
+            (&r.cart_id, &r.product_id, r.quantity, &r.r#type, &r.self_),
+            (&r.label, r.position, r.big_count, r.ratio, r.weight),
+            (
+                &r.unit_price,
+                &r.discount,
+                r.is_gift,
+                &r.metadata,
+                &r.payload,
+            ),
+            (r.shipped_at, r.ship_date.to_string(), r.delivered_on),
+            (&r.external_ref, &r.trace_id, r.order, &r.note),
+        );
+        let (cart, product) = (CartId::from("cart_1"), ProductId::from("prod_1"));
+        let (gift, me) = ("gift".to_string(), Some("me".to_string()));
+        let label = "it's new".to_string();
+        let price = "10.25".to_string();
+        let meta = json!({"source": "import", "tags": ["a", "b"]});
+        let uuid = "123e4567-e89b-12d3-a456-426614174000".to_string();
+        assert_eq!(
+            typed,
+            (
+                (&cart, &product, 3, &gift, &me),
+                (&label, None, 9007199254740993, 0.5, None),
+                (&price, &None, false, &meta, &None),
+                (None, "2024-01-31".to_string(), None),
+                (&uuid, &None, 0, &None),
+            ),
+            "{:?}",
+            db.dialect()
+        );
+        let listed = link
+            .list_records::<CartProduct>(&ListFilter::Pairs(vec![value.into_value()]), false)
+            .await
+            .unwrap();
+        assert_eq!(listed, created);
+        db.close().await;
+    }
+}

@@ -779,6 +779,7 @@ pub mod values {
 
     impl __rt::TypedLink for PublishableApiKeySalesChannel {
         const LINK: &'static str = "publishable_api_key_sales_channel";
+        type Record = PublishableApiKeySalesChannelRecord;
 
         fn into_value(self) -> __rt::LinkValue {
             let data = __rt::serde_json::Map::new();
@@ -861,6 +862,7 @@ pub mod values {
 
     impl __rt::TypedLink for ProductSalesChannel {
         const LINK: &'static str = "product_sales_channel";
+        type Record = ProductSalesChannelRecord;
 
         fn into_value(self) -> __rt::LinkValue {
             let data = __rt::serde_json::Map::new();
@@ -943,6 +945,7 @@ pub mod values {
 
     impl __rt::TypedLink for SalesChannelStockLocation {
         const LINK: &'static str = "sales_channel_stock_location";
+        type Record = SalesChannelStockLocationRecord;
 
         fn into_value(self) -> __rt::LinkValue {
             let data = __rt::serde_json::Map::new();

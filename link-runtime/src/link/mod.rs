@@ -11,6 +11,7 @@
 mod cascade;
 mod row;
 mod selection;
+mod typed;
 mod write;
 
 pub use row::LinkRow;

@@ -97,6 +97,7 @@ pub(super) fn link_value(w: &mut Writer, link: &Link, extras: &[ExtraColumn], ty
     w.blank();
     w.open_fmt(format_args!("impl __rt::TypedLink for {ty} {{"));
     str_const(w, "LINK", name);
+    w.line_fmt(format_args!("type Record = {};", record_type(name)));
     w.blank();
     w.open("fn into_value(self) -> __rt::LinkValue {");
     let data_mut = if extras.is_empty() { "" } else { "mut " };
