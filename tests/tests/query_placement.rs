@@ -784,6 +784,7 @@ async fn statements_per_placement() {
                 json!({"entity": "cart", "fields": ["id"], "filters": {"$not": {"sales_channel": {"name": "Web"}}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "ASC"}}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2}}}),
+                json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2, "order": {"id": "DESC"}}}}),
             ] {
                 out.push_str(&format!("# {req}\n"));
                 let per_db = statements(&q, &list, req).await;
@@ -924,9 +925,7 @@ async fn top_n_by_key_and_ranged_streams() {
         }
         for p in [Placement::One, Placement::TargetApart, Placement::AllApart] {
             let q = setup(p, postgres).await;
-            let top = |dir: &str, take: u64| {
-                json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": take, "order": {"id": dir}}}})
-            };
+            let top = |dir: &str, take: u64| json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": take, "order": {"id": dir}}}});
             assert_eq!(
                 run(&q, &top("DESC", 2)).await["data"],
                 json!([
@@ -990,10 +989,7 @@ async fn stream_statements() {
         let q = setup(Placement::One, postgres).await;
         let db = q.databases().default_db().clone();
         db.record_statements(true);
-        let mut s = q.stream(
-            Graph::new("product").fields(["id", "sales_channels.id"]),
-            3,
-        );
+        let mut s = q.stream(Graph::new("product").fields(["id", "sales_channels.id"]), 3);
         let mut n = 0;
         while let Some(rows) = s.next().await {
             n += rows.unwrap().len();

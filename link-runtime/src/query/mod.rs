@@ -116,23 +116,26 @@ impl Query {
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         // Every root with its only relation, a per-parent `take` read by a
         // lateral join: one statement for both.
-        let joined = root
-            .children
-            .first()
-            .copied()
-            .filter(|&c| {
-                root.children.len() == 1
-                    && !plan.paged()
-                    && d == Dialect::Postgres
-                    && self.joins_in_sql(&plan, c, true)
-                    && Writer::new(&plan, &resolved, d).lateral(c)
-            });
+        let joined = root.children.first().copied().filter(|&c| {
+            root.children.len() == 1
+                && !plan.paged()
+                && d == Dialect::Postgres
+                && self.joins_in_sql(&plan, c, true)
+                && Writer::new(&plan, &resolved, d).lateral(c)
+        });
         if let Some(c) = joined {
             let (mut rows, child_rows) = self
                 .fetch_with_lateral(&db, &plan, &resolved, &cols, c)
                 .await?;
-            self.fill(&plan, &resolved, 0, &mut rows, true, vec![Some(Ok(child_rows))])
-                .await?;
+            self.fill(
+                &plan,
+                &resolved,
+                0,
+                &mut rows,
+                true,
+                vec![Some(Ok(child_rows))],
+            )
+            .await?;
             let data = rows.into_iter().map(|r| r.finish(root)).collect();
             return Ok(GraphResult {
                 data,
@@ -222,7 +225,10 @@ impl Query {
             let rn = r.pop();
             let mut cvals = r.split_off(n);
             let parent = r.get(kpos).cloned().unwrap_or(Value::Null);
-            if rows.last().is_none_or(|p| p.vals.get(pkpos) != r.get(pkpos)) {
+            if rows
+                .last()
+                .is_none_or(|p| p.vals.get(pkpos) != r.get(pkpos))
+            {
                 rows.push(Row::new(root, r, None));
             }
             if !matches!(rn, None | Some(Value::Null)) {

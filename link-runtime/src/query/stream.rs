@@ -240,7 +240,7 @@ impl Query {
             && root.order.iter().all(|t| {
                 t.dir == Dir::Asc && matches!(&t.by, OrderBy::Field { col, .. } if col == pk)
             });
-        let kpos = root.key_index(&plan, pk);
+        let kpos = root.key_index(plan, pk);
         let after = plan
             .keyset
             .as_ref()
