@@ -40,11 +40,42 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// Column type of a link key (`character varying(255)` as in Medusa).
+/// The most characters a link key column holds: Medusa's `character
+/// varying(255)` on Postgres (see [`key_type`]). SQLite's `TEXT` would take
+/// more; ids are held to the same limit there, so both databases accept the
+/// same ids.
+pub const KEY_MAX_CHARS: usize = 255;
+
+/// Column type of a link key (`character varying(255)` as in Medusa; its
+/// length is [`KEY_MAX_CHARS`]).
 pub fn key_type(d: Dialect) -> &'static str {
     match d {
         Dialect::Sqlite => "TEXT",
         Dialect::Postgres => "character varying(255)",
+    }
+}
+
+/// The most characters an id may have in a link key column of dialect `d`
+/// ([`KEY_MAX_CHARS`] on both: the column's own limit on Postgres, the same
+/// limit kept on SQLite).
+pub fn key_max_chars(d: Dialect) -> usize {
+    match d {
+        Dialect::Sqlite | Dialect::Postgres => KEY_MAX_CHARS,
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    /// The limit is the Postgres column's declared length.
+    #[test]
+    fn key_limit_is_the_column_length() {
+        assert_eq!(
+            key_type(Dialect::Postgres),
+            format!("character varying({})", key_max_chars(Dialect::Postgres))
+        );
+        assert_eq!(key_max_chars(Dialect::Sqlite), 255);
     }
 }
 

@@ -466,19 +466,19 @@ impl<'de> serde::Deserialize<'de> for MedusaSide {
                 let Some(key) = m.next_key::<String>()? else {
                     return Ok(MedusaSide::Other(Value::Object(Map::new())));
                 };
-                let first: Value = m.next_value()?;
+                // The usual id, a string, is read straight into its place.
+                let first = match m.next_value::<First>()? {
+                    First::Id(id) => Ok(id),
+                    First::Other(v) => Err(v),
+                };
                 let mut rest = Map::new();
                 while let Some(k) = m.next_key::<String>()? {
                     rest.insert(k, m.next_value()?);
                 }
-                let id = match &first {
-                    Value::String(s) if rest.is_empty() => Some(s.clone()),
-                    Value::Number(n) if rest.is_empty() => Some(n.to_string()),
-                    _ => None,
-                };
-                Ok(match id {
-                    Some(id) => MedusaSide::Key { key, id },
-                    None => {
+                Ok(match first {
+                    Ok(id) if rest.is_empty() => MedusaSide::Key { key, id },
+                    first => {
+                        let first = first.map_or_else(|v| v, Value::String);
                         let mut all = Map::new();
                         all.insert(key, first);
                         all.extend(rest);
@@ -519,6 +519,62 @@ impl<'de> serde::Deserialize<'de> for MedusaSide {
     }
 }
 
+/// The first value of a side: an id (a string, or a number as its text)
+/// or anything else as JSON.
+enum First {
+    Id(String),
+    Other(Value),
+}
+
+impl<'de> serde::Deserialize<'de> for First {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = First;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<First, E> {
+                Ok(First::Id(s.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<First, E> {
+                Ok(First::Id(s))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<First, E> {
+                Ok(First::Id(n.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<First, E> {
+                Ok(First::Id(n.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<First, E> {
+                Ok(match serde_json::Number::from_f64(n) {
+                    Some(n) => First::Id(n.to_string()),
+                    None => First::Other(Value::Null),
+                })
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<First, E> {
+                Ok(First::Other(Value::Bool(b)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<First, E> {
+                Ok(First::Other(Value::Null))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<First, A::Error> {
+                let v = <Value as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(m),
+                )?;
+                Ok(First::Other(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<First, A::Error> {
+                let v = <Value as serde::Deserialize>::deserialize(
+                    serde::de::value::SeqAccessDeserializer::new(s),
+                )?;
+                Ok(First::Other(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for MedusaLink {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -531,7 +587,10 @@ impl<'de> serde::Deserialize<'de> for MedusaLink {
                 self,
                 mut m: A,
             ) -> Result<MedusaLink, A::Error> {
-                let mut link = MedusaLink::default();
+                let mut link = MedusaLink {
+                    sides: Vec::with_capacity(2),
+                    data: None,
+                };
                 while let Some(k) = m.next_key::<String>()? {
                     if k == "data" {
                         link.data = Some(m.next_value()?);

@@ -321,3 +321,28 @@ fn delete_chain(b: Bencher, dialect: &str) {
     b.with_inputs(|| RT.block_on(c.link.restore(&sel)).expect("restore"))
         .bench_local_values(|_| RT.block_on(c.link.delete(&sel)).expect("delete"));
 }
+
+/// Part of `create_medusa_bytes`: parsing the body alone.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn part_medusa_parse(b: Bencher) {
+    let f = fixture("sqlite");
+    b.bench_local(|| serde_json::from_slice::<MedusaLinks>(&f.bytes).expect("medusa links"));
+}
+
+/// Part of `create_medusa_bytes`: parsed links into link values.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn part_medusa_resolve(b: Bencher) {
+    use link_runtime::IntoLinkValues;
+    let f = fixture("sqlite");
+    b.with_inputs(|| serde_json::from_slice::<MedusaLinks>(&f.bytes).expect("medusa links"))
+        .bench_local_values(|m| m.into_link_values(f.link.graph()).expect("values"));
+}
+
+/// Part of `create_json`: a JSON `Value` into link values (dropping it).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn part_json_resolve(b: Bencher) {
+    use link_runtime::IntoLinkValues;
+    let f = fixture("sqlite");
+    b.with_inputs(|| f.json.clone())
+        .bench_local_values(|v| v.into_link_values(f.link.graph()).expect("values"));
+}

@@ -1,7 +1,7 @@
 //! Query at scale (not run in CI): seeds `SCALE_PRODUCTS` products (default
 //! 1,000,000), 10 sales channels and 3 links per product with set-based SQL
 //! on Postgres (schema `bench_scale`, kept between runs when the size
-//! matches) and on an SQLite file (`target/bench-scale.db`), then times each
+//! matches) and on an SQLite file (`bench-scale.db` in the target directory), then times each
 //! case of the scale issue beside its best hand-written statement through
 //! sqlx and prints medians and ratios.
 //!
@@ -477,9 +477,14 @@ async fn connect(dialect: &str) -> Option<Fresh> {
     match dialect {
         "postgres" => create_schema("bench_scale").await,
         _ => {
-            let path =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-scale.db");
-            Some(common::sqlite_file(&path).await)
+            // In the target directory (`CARGO_TARGET_DIR` when set).
+            let dir = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| {
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
+                });
+            std::fs::create_dir_all(&dir).expect("target directory");
+            Some(common::sqlite_file(&dir.join("bench-scale.db")).await)
         }
     }
 }

@@ -784,6 +784,7 @@ async fn statements_per_placement() {
                 json!({"entity": "cart", "fields": ["id"], "filters": {"$not": {"sales_channel": {"name": "Web"}}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "ASC"}}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2}}}),
+                json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2, "order": {"id": "DESC"}}}}),
             ] {
                 out.push_str(&format!("# {req}\n"));
                 let per_db = statements(&q, &list, req).await;

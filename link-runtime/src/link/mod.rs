@@ -164,11 +164,9 @@ pub struct Link {
 /// Rows per multi-row statement (bound parameters stay under SQLite's 32,766).
 pub(crate) const CHUNK: usize = 1000;
 
-/// The most characters a key column holds: Medusa's `character
-/// varying(255)` ([`link_model::sql::key_type`]); ids are held to the same
-/// limit on SQLite, whose TEXT column would take more, so both databases
-/// accept the same ids.
-pub const KEY_MAX_CHARS: usize = 255;
+/// The most characters a key column holds, as link-model's DDL declares
+/// it ([`link_model::sql::key_type`], [`link_model::sql::KEY_MAX_CHARS`]).
+pub use link_model::sql::KEY_MAX_CHARS;
 
 /// The one check of an id against the key column (every entry point calls
 /// it before its first statement): not empty, no NUL, at most

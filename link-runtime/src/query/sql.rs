@@ -382,6 +382,11 @@ impl<'a> Writer<'a> {
             );
             return Vec::new();
         }
+        if self.sqlite_top_fits(&level, &edge.hop, select) {
+            let parent_query = (edge.parent, edge.hop.parent_col().to_string());
+            self.child_sqlite_top(sql, id, &level, &edge.hop, parents, select, parent_query);
+            return Vec::new();
+        }
         let mut packed_order = Vec::new();
         if windowed {
             // Inner query numbering rows per parent; the outer keeps the first N.
@@ -592,6 +597,137 @@ impl<'a> Writer<'a> {
                 .order
                 .iter()
                 .all(|t| matches!(&t.by, OrderBy::Field { col, .. } if *col == level.info.pk))
+    }
+
+    /// Whether a per-parent `take` through a link table, ordered by the
+    /// target's primary key, is read on SQLite as each parent's first
+    /// targets in key order (`child_sqlite_top`) instead of ranking every
+    /// child row in a window.
+    fn sqlite_top_fits(&self, level: &Level, hop: &Hop, select: Select<'_>) -> bool {
+        self.d == Dialect::Sqlite
+            && level.take.is_some()
+            && matches!(hop, Hop::Pivot { .. })
+            && matches!(
+                select,
+                Select::Columns { packed: false, .. } | Select::Key(_)
+            )
+            && !level.order.is_empty()
+            && level
+                .order
+                .iter()
+                .all(|t| matches!(&t.by, OrderBy::Field { col, .. } if *col == level.info.pk))
+    }
+
+    /// SQLite's form of a per-parent `take` ordered by the target's primary
+    /// key: for each parent key `p`, the targets whose key is among the
+    /// first `n` targets in key order that a live link joins to `p` (the
+    /// target's primary key index walked in order, each probing the link
+    /// table's pair key, until `n` are found). The link table's primary key
+    /// is its pair, so a target is linked to a parent at most once, as in
+    /// the window form. Same columns as the window form, parent key last,
+    /// in parent then list order.
+    #[allow(clippy::too_many_arguments)]
+    fn child_sqlite_top(
+        &mut self,
+        sql: &mut Sql,
+        id: LevelId,
+        level: &Level,
+        hop: &Hop,
+        parents: Parents<'_>,
+        select: Select<'_>,
+        parent_query: (LevelId, String),
+    ) {
+        let Hop::Pivot {
+            pivot_table,
+            pivot_parent_key,
+            pivot_target_key,
+            child_col,
+            ..
+        } = hop
+        else {
+            return;
+        };
+        let a = format!("t{}", level.depth);
+        let x = format!("x{}", level.depth);
+        let k = format!("k{}", level.depth);
+        let pk = level.info.pk.clone();
+        sql.push("SELECT ");
+        match select {
+            Select::Columns { cols, .. } => {
+                self.select_cols(sql, &a, cols, false);
+                sql.push(", ").column("p", "key");
+            }
+            Select::Key(col) => {
+                sql.push(&select_expr(self.d, &a, col, level.info.ty(col)));
+            }
+            Select::Count | Select::Estimate => {
+                sql.push("COUNT(*)");
+            }
+        }
+        sql.push(" FROM ");
+        match parents {
+            Parents::Keys(keys) => {
+                sql.push("(SELECT \"value\" AS \"key\" FROM json_each(")
+                    .arg(Arg::TextArray(keys.to_vec()))
+                    .push("))");
+            }
+            Parents::Query | Parents::All | Parents::Range { .. } => {
+                let (parent, col) = parent_query;
+                let mut inner = self.sql();
+                self.key_query(&mut inner, parent, &col);
+                sql.push("(SELECT DISTINCT ")
+                    .column("q", &col)
+                    .push(" AS \"key\" FROM (")
+                    .append(inner)
+                    .push(") \"q\")");
+            }
+        }
+        sql.push(" \"p\" JOIN ")
+            .ident(&level.info.table)
+            .push(" ")
+            .ident(&a)
+            .push(" ON ")
+            .column(&a, &pk)
+            .push(" IN (SELECT ")
+            .column(&x, &pk)
+            .push(" FROM ")
+            .ident(&level.info.table)
+            .push(" ")
+            .ident(&x)
+            .push(" WHERE EXISTS (SELECT 1 FROM ")
+            .ident(pivot_table)
+            .push(" ")
+            .ident(&k)
+            .push(" WHERE ")
+            .column(&k, pivot_target_key)
+            .push(" = ")
+            .column(&x, child_col)
+            .push(" AND ")
+            .column(&k, pivot_parent_key)
+            .push(" = ")
+            .column("p", "key");
+        self.live_link(sql, &k);
+        sql.push(")");
+        self.soft(sql, &level.info, &x);
+        if !level.filter.is_true() {
+            sql.push(" AND ");
+            self.filter(sql, &level.info, &x, &level.filter, false);
+        }
+        let inner_order = self.order_terms(id, &x);
+        sql.push(" ORDER BY ");
+        sql.push_list(inner_order, |s, (expr, dir)| {
+            s.append(expr).push(" ").push(dir);
+        });
+        sql.push(" LIMIT ")
+            .arg(Arg::Int(clamp(level.take.unwrap_or(0))))
+            .push(")");
+        if matches!(select, Select::Columns { packed: false, .. }) {
+            let order = self.order_terms(id, &a);
+            sql.push(" ORDER BY ").column("p", "key").push(", ");
+            sql.push_list(order, |s, (expr, dir)| {
+                s.append(expr).push(" ").push(dir);
+            });
+        }
     }
 
     /// A per-parent `take` as `<parent keys> CROSS JOIN LATERAL (… ORDER BY
