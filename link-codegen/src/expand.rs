@@ -267,6 +267,7 @@ fn with_stub(module: &syn::ItemMod, table: Option<&str>, errors: TokenStream) ->
             }
             impl ::link_runtime::__private::TypedLink for #ty {
                 const LINK: &'static str = "";
+                type Record = ::link_runtime::__private::serde_json::Value;
                 fn into_value(self) -> ::link_runtime::__private::LinkValue {
                     ::core::unreachable!("`#[define_link]` has errors")
                 }
