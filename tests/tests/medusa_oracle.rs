@@ -474,6 +474,16 @@ async fn an_enum_column_declared_text_names_the_field() {
     for req in [
         Graph::new("order").fields(["id", "status"]),
         Graph::new("sales_channel").fields(["id", "orders.status"]),
+        // A per-parent take: on Postgres roots and children in one statement.
+        Graph::new("sales_channel")
+            .fields(["id", "orders.status"])
+            .nested(
+                "orders",
+                link_runtime::Nested {
+                    take: Some(1),
+                    ..Default::default()
+                },
+            ),
     ] {
         let err = query.graph(req).await.unwrap_err();
         assert!(

@@ -191,7 +191,7 @@ impl Query {
         // Relations that semi-join on the root's query are read meanwhile
         // (on another connection when the pool has one).
         let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
-        let rows = rows.map_err(|e| field_type(&root.info, &cols, e))?;
+        let rows = rows.map_err(|e| field_type(&[(&root.info, &cols)], e))?;
         let mut rows: Vec<Row<S>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
         // Medusa gives `metadata` only when `skip` is given; a request
         // using what Medusa lacks (a cursor, a count mode) gets it too.
@@ -260,7 +260,10 @@ impl Query {
         types.push(ScalarType::BigInt);
         let mut sql = Sql::new(db.dialect());
         Writer::new(plan, resolved, db.dialect()).root_with_lateral(&mut sql, cols, c, &ccols);
-        let all = db.fetch(&sql, &types).await?;
+        let all = db
+            .fetch(&sql, &types)
+            .await
+            .map_err(|e| field_type(&[(&root.info, cols), (&child.info, &ccols)], e.into()))?;
         let n = cols.len();
         let pkpos = root.key_index(plan, &root.info.pk);
         let kpos = root.key_index(plan, plan.edge(c).hop.parent_col());
@@ -450,7 +453,7 @@ impl Query {
                 (sql, order)
             })
             .await
-            .map_err(|e| field_type(&level.info, &cols, e))?;
+            .map_err(|e| field_type(&[(&level.info, &cols)], e))?;
         Ok(rows
             .into_iter()
             .map(|r| Row::with_parent(level, r))
@@ -505,14 +508,26 @@ impl Query {
     }
 }
 
+/// The entities whose columns a statement reads, in statement order.
+type Columns<'a> = [(&'a plan::EntityInfo, &'a [(String, ScalarType)])];
+
 /// A value that does not decode as its column's declared type, named by
 /// entity and field (a join key read as `__k_<col>` by its column), with a
 /// hint for a Postgres enum declared `text`; any other error unchanged.
-fn field_type(info: &plan::EntityInfo, cols: &[(String, ScalarType)], e: Error) -> Error {
+fn field_type(parts: &Columns<'_>, e: Error) -> Error {
     let Error::Database(crate::db::DbError::Decode { column, message }) = &e else {
         return e;
     };
-    let Some((name, ty)) = cols.get(*column) else {
+    let mut at = *column;
+    let mut found = None;
+    for (info, cols) in parts {
+        if at < cols.len() {
+            found = Some((*info, &cols[at]));
+            break;
+        }
+        at -= cols.len();
+    }
+    let Some((info, (name, ty))) = found else {
         return e;
     };
     let field = name.strip_prefix("__k_").unwrap_or(name);

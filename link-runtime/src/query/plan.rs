@@ -63,6 +63,13 @@ impl Hop {
             Hop::Direct { parent_col, .. } | Hop::Pivot { parent_col, .. } => parent_col,
         }
     }
+
+    /// The child's column the join matches.
+    pub fn child_col(&self) -> &str {
+        match self {
+            Hop::Direct { child_col, .. } | Hop::Pivot { child_col, .. } => child_col,
+        }
+    }
 }
 
 /// Where a child level hangs.
@@ -247,10 +254,7 @@ fn medusa_keys(graph: &LinkGraph, plan: &mut Plan) {
         let Some(edge) = plan.levels[id].edge.clone() else {
             continue;
         };
-        let child_col = match &edge.hop {
-            Hop::Direct { child_col, .. } | Hop::Pivot { child_col, .. } => child_col.clone(),
-        };
-        add(&mut plan.levels[id], &child_col);
+        add(&mut plan.levels[id], edge.hop.child_col());
         add(&mut plan.levels[edge.parent], edge.hop.parent_col());
     }
 }

@@ -196,7 +196,7 @@ impl Query {
                 (sql, order)
             })
             .await
-            .map_err(|e| super::field_type(&root.info, &cols, e))?;
+            .map_err(|e| super::field_type(&[(&root.info, &cols)], e))?;
         let rows: Vec<Row<Value>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
         let next = match (&plan.keyset, rows.last()) {
             (Some(ks), Some(last)) if rows.len() as u64 == chunk => {

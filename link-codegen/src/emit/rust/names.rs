@@ -250,13 +250,8 @@ pub(super) fn column_rust(f: &Field, ids: &IdColumns) -> Cow<'static, str> {
     }
 }
 
-/// `name` of a scalar type as `links.toml` writes it, for docs.
-pub(super) fn scalar_doc(t: ScalarType) -> &'static str {
-    t.name()
-}
-
 /// Doc line of a column: `Column `name` (`text`, nullable).`
 pub(super) fn column_doc(f: &Field) -> String {
     let null = if f.nullable { ", nullable" } else { "" };
-    format!("Column `{}` (`{}`{null}).", f.name, scalar_doc(f.ty))
+    format!("Column `{}` (`{}`{null}).", f.name, f.ty.name())
 }
