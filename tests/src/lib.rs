@@ -469,3 +469,52 @@ pub fn cursor_of(values: serde_json::Value) -> String {
         .collect();
     format!("c1{hex}")
 }
+
+/// The files `<dir>/<entry>/<name>` (`name = Some`) or `<dir>/<entry>`
+/// ending in `suffix` (`name = None`), sorted, each with the snapshot
+/// suffix insta's `glob!` gave it (the path below `dir`, `/` as `__`), so
+/// a test loops over fixtures without insta's glob feature (and its regex
+/// engine) in the build.
+pub fn fixture_files(
+    dir: &std::path::Path,
+    name: Option<&str>,
+    suffix: &str,
+) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = e.expect("fixture entry").path();
+        let (file, label) = match name {
+            Some(n) => (p.join(n), format!("{}__{n}", file_label(&p))),
+            None => (p.clone(), file_label(&p)),
+        };
+        if file.is_file() && file.to_string_lossy().ends_with(suffix) {
+            out.push((file, label));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn file_label(p: &std::path::Path) -> String {
+    p.file_name()
+        .expect("a file name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs `f` for every `(file, label)` and panics afterwards with the labels
+/// of all that failed (each failure's message is printed as it happens),
+/// as insta's `glob!` does.
+pub fn for_each_fixture(
+    files: &[(std::path::PathBuf, String)],
+    mut f: impl FnMut(&std::path::Path, &str),
+) {
+    let mut failed = Vec::new();
+    for (file, label) in files {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(file, label)));
+        if r.is_err() {
+            failed.push(label.clone());
+        }
+    }
+    assert!(failed.is_empty(), "failed fixtures: {failed:?}");
+}

@@ -6,7 +6,14 @@ use std::fs;
 
 #[test]
 fn invalid() {
-    insta::glob!("../fixtures/invalid", "*.toml", |path| {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/invalid");
+    let files = link_tests::fixture_files(&dir, None, ".toml");
+    assert!(files.len() >= 49, "{}", files.len());
+    link_tests::for_each_fixture(&files, |path, label| {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(label);
+        settings.set_input_file(path);
+        let _guard = settings.bind_to_scope();
         let source = fs::read_to_string(path).expect("fixture is readable");
         let file_name = path
             .file_name()
