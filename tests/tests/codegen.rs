@@ -265,7 +265,7 @@ fn committed_fixture_outputs_are_fresh() {
     }
     assert!(
         stale.is_empty(),
-        "stale generated fixture files (run `UPDATE_FIXTURES=1 cargo test -p link-tests --test codegen` to rewrite them):\n{}",
+        "stale generated fixture files (run `UPDATE_FIXTURES=1 cargo test -p link-tests --test integration codegen::` to rewrite them):\n{}",
         stale.join("\n")
     );
 }

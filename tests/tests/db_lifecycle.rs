@@ -21,7 +21,7 @@
 //!   rows), `concurrent_migrate_runs_serialise`; both dialects:
 //!   `concurrent_sync_links_runs_serialise`.
 
-mod support;
+use crate::support;
 
 use std::fmt::Write;
 use std::path::PathBuf;

@@ -15,7 +15,7 @@
 //! `LINK_TEST_PG_URL`) with rows in the tables must leave exactly the schema
 //! that a fresh v3's single initial migration creates, keeping the rows.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

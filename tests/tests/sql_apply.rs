@@ -12,7 +12,7 @@
 //! Postgres runs when `LINK_TEST_PG_URL` is set (and fails if the server is
 //! unreachable); without it those tests return early saying so.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 
