@@ -366,6 +366,19 @@ async fn run(dialect: &str, n: usize) {
         })
         .await;
         assert_eq!(res.data.len(), 1);
+        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
+            fresh.db.record_statements(true);
+            let _ = graph(
+                Graph::new("product")
+                    .fields(["id", "sales_channels.name"])
+                    .filters(json!({"id": "prod_0000042"})),
+            )
+            .await;
+            for stmt in fresh.db.recorded_statements() {
+                eprintln!("{stmt}");
+            }
+            fresh.db.record_statements(false);
+        }
         r.case(
             "one product by id with channels",
             ours,

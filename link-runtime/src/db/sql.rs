@@ -69,6 +69,33 @@ impl Sql {
         self
     }
 
+    /// Appends the soft-delete test `"alias"."column" IS NULL` (no alias:
+    /// `"column" IS NULL`). On SQLite it is written
+    /// `likelihood(… IS NULL, 0.999)`: without `ANALYZE` statistics (most
+    /// SQLite files never get them) SQLite takes `IS NULL` on an indexed
+    /// `deleted_at` for a selective equality and walks that index, which
+    /// holds every live row (measured at 1,000,000 products: one product
+    /// with its channels 480 ms instead of 0.1 ms). The likelihood tells the
+    /// planner the test is nearly always true, and leaves the term as it is
+    /// for matching partial indexes (`… WHERE "deleted_at" IS NULL`), which
+    /// stay usable; with statistics the plans are the same.
+    pub fn live(&mut self, alias: Option<&str>, column: &str) -> &mut Sql {
+        let sqlite = self.dialect == Dialect::Sqlite;
+        if sqlite {
+            self.text.push_str("likelihood(");
+        }
+        match alias {
+            Some(a) => self.column(a, column),
+            None => self.ident(column),
+        };
+        self.text.push_str(if sqlite {
+            " IS NULL, 0.999)"
+        } else {
+            " IS NULL"
+        });
+        self
+    }
+
     /// Appends a placeholder bound to `arg`. On Postgres a decimal is
     /// bound as text and cast (`CAST($n AS numeric)`).
     pub fn arg(&mut self, arg: Arg) -> &mut Sql {

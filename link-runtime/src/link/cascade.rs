@@ -169,7 +169,7 @@ impl Link {
                     sql.push(" WHERE ");
                     match u.wrote {
                         Some(t) => sql.ident(&u.soft_delete).push(" = ").arg(Arg::Time(t)),
-                        None => sql.ident(&u.soft_delete).push(" IS NULL"),
+                        None => sql.live(None, &u.soft_delete),
                     };
                     sql.push(" AND ").push_in_keys(ScalarType::Text, &ids, |s| {
                         s.ident(&u.column);
@@ -225,7 +225,7 @@ impl Link {
                             sql.arg(Arg::Time(t))
                                 .push(", \"updated_at\" = ")
                                 .arg(Arg::Time(t));
-                            sql.push(" WHERE \"deleted_at\" IS NULL AND ");
+                            sql.push(" WHERE ").live(None, "deleted_at").push(" AND ");
                         }
                         Mode::Restore(at) => {
                             sql.push("NULL, \"updated_at\" = ").arg(Arg::Time(now()));
@@ -384,8 +384,8 @@ impl Link {
             Mode::Delete(t) => {
                 sql.arg(Arg::Time(t))
                     .push(" WHERE ")
-                    .ident(sd)
-                    .push(" IS NULL AND ");
+                    .live(None, sd)
+                    .push(" AND ");
             }
             Mode::Restore(at) => {
                 sql.push("NULL WHERE ");
@@ -494,7 +494,7 @@ struct Target {
 fn touched_by(sql: &mut Sql, mode: Mode, alias: &str, column: &str) {
     match mode {
         Mode::Delete(_) => {
-            sql.column(alias, column).push(" IS NULL");
+            sql.live(Some(alias), column);
         }
         Mode::Restore(Some(t)) => {
             sql.column(alias, column).push(" = ").arg(Arg::Time(t));

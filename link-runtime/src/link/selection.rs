@@ -134,7 +134,7 @@ impl Link {
                     select_rows(&mut sql, self.db().dialect(), def, st);
                     sql.push(" WHERE ");
                     if !with_deleted {
-                        sql.push("\"deleted_at\" IS NULL AND ");
+                        sql.live(None, "deleted_at").push(" AND ");
                     }
                     pair_condition(&mut sql, def, &pairs);
                     sql.push(" ORDER BY \"created_at\", \"id\"");
@@ -153,7 +153,7 @@ impl Link {
                         select_rows(&mut sql, self.db().dialect(), def, st);
                         sql.push(" WHERE ");
                         if !with_deleted {
-                            sql.push("\"deleted_at\" IS NULL AND ");
+                            sql.live(None, "deleted_at").push(" AND ");
                         }
                         sql.push_in_keys(ScalarType::Text, &sel.ids, |s| {
                             s.ident(&def.side(side).key);

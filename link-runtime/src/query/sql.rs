@@ -120,13 +120,13 @@ impl<'a> Writer<'a> {
 
     fn soft(&self, sql: &mut Sql, info: &EntityInfo, a: &str) {
         if let (Some(sd), false) = (&info.soft_delete, self.with_deleted()) {
-            sql.push(" AND ").column(a, sd).push(" IS NULL");
+            sql.push(" AND ").live(Some(a), sd);
         }
     }
 
     fn live_link(&self, sql: &mut Sql, k: &str) {
         if !self.with_deleted() {
-            sql.push(" AND ").column(k, "deleted_at").push(" IS NULL");
+            sql.push(" AND ").live(Some(k), "deleted_at");
         }
     }
 
@@ -211,15 +211,15 @@ impl<'a> Writer<'a> {
                             .push(" = ")
                             .column(&ok, pivot_target_key)
                             .push(" WHERE ")
-                            .column(&ok, "deleted_at")
-                            .push(" IS NULL AND ")
+                            .live(Some(&ok), "deleted_at")
+                            .push(" AND ")
                             .column(&ok, pivot_parent_key)
                             .push(" = ")
                             .column(a, parent_col);
                     }
                 }
                 if let Some(sd) = &target.soft_delete {
-                    sql.push(" AND ").column(&o, sd).push(" IS NULL");
+                    sql.push(" AND ").live(Some(&o), sd);
                 }
                 sql.push(" LIMIT 1)");
             }
@@ -570,7 +570,7 @@ impl<'a> Writer<'a> {
         if let Hop::Pivot { .. } = hop
             && !self.with_deleted()
         {
-            sql.column(k, "deleted_at").push(" IS NULL AND ");
+            sql.live(Some(k), "deleted_at").push(" AND ");
         }
     }
 
