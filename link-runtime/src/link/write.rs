@@ -533,7 +533,9 @@ impl Link {
                 for chunk in vals.chunks(CHUNK) {
                     let mut sql = Sql::new(self.db().dialect());
                     select_rows(&mut sql, self.db().dialect(), def, st);
-                    sql.push(" WHERE \"deleted_at\" IS NULL AND ")
+                    sql.push(" WHERE ")
+                        .live(None, "deleted_at")
+                        .push(" AND ")
                         .ident(key)
                         .push(" IN (");
                     push_list(&mut sql, chunk);
@@ -593,7 +595,9 @@ impl Link {
                     .arg(Arg::Time(ts))
                     .push(", \"updated_at\" = ")
                     .arg(Arg::Time(ts))
-                    .push(" WHERE \"deleted_at\" IS NULL AND ");
+                    .push(" WHERE ")
+                    .live(None, "deleted_at")
+                    .push(" AND ");
             })
             .await?;
         self.emit(Action::Detached, Change::Dismissed, &out);
