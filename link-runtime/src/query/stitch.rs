@@ -1,5 +1,5 @@
 //! Regrouping child rows under their parents. Rows carry their columns as
-//! decoded values and one slot per child relation; what a finished row
+//! decoded [`Cell`]s and one slot per child relation; what a finished row
 //! becomes is the [`Sink`]'s business (JSON objects for `graph`), so the
 //! stitching itself does not assume an output type.
 
@@ -13,27 +13,33 @@ use link_model::ScalarType;
 
 use super::plan::Level;
 use super::request::Shape;
+use crate::db::Cell;
 
 /// What finished rows become.
 pub(super) trait Sink: Sized + Clone {
     /// A row of `level`: its columns (requested scalars first, in request
     /// order) and its relations (in `level.children` order).
-    fn object(level: &Level, vals: Vec<Value>, rels: Vec<Self>) -> Self;
+    fn object(level: &Level, vals: Vec<Cell>, rels: Vec<Self>) -> Self;
     /// A list relation's value.
     fn list(items: Vec<Self>) -> Self;
     /// An absent to-one relation (and a slot not filled yet).
     fn none() -> Self;
 }
 
+/// JSON objects: the one place cells become JSON values in Query.
 impl Sink for Value {
-    fn object(level: &Level, mut vals: Vec<Value>, rels: Vec<Value>) -> Value {
+    fn object(level: &Level, vals: Vec<Cell>, rels: Vec<Value>) -> Value {
         let mut out = Map::new();
         let medusa = level.shape == Shape::Medusa;
-        for (s, v) in level.scalars.iter().zip(vals.iter_mut()) {
-            let mut v = std::mem::take(v);
-            if medusa && level.info.ty(s) == ScalarType::Timestamp {
-                v = millis(v);
-            }
+        for (s, c) in level.scalars.iter().zip(vals) {
+            let v = if medusa && level.info.ty(s) == ScalarType::Timestamp {
+                match c {
+                    Cell::Time(t) => Value::String(t.format(MILLIS).to_string()),
+                    c => millis(c.into_value()),
+                }
+            } else {
+                c.into_value()
+            };
             out.insert(s.clone(), v);
         }
         // `rels` follow the children's order; names come from the caller.
@@ -52,16 +58,15 @@ impl Sink for Value {
     }
 }
 
+/// Medusa's timestamp format (UTC, milliseconds).
+const MILLIS: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
 /// A timestamp as Medusa writes it: UTC, milliseconds
 /// (`2026-12-01T19:00:02.619Z`); anything else unchanged.
-pub(super) fn millis(v: Value) -> Value {
+fn millis(v: Value) -> Value {
     let Value::String(text) = &v else { return v };
     match chrono::DateTime::parse_from_rfc3339(text) {
-        Ok(t) => Value::String(
-            t.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
-        ),
+        Ok(t) => Value::String(t.with_timezone(&chrono::Utc).format(MILLIS).to_string()),
         Err(_) => v,
     }
 }
@@ -70,13 +75,13 @@ pub(super) fn millis(v: Value) -> Value {
 /// levels) and one slot per child relation.
 #[derive(Debug, Clone)]
 pub(super) struct Row<S> {
-    pub vals: Vec<Value>,
+    pub vals: Vec<Cell>,
     pub parent: Option<String>,
     pub rels: Vec<S>,
 }
 
 impl<S: Sink> Row<S> {
-    pub fn new(level: &Level, vals: Vec<Value>, parent: Option<String>) -> Row<S> {
+    pub fn new(level: &Level, vals: Vec<Cell>, parent: Option<String>) -> Row<S> {
         Row {
             vals,
             parent,
@@ -85,11 +90,8 @@ impl<S: Sink> Row<S> {
     }
 
     /// A child row whose parent key is its last column.
-    pub fn with_parent(level: &Level, mut vals: Vec<Value>) -> Row<S> {
-        let parent = match vals.pop() {
-            Some(Value::String(s)) => Some(s),
-            v => v.as_ref().and_then(key_of).map(Cow::into_owned),
-        };
+    pub fn with_parent(level: &Level, mut vals: Vec<Cell>) -> Row<S> {
+        let parent = vals.pop().and_then(Cell::into_key);
         Row::new(level, vals, parent)
     }
 
@@ -98,14 +100,9 @@ impl<S: Sink> Row<S> {
     }
 }
 
-/// A key value as a map key, borrowed when it is a string.
-pub(super) fn key_of(v: &Value) -> Option<Cow<'_, str>> {
-    match v {
-        Value::String(s) => Some(Cow::Borrowed(s)),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
-        _ => None,
-    }
+/// A key value as a map key, borrowed when it is text.
+pub(super) fn key_of(v: &Cell) -> Option<Cow<'_, str>> {
+    v.key()
 }
 
 /// The distinct keys of `rows` at `kpos`, sorted.

@@ -200,17 +200,7 @@ impl Query {
         let rows: Vec<Row<Value>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
         let next = match (&plan.keyset, rows.last()) {
             (Some(ks), Some(last)) if rows.len() as u64 == chunk => {
-                let values: Vec<Value> = ks
-                    .cols
-                    .iter()
-                    .map(|(c, ..)| {
-                        last.vals
-                            .get(root.key_index(&plan, c))
-                            .cloned()
-                            .unwrap_or(Value::Null)
-                    })
-                    .collect();
-                Some(cursor::encode(&values))
+                Some(cursor::after(ks, root, &plan, &last.vals))
             }
             _ => None,
         };
@@ -248,7 +238,9 @@ impl Query {
             .and_then(|k| k.after.as_ref())
             .and_then(|v| v.last());
         let upto = if rows.len() as u64 == chunk {
-            rows.last().and_then(|r| r.vals.get(kpos)).cloned()
+            rows.last()
+                .and_then(|r| r.vals.get(kpos))
+                .map(crate::db::Cell::to_value)
         } else {
             None
         };
