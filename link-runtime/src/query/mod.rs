@@ -46,7 +46,7 @@ use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
 pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested, Shape};
-pub use stream::GraphStream;
+pub use stream::{FetchStream, GraphStream};
 
 /// The Query service.
 #[derive(Clone)]
@@ -125,10 +125,7 @@ impl Query {
         &self,
         req: typed::Select<T::Root>,
     ) -> Result<GraphResult<T>, Error> {
-        let mut graph = req.into_graph();
-        graph.fields.clear();
-        T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
-        T::nested(&crate::path::PathPrefix::root(), &mut graph.nested);
+        let graph = selection_graph::<T>(req);
         let r = self.run::<select::Raw>(&graph).await?;
         let data = r
             .data
@@ -500,6 +497,17 @@ impl Query {
         let (sql, _) = build(false);
         Ok(db.fetch_cells(&sql, types).await?)
     }
+}
+
+/// The request of derived selection `T`: `req` with `T`'s fields (fields
+/// given to `req` are replaced) and `T`'s list arguments where `req` sets
+/// none.
+fn selection_graph<T: select::Selectable>(req: typed::Select<T::Root>) -> Graph {
+    let mut graph = req.into_graph();
+    graph.fields.clear();
+    T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
+    T::nested(&crate::path::PathPrefix::root(), &mut graph.nested);
+    graph
 }
 
 /// The entities whose columns a statement reads, in statement order.
