@@ -364,6 +364,7 @@ mod derived {
 }
 
 mod list_args {
+    use link_runtime::Selectable;
     use serde::Deserialize;
     use storefront::links::ProductId;
 
@@ -383,6 +384,74 @@ mod list_args {
     pub struct Titled {
         pub id: ProductId,
         pub title: String,
+    }
+
+    /// Each channel's products whose title matches, by title, at most 5.
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::SalesChannel)]
+    pub struct ChannelShirts {
+        pub id: SalesChannelId,
+        #[select(
+            filter = paths::Product::root().title().like("%Shirt%").or(paths::Product::root().handle().eq("sweatpants")),
+            take = 5,
+            order(title = "asc")
+        )]
+        pub products: Vec<Titled>,
+    }
+
+    /// `#[select(filter = ..)]` on a list member is the nested list's
+    /// `filters`: the same rows as the JSON request with them.
+    #[tokio::test]
+    async fn list_filter_of_a_selection() {
+        for db in link_tests::databases().await {
+            let d = db.dialect().name();
+            let q = seeded(&db).await;
+            let c = paths::SalesChannel::root();
+            let a = q
+                .fetch::<ChannelShirts>(Select::new().order_by(c.id(), Dir::Asc))
+                .await
+                .unwrap();
+            let json = Graph::from_json(&json!({
+                "entity": "sales_channel",
+                "fields": ["id", "products.id", "products.title"],
+                "pagination": {"order": {"id": "ASC"}},
+                "nested": {"products": {
+                    "filters": {"$or": [{"title": {"$like": "%Shirt%"}}, {"handle": {"$eq": "sweatpants"}}]},
+                    "take": 5,
+                    "order": {"title": "ASC"},
+                }},
+            }))
+            .unwrap();
+            let b = q.graph_as::<ChannelShirts>(json).await.unwrap();
+            assert_eq!(a, b, "{d}");
+            let rows: Vec<(&str, Vec<&str>)> = a
+                .data
+                .iter()
+                .map(|c| {
+                    (
+                        c.id.as_str(),
+                        c.products.iter().map(|p| p.title.as_str()).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    ("sc_123", vec!["Medusa Sweatpants", "Medusa T-Shirt"]),
+                    ("sc_456", vec!["Medusa T-Shirt"]),
+                    ("sc_789", vec![]),
+                ],
+                "{d}"
+            );
+            // Only the filter: the T-shirt.
+            let mut nested = std::collections::BTreeMap::new();
+            ChannelShirts::nested(&link_runtime::PathPrefix::root(), &mut nested);
+            assert_eq!(
+                nested["products"].filters,
+                json!({"$or": [{"title": {"$like": "%Shirt%"}}, {"handle": {"$eq": "sweatpants"}}]})
+            );
+            db.close().await;
+        }
     }
 
     /// `#[select(take, order)]` on a list member is the nested list's

@@ -19,7 +19,7 @@ use super::stitch::Sink;
 use crate::error::Error;
 use crate::id::Id;
 use crate::path::PathPrefix;
-use crate::typed::{Field, Many, One, QueryRoot, RelationPath};
+use crate::typed::{Field, Filter, Many, One, QueryRoot, RelationPath};
 use crate::{Date, DateTime};
 
 use super::plan::Level;
@@ -33,7 +33,8 @@ pub trait Selectable: Sized {
     /// Adds the field paths of the selection under `prefix`.
     fn request(prefix: &PathPrefix, out: &mut Vec<String>);
     /// Adds the arguments of the nested lists of the selection under
-    /// `prefix` (`#[select(take = .., order(..))]` on list members).
+    /// `prefix` (`#[select(take = .., order(..), filter = ..)]` on list
+    /// members).
     fn nested(prefix: &PathPrefix, out: &mut BTreeMap<String, Nested>);
     /// The struct of one row, its members taken from `cells` in order.
     fn decode(cells: &mut Cells) -> Result<Self, Error>;
@@ -199,18 +200,31 @@ where
     let _ = order;
 }
 
-/// Arguments of a nested list at `prefix.name`, unless the request already
-/// has some there (arguments given to `Select::nested` win).
+/// The JSON form of `filter`, a filter of the entity that the list
+/// relation `path` (the generated path method naming it) lists: the
+/// derive's expansion of `#[select(filter = ..)]`, so a filter of another
+/// entity is a type error at the filter's expression.
+pub fn list_filter<P, Q>(_path: impl FnOnce(&P) -> Q, filter: Filter<Q::Target>) -> Value
+where
+    Q: RelationPath<Card = Many>,
+{
+    filter.into_json()
+}
+
+/// Arguments of a nested list at `prefix.name` (`filters` in the JSON
+/// form, `None` for every record), unless the request already has some
+/// there (arguments given to `Select::nested` win).
 pub fn add_nested(
     prefix: &PathPrefix,
     name: &str,
     take: Option<u64>,
     order: &[(&str, Dir)],
+    filters: Option<Value>,
     out: &mut BTreeMap<String, Nested>,
 ) {
     out.entry(prefix.relation(name).as_str().to_string())
         .or_insert_with(|| Nested {
-            filters: Value::Null,
+            filters: filters.unwrap_or(Value::Null),
             take,
             order: order.iter().map(|(f, d)| (f.to_string(), *d)).collect(),
         });
