@@ -480,8 +480,7 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
                 common::seed_graph(),
                 link_runtime::Databases::single(fresh.db.clone()),
             );
-            let mut s =
-                q.fetch_stream::<ProductChannelIds>(link_runtime::Select::new(), 10_000);
+            let mut s = q.fetch_stream::<ProductChannelIds>(link_runtime::Select::new(), 10_000);
             let (mut roots, mut links) = (0usize, 0usize);
             while let Some(chunk) = s.next().await {
                 let chunk = chunk.expect("stream");

@@ -129,25 +129,38 @@ pub(super) fn stitch<S: Sink>(
     is_list: bool,
     child_rows: Vec<Row<S>>,
 ) {
-    // Finished child rows by parent key; a run of rows of one parent (the
-    // usual order) is collected before touching the map. The count is how
-    // many parent rows take the list: the last one takes it, earlier ones a
-    // copy.
-    let mut by_parent: HashMap<String, (Vec<S>, usize)> = HashMap::new();
-    let mut run: Option<(String, Vec<S>)> = None;
+    // Child rows finished, in runs of one parent (the usual order).
+    let mut runs: Runs<S> = Vec::new();
     for mut r in child_rows {
         let Some(p) = r.parent.take() else { continue };
         let obj = r.finish(child);
-        match &mut run {
+        match runs.last_mut() {
             Some((k, objs)) if *k == p => objs.push(obj),
-            _ => {
-                if let Some((k, objs)) = run.replace((p, vec![obj])) {
-                    add_run(&mut by_parent, k, objs);
-                }
-            }
+            _ => runs.push((p, vec![obj])),
         }
     }
-    if let Some((k, objs)) = run {
+    let runs = match in_order(rows, kpos, runs) {
+        Ok(found) => {
+            let mut found = found.into_iter().peekable();
+            for (i, row) in rows.iter_mut().enumerate() {
+                let objs = match found.peek() {
+                    Some((at, _)) if *at == i => found.next().map(|(_, o)| o).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                row.rels[ci] = if is_list {
+                    S::list(objs)
+                } else {
+                    objs.into_iter().next().unwrap_or_else(S::none)
+                };
+            }
+            return;
+        }
+        Err(runs) => runs,
+    };
+    // Finished child rows by parent key. The count is how many parent rows
+    // take the list: the last one takes it, earlier ones a copy.
+    let mut by_parent: HashMap<String, (Vec<S>, usize)> = HashMap::new();
+    for (k, objs) in runs {
         add_run(&mut by_parent, k, objs);
     }
     for row in rows.iter() {
@@ -178,6 +191,49 @@ pub(super) fn stitch<S: Sink>(
             found.into_iter().next().unwrap_or_else(S::none)
         };
     }
+}
+
+/// When the parents' keys are distinct and increasing (byte-wise) and the
+/// runs of children come in the same order, one run per parent, each
+/// parent's children are the next run whose key is its own: `Ok` with each
+/// run beside the index of its parent row (no map of keys). Otherwise the
+/// runs come back for the general path.
+///
+/// Why that is exact: with distinct parent keys, a parent left without a
+/// run while every run found its parent in order has no run at all (its
+/// key's run, if any, went to a parent of the same key: itself).
+type Runs<S> = Vec<(String, Vec<S>)>;
+
+fn in_order<S>(
+    rows: &[Row<S>],
+    kpos: usize,
+    runs: Runs<S>,
+) -> Result<Vec<(usize, Vec<S>)>, Runs<S>> {
+    let mut prev: Option<Cow<'_, str>> = None;
+    let mut j = 0;
+    // Parent row index of each run, checked before anything is moved.
+    let mut at = Vec::with_capacity(runs.len());
+    for (i, row) in rows.iter().enumerate() {
+        let Some(k) = row.vals.get(kpos).and_then(key_of) else {
+            continue;
+        };
+        if prev.as_ref().is_some_and(|p| p.as_ref() >= k.as_ref()) {
+            return Err(runs);
+        }
+        if runs.get(j).is_some_and(|(rk, _)| *rk == k.as_ref()) {
+            at.push(i);
+            j += 1;
+        }
+        prev = Some(k);
+    }
+    if j != runs.len() {
+        return Err(runs);
+    }
+    Ok(at
+        .into_iter()
+        .zip(runs)
+        .map(|(i, (_, objs))| (i, objs))
+        .collect())
 }
 
 fn add_run<S>(by_parent: &mut HashMap<String, (Vec<S>, usize)>, k: String, objs: Vec<S>) {
