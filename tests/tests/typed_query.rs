@@ -580,13 +580,13 @@ mod streams {
 
     /// Every setup: each database alone (storefront seed), and the sales
     /// channels apart (two SQLite files; SQLite and Postgres).
-    async fn setups() -> Vec<(String, Query)> {
+    async fn setups() -> (Vec<(String, Query)>, [std::path::PathBuf; 2]) {
         let mut out = Vec::new();
         for db in link_tests::databases().await {
             out.push((db.dialect().name().to_string(), seeded(&db).await));
         }
-        let (a, _) = link_tests::sqlite_file().await;
-        let (b, _) = link_tests::sqlite_file().await;
+        let (a, pa) = link_tests::sqlite_file().await;
+        let (b, pb) = link_tests::sqlite_file().await;
         out.push(("sqlite + sqlite".into(), split(a, b).await));
         if let Some(pg) = link_tests::postgres().await {
             out.push((
@@ -594,7 +594,7 @@ mod streams {
                 split(link_tests::sqlite().await, pg).await,
             ));
         }
-        out
+        (out, [pa, pb])
     }
 
     async fn collect<T: Send + 'static>(mut s: link_runtime::FetchStream<T>) -> Vec<Vec<T>> {
@@ -611,7 +611,8 @@ mod streams {
     /// related records in another database.
     #[tokio::test]
     async fn typed_streams_return_what_fetch_returns() {
-        for (setup, q) in setups().await {
+        let (setups, files) = setups().await;
+        for (setup, q) in setups {
             let c = paths::SalesChannel::root();
             for chunk in [1, 2, 5] {
                 let all = q
@@ -686,6 +687,9 @@ mod streams {
                     "{setup} chunk {chunk}"
                 );
             }
+        }
+        for f in files {
+            let _ = std::fs::remove_file(f);
         }
     }
 
