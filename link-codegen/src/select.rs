@@ -50,6 +50,9 @@ struct Member<'a> {
     take: Option<u64>,
     /// `order(field = "asc" | "desc", ..)` of a list relation.
     order: Vec<(syn::Ident, bool)>,
+    /// `filter = <expression>` of a list relation: a `Filter` of the
+    /// listed entity, type-checked where it is written.
+    filter: Option<syn::Expr>,
     /// Span of the first list argument.
     args_span: Option<Span>,
 }
@@ -112,6 +115,7 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
         let mut span = ident.span();
         let mut take = None;
         let mut order = Vec::new();
+        let mut filter = None;
         let mut args_span = None;
         for attr in f.attrs.iter().filter(|a| a.path().is_ident("select")) {
             let r = attr.parse_nested_meta(|meta| {
@@ -124,6 +128,10 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
                     args_span.get_or_insert(meta.path.span());
                     let lit: syn::LitInt = meta.value()?.parse()?;
                     take = Some(lit.base10_parse::<u64>()?);
+                    Ok(())
+                } else if meta.path.is_ident("filter") {
+                    args_span.get_or_insert(meta.path.span());
+                    filter = Some(meta.value()?.parse::<syn::Expr>()?);
                     Ok(())
                 } else if meta.path.is_ident("order") {
                     args_span.get_or_insert(meta.path.span());
@@ -147,7 +155,7 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
                     })
                 } else {
                     Err(meta.error(
-                        "unknown `select` argument of a member; expected `field = \"<field or relation name>\"`, `take = <n>` or `order(<field> = \"asc\" | \"desc\", ..)` (list relations)",
+                        "unknown `select` argument of a member; expected `field = \"<field or relation name>\"`, `take = <n>`, `order(<field> = \"asc\" | \"desc\", ..)` or `filter = <Filter of the listed entity>` (list relations)",
                     ))
                 }
             });
@@ -185,6 +193,7 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
             span,
             take,
             order,
+            filter,
             args_span,
         });
     }
@@ -226,7 +235,18 @@ fn expand(item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
                 };
                 quote! { (#f, #dir), }
             });
-            quote! { __rt::select::add_nested(prefix, #name, #take, &[#(#order)*], out); }
+            // The filter expression keeps its own spans: a filter of
+            // another entity is a type error at the expression.
+            let filter = match &m.filter {
+                Some(f) => {
+                    let method = syn::Ident::new_raw_or_plain(&m.name, m.span);
+                    quote! {
+                        ::std::option::Option::Some(__rt::select::list_filter(<#entity>::#method, #f))
+                    }
+                }
+                None => quote! { ::std::option::Option::None },
+            };
+            quote! { __rt::select::add_nested(prefix, #name, #take, &[#(#order)*], #filter, out); }
         });
         quote! {
             #own

@@ -24,7 +24,11 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Derives `link_runtime::Selectable` for a struct whose fields select the
 /// fields and relations of an entity: `#[select(entity = links::paths::X)]`
-/// on the struct, `#[select(field = "name")]` on a member to rename it.
+/// on the struct, `#[select(field = "name")]` on a member to rename it, and
+/// on a list member its list's arguments: `take = N`, `order(field =
+/// "asc" | "desc", ..)` and `filter = <expression>`, any Rust expression of
+/// type `Filter<E>` with `E` the listed entity (built from the generated
+/// paths, as for `Select::filter`).
 ///
 /// ```ignore
 /// #[derive(link_runtime::Select)]
@@ -33,7 +37,13 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     id: SalesChannelId,
 ///     name: String,
 ///     description: Option<String>, // a nullable column
-///     products: Vec<ProductTitle>, // a list relation
+///     // A list relation: the channel's first five shirts by title.
+///     #[select(
+///         filter = links::paths::Product::root().title().like("%shirt%"),
+///         take = 5,
+///         order(title = "asc"),
+///     )]
+///     products: Vec<ProductTitle>,
 /// }
 ///
 /// #[derive(link_runtime::Select)]
@@ -49,7 +59,8 @@ pub fn define_link(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Members are checked against the generated paths at compile time (name,
 /// cardinality, nullability, scalar and id types), each error at its
-/// member. The storefront's `selections` module has compiled examples.
+/// member; a list filter is type-checked where it is written (a filter of
+/// another entity is a mismatched `Filter<_>` at the expression). The storefront's `selections` module has compiled examples.
 #[proc_macro_derive(Select, attributes(select))]
 pub fn derive_select(item: TokenStream) -> TokenStream {
     link_codegen::select::derive_select(item.into()).into()

@@ -389,24 +389,34 @@ async fn run(dialect: &str, n: usize) {
         // 6. every product with its channels, streamed in chunks of 10,000:
         // each side in a process of its own (time and peak RSS), alternating.
         fresh.db.close().await;
-        let (mut ours, mut hand) = (Vec::new(), Vec::new());
-        let (mut ours_rss, mut hand_rss) = (0, 0);
+        let (mut ours, mut typed, mut hand) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ours_rss, mut typed_rss, mut hand_rss) = (0, 0, 0);
         for _ in 0..STREAM_RUNS {
             let (t, rss) = stream_child("ours", dialect, n);
             ours.push(t);
             ours_rss = ours_rss.max(rss);
+            let (t, rss) = stream_child("typed", dialect, n);
+            typed.push(t);
+            typed_rss = typed_rss.max(rss);
             let (t, rss) = stream_child("hand", dialect, n);
             hand.push(t);
             hand_rss = hand_rss.max(rss);
         }
+        let hand = median(hand);
         r.case(
             "stream all products with channels (own process)",
             median(ours),
-            Some(("sqlx fetch stream", median(hand))),
+            Some(("sqlx fetch stream", hand)),
+        );
+        r.case(
+            "typed stream (fetch_stream) of the same (own process)",
+            median(typed),
+            Some(("sqlx fetch stream", hand)),
         );
         println!(
-            "peak RSS of the stream process: ours {} MiB, sqlx fetch stream {} MiB",
+            "peak RSS of the stream process: ours {} MiB, typed {} MiB, sqlx fetch stream {} MiB",
             ours_rss / 1024,
+            typed_rss / 1024,
             hand_rss / 1024
         );
     }
@@ -424,7 +434,9 @@ fn wanted(name: &str) -> bool {
 const STREAM_RUNS: usize = 3;
 
 /// Runs this binary again to stream every product with its channels
-/// (`which`: `ours` through `Query::stream`, `hand` through sqlx's `fetch`);
+/// (`which`: `ours` through `Query::stream`, `typed` through
+/// `Query::fetch_stream::<ProductChannelIds>`, `hand` through sqlx's
+/// `fetch`);
 /// returns the stream's time and the child's peak RSS (KiB).
 fn stream_child(which: &str, dialect: &str, n: usize) -> (Duration, u64) {
     let out = std::process::Command::new(std::env::current_exe().expect("exe"))
@@ -476,6 +488,20 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
                 eprintln!("{stmt}");
             }
         }
+        "typed" => {
+            let q = Query::new(
+                common::seed_graph(),
+                link_runtime::Databases::single(fresh.db.clone()),
+            );
+            let mut s = q.fetch_stream::<ProductChannelIds>(link_runtime::Select::new(), 10_000);
+            let (mut roots, mut links) = (0usize, 0usize);
+            while let Some(chunk) = s.next().await {
+                let chunk = chunk.expect("stream");
+                roots += chunk.len();
+                links += chunk.iter().map(|p| p.sales_channels.len()).sum::<usize>();
+            }
+            assert_eq!((roots, links), (n, 3 * n));
+        }
         _ => {
             let streamed = hand_stream(&fresh.raw).await;
             assert_eq!(streamed, 3 * n);
@@ -483,6 +509,24 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
     }
     let us = t.elapsed().as_micros();
     println!("{us} {}", peak_rss_kib());
+}
+
+/// A product's id and its channels' ids: the stream case's request as a
+/// derived selection (the seed's paths, which the storefront's are).
+#[derive(link_runtime::Select)]
+#[select(entity = storefront::links::paths::Product)]
+struct ProductChannelIds {
+    #[allow(dead_code)]
+    id: storefront::links::ProductId,
+    sales_channels: Vec<ChannelId>,
+}
+
+/// A channel's id.
+#[derive(link_runtime::Select)]
+#[select(entity = storefront::links::paths::SalesChannel)]
+struct ChannelId {
+    #[allow(dead_code)]
+    id: storefront::links::SalesChannelId,
 }
 
 /// The bench database of `dialect` (`None`: Postgres is not configured).

@@ -12,12 +12,16 @@
 //!
 //! All three are checked equal before timing.
 //!
-//! Medians measured on the shared 2-core machine (2026-12-02, noisy):
+//! Medians measured on the shared 2-core machine (2026-12-02, noisy), rows
+//! decoded into typed cells (`db::Cell`, no JSON value between the
+//! database and the structs); two runs back to back, load average ≈ 4:
 //!
 //! | | fetch | graph_as | hand sqlx | fetch / graph_as | fetch / hand |
 //! |---|---|---|---|---|---|
-//! | SQLite | 87.9 ms | 137.9 ms | 180.9 ms | 0.64 | 0.49 |
-//! | Postgres | 85.0 ms | 161.5 ms | 121.7 ms | 0.53 | 0.70 |
+//! | SQLite, run 1 | 79.0 ms | 95.8 ms | 112.4 ms | 0.82 | 0.70 |
+//! | Postgres, run 1 | 97.9 ms | 104.2 ms | 73.0 ms | 0.94 | 1.34 |
+//! | SQLite, run 2 | 51.3 ms | 65.7 ms | 92.8 ms | 0.78 | 0.55 |
+//! | Postgres, run 2 | 56.9 ms | 66.6 ms | 47.7 ms | 0.85 | 1.19 |
 //!
 //! ```text
 //! LINK_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test \

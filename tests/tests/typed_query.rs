@@ -364,6 +364,7 @@ mod derived {
 }
 
 mod list_args {
+    use link_runtime::Selectable;
     use serde::Deserialize;
     use storefront::links::ProductId;
 
@@ -383,6 +384,74 @@ mod list_args {
     pub struct Titled {
         pub id: ProductId,
         pub title: String,
+    }
+
+    /// Each channel's products whose title matches, by title, at most 5.
+    #[derive(link_runtime::Select, Deserialize, Debug, PartialEq)]
+    #[select(entity = paths::SalesChannel)]
+    pub struct ChannelShirts {
+        pub id: SalesChannelId,
+        #[select(
+            filter = paths::Product::root().title().like("%Shirt%").or(paths::Product::root().handle().eq("sweatpants")),
+            take = 5,
+            order(title = "asc")
+        )]
+        pub products: Vec<Titled>,
+    }
+
+    /// `#[select(filter = ..)]` on a list member is the nested list's
+    /// `filters`: the same rows as the JSON request with them.
+    #[tokio::test]
+    async fn list_filter_of_a_selection() {
+        for db in link_tests::databases().await {
+            let d = db.dialect().name();
+            let q = seeded(&db).await;
+            let c = paths::SalesChannel::root();
+            let a = q
+                .fetch::<ChannelShirts>(Select::new().order_by(c.id(), Dir::Asc))
+                .await
+                .unwrap();
+            let json = Graph::from_json(&json!({
+                "entity": "sales_channel",
+                "fields": ["id", "products.id", "products.title"],
+                "pagination": {"order": {"id": "ASC"}},
+                "nested": {"products": {
+                    "filters": {"$or": [{"title": {"$like": "%Shirt%"}}, {"handle": {"$eq": "sweatpants"}}]},
+                    "take": 5,
+                    "order": {"title": "ASC"},
+                }},
+            }))
+            .unwrap();
+            let b = q.graph_as::<ChannelShirts>(json).await.unwrap();
+            assert_eq!(a, b, "{d}");
+            let rows: Vec<(&str, Vec<&str>)> = a
+                .data
+                .iter()
+                .map(|c| {
+                    (
+                        c.id.as_str(),
+                        c.products.iter().map(|p| p.title.as_str()).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    ("sc_123", vec!["Medusa Sweatpants", "Medusa T-Shirt"]),
+                    ("sc_456", vec!["Medusa T-Shirt"]),
+                    ("sc_789", vec![]),
+                ],
+                "{d}"
+            );
+            // Only the filter: the T-shirt.
+            let mut nested = std::collections::BTreeMap::new();
+            ChannelShirts::nested(&link_runtime::PathPrefix::root(), &mut nested);
+            assert_eq!(
+                nested["products"].filters,
+                json!({"$or": [{"title": {"$like": "%Shirt%"}}, {"handle": {"$eq": "sweatpants"}}]})
+            );
+            db.close().await;
+        }
     }
 
     /// `#[select(take, order)]` on a list member is the nested list's
@@ -447,5 +516,197 @@ mod list_args {
             assert_eq!(titles, ["Medusa Sweatpants", "Medusa T-Shirt"], "{d}");
             db.close().await;
         }
+    }
+}
+
+mod streams {
+    use storefront::links::{ProductId, values};
+
+    use super::derived::{ChannelCard, ProductTitle};
+    use super::*;
+
+    /// A product with its channels (a list across the link table).
+    #[derive(link_runtime::Select, Debug, PartialEq)]
+    #[select(entity = paths::Product)]
+    pub struct ProductChannels {
+        pub id: ProductId,
+        pub title: String,
+        #[select(order(name = "asc"))]
+        pub sales_channels: Vec<ChannelNameId>,
+    }
+
+    #[derive(link_runtime::Select, Debug, PartialEq)]
+    #[select(entity = paths::SalesChannel)]
+    pub struct ChannelNameId {
+        pub id: SalesChannelId,
+        pub name: String,
+    }
+
+    /// The storefront's graph with the sales channel module in database
+    /// `channels`, seeded like the storefront: module records, the three
+    /// product–channel links.
+    async fn split(main: Db, channels: Db) -> Query {
+        let mut g = storefront::links::GRAPH.clone();
+        for m in g.modules.to_mut() {
+            if m.name == "sales_channel" {
+                m.data_source = "channels".into();
+            }
+        }
+        let dbs = Databases::single(main.clone()).with("channels", channels);
+        main.execute_script(&link_tests::link_migration(&g, main.dialect()))
+            .await
+            .unwrap();
+        link_tests::seed_modules(&g, &dbs).await;
+        let g = Arc::new(g);
+        link_runtime::Link::new(g.clone(), dbs.clone())
+            .create(vec![
+                values::ProductSalesChannel::new(
+                    ProductId::from("prod_123"),
+                    SalesChannelId::from("sc_123"),
+                ),
+                values::ProductSalesChannel::new(
+                    ProductId::from("prod_456"),
+                    SalesChannelId::from("sc_123"),
+                ),
+                values::ProductSalesChannel::new(
+                    ProductId::from("prod_123"),
+                    SalesChannelId::from("sc_456"),
+                ),
+            ])
+            .await
+            .unwrap();
+        Query::new(g, dbs)
+    }
+
+    /// Every setup: each database alone (storefront seed), and the sales
+    /// channels apart (two SQLite files; SQLite and Postgres).
+    async fn setups() -> (Vec<(String, Query)>, [std::path::PathBuf; 2]) {
+        let mut out = Vec::new();
+        for db in link_tests::databases().await {
+            out.push((db.dialect().name().to_string(), seeded(&db).await));
+        }
+        let (a, pa) = link_tests::sqlite_file().await;
+        let (b, pb) = link_tests::sqlite_file().await;
+        out.push(("sqlite + sqlite".into(), split(a, b).await));
+        if let Some(pg) = link_tests::postgres().await {
+            out.push((
+                "sqlite + postgres".into(),
+                split(link_tests::sqlite().await, pg).await,
+            ));
+        }
+        (out, [pa, pb])
+    }
+
+    async fn collect<T: Send + 'static>(mut s: link_runtime::FetchStream<T>) -> Vec<Vec<T>> {
+        let mut chunks = Vec::new();
+        while let Some(c) = s.next().await {
+            chunks.push(c.unwrap());
+        }
+        chunks
+    }
+
+    /// `fetch_stream::<T>` returns, chunk after chunk, exactly the rows
+    /// `fetch::<T>` returns for the same request: chunks smaller than the
+    /// data, nested lists, orders by key and by another field, and the
+    /// related records in another database.
+    #[tokio::test]
+    async fn typed_streams_return_what_fetch_returns() {
+        let (setups, files) = setups().await;
+        for (setup, q) in setups {
+            let c = paths::SalesChannel::root();
+            for chunk in [1, 2, 5] {
+                let all = q
+                    .fetch::<ChannelCard>(Select::new().order_by(c.id(), Dir::Asc))
+                    .await
+                    .unwrap()
+                    .data;
+                let chunks = collect(q.fetch_stream::<ChannelCard>(Select::new(), chunk)).await;
+                let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+                let expected_sizes: &[usize] = match chunk {
+                    1 => &[1, 1, 1],
+                    2 => &[2, 1],
+                    _ => &[3],
+                };
+                assert_eq!(sizes, expected_sizes, "{setup} chunk {chunk}");
+                let streamed: Vec<ChannelCard> = chunks.into_iter().flatten().collect();
+                assert_eq!(streamed, all, "{setup} chunk {chunk}");
+                let rows: Vec<(&str, Vec<&str>)> = streamed
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.id.as_str(),
+                            c.products.iter().map(|p| p.name.as_str()).collect(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    rows,
+                    [
+                        ("sc_123", vec!["Medusa T-Shirt", "Medusa Sweatpants"]),
+                        ("sc_456", vec!["Medusa T-Shirt"]),
+                        ("sc_789", vec![]),
+                    ],
+                    "{setup} chunk {chunk}"
+                );
+                assert_eq!(
+                    streamed[1].products,
+                    [ProductTitle {
+                        id: "prod_123".into(),
+                        name: "Medusa T-Shirt".into(),
+                        weight: Some(400.0),
+                    }],
+                    "{setup}"
+                );
+
+                // Products by title, descending, with their channels.
+                let p = paths::Product::root();
+                let req = || Select::new().order_by(p.title(), Dir::Desc);
+                let all = q.fetch::<ProductChannels>(req()).await.unwrap().data;
+                let streamed: Vec<ProductChannels> =
+                    collect(q.fetch_stream::<ProductChannels>(req(), chunk))
+                        .await
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                assert_eq!(streamed, all, "{setup} chunk {chunk}");
+                let rows: Vec<(&str, Vec<&str>)> = streamed
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.title.as_str(),
+                            p.sales_channels.iter().map(|s| s.name.as_str()).collect(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    rows[..2],
+                    [
+                        ("Medusa T-Shirt", vec!["Default Sales Channel", "Webshop"]),
+                        ("Medusa Sweatpants", vec!["Default Sales Channel"]),
+                    ],
+                    "{setup} chunk {chunk}"
+                );
+            }
+        }
+        for f in files {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+
+    /// A typed stream pages itself, as the JSON stream does.
+    #[tokio::test]
+    async fn typed_streams_take_no_pagination() {
+        let db = link_tests::sqlite().await;
+        let q = seeded(&db).await;
+        let mut s = q.fetch_stream::<ChannelCard>(Select::new().take(1), 2);
+        let e = s.next().await.unwrap().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            link_runtime::Error::InvalidPagination {
+                message: "a stream pages itself: give no `skip`, `take` or `after`".into()
+            }
+            .to_string()
+        );
+        assert!(s.next().await.is_none());
     }
 }

@@ -1,14 +1,19 @@
 //! The database layer: one enum over the sqlx drivers ([`Db`], [`Tx`]), the
 //! statement builder ([`Sql`]), bound values and their one conversion from
-//! JSON ([`Arg`]), and decoding of typed columns into JSON values.
+//! JSON ([`Arg`]), and decoding of typed columns into [`Cell`]s (one
+//! decoder for both drivers), made JSON values only by callers that want
+//! them.
 //!
 //! Identifiers in SQL come only from the link graph and are always quoted;
 //! values are always bound, with the dialect's placeholders.
 
 mod arg;
+mod cell;
 mod sql;
 
 pub use arg::{Arg, ArgError};
+pub use cell::Cell;
+pub(crate) use cell::{json_exact, unpack_rows};
 pub use sql::{Sql, quote, select_expr};
 
 use std::sync::Arc;
@@ -16,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{Connection, Row, SqlitePool};
+use sqlx::{Connection, SqlitePool};
 
 use link_model::ScalarType;
 
@@ -315,8 +320,13 @@ impl Db {
         })
     }
 
-    /// Runs a read in its own implicit transaction.
-    pub async fn fetch(&self, sql: &Sql, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
+    /// Runs a read in its own implicit transaction; returns its rows
+    /// decoded as `cols` say, one cell per column.
+    pub async fn fetch_cells(
+        &self,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<Vec<Cell>>, DbError> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.record(sql);
         match &self.pool {
@@ -330,6 +340,12 @@ impl Db {
                 postgres::fetch(&mut c, sql, cols).await
             }
         }
+    }
+
+    /// [`Db::fetch_cells`] with each cell as a JSON value
+    /// ([`Cell::into_value`]).
+    pub async fn fetch(&self, sql: &Sql, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
+        Ok(json_rows(self.fetch_cells(sql, cols).await?))
     }
 
     /// Runs one statement outside a transaction.
@@ -410,13 +426,14 @@ impl Tx {
         }
     }
 
-    /// Runs a query; returns its rows decoded as `types` say, one JSON value per column.
+    /// Runs a query; returns its rows decoded as `cols` say, one JSON value
+    /// per column ([`Cell::into_value`]).
     pub async fn fetch(
         &mut self,
         sql: &Sql,
         cols: &[ScalarType],
     ) -> Result<Vec<Vec<Value>>, DbError> {
-        match self {
+        let rows = match self {
             Tx::Sqlite(tx, n) => {
                 n.fetch_add(1, Ordering::Relaxed);
                 sqlite::fetch(&mut *tx, sql, cols).await
@@ -426,7 +443,8 @@ impl Tx {
                 n.fetch_add(1, Ordering::Relaxed);
                 postgres::fetch(&mut *tx, sql, cols).await
             }
-        }
+        };
+        Ok(json_rows(rows?))
     }
 
     /// Commits the transaction.
@@ -506,53 +524,37 @@ mod sqlite {
         c: &mut SqliteConnection,
         sql: &Sql,
         cols: &[ScalarType],
-    ) -> Result<Vec<Vec<Value>>, DbError> {
+    ) -> Result<Vec<Vec<Cell>>, DbError> {
         let (text, args) = prepare(sql)?;
         let q = sqlx::query_with(sqlx::AssertSqlSafe(text), args);
         let rows = q.fetch_all(c).await?;
-        rows.iter().map(|r| decode(r, cols)).collect()
+        rows.iter().map(|r| cell::decode_row(r, cols)).collect()
     }
 
-    fn decode(row: &sqlx::sqlite::SqliteRow, cols: &[ScalarType]) -> Result<Vec<Value>, DbError> {
-        use ScalarType as T;
-        let mut out = Vec::with_capacity(cols.len());
-        for (i, ty) in cols.iter().enumerate() {
-            let err = |e: sqlx::Error| DbError::Decode {
-                column: i,
-                message: e.to_string(),
-            };
-            let v = match ty {
-                T::Text | T::Uuid | T::Enum | T::Date | T::Timestamp => row
-                    .try_get::<Option<String>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::String),
-                T::Integer | T::BigInt => row
-                    .try_get::<Option<i64>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::from),
-                T::Float | T::Double => row
-                    .try_get::<Option<f64>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::from),
-                T::Decimal => match row.try_get::<Option<f64>, _>(i) {
-                    Ok(v) => v.map_or(Value::Null, |f| Value::String(f.to_string())),
-                    Err(_) => row
-                        .try_get::<Option<String>, _>(i)
-                        .map_err(err)?
-                        .map_or(Value::Null, Value::String),
-                },
-                T::Boolean => row
-                    .try_get::<Option<bool>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::Bool),
-                T::Json => match row.try_get::<Option<String>, _>(i).map_err(err)? {
-                    None => Value::Null,
-                    Some(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-                },
-            };
-            out.push(v);
+    /// SQLite keeps integers as 64-bit, timestamps, dates and JSON as text.
+    impl cell::DriverRow for sqlx::sqlite::SqliteRow {
+        fn integer(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, Cell::Int)
         }
-        Ok(out)
+        fn float(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, Cell::Float)
+        }
+        fn decimal(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            // A REAL as Rust prints it, or the text kept.
+            match cell::get(self, i, |f: f64| Cell::Text(f.to_string())) {
+                Ok(c) => Ok(c),
+                Err(_) => cell::get(self, i, Cell::Text),
+            }
+        }
+        fn json(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, cell::sqlite_json)
+        }
+        fn timestamp(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, Cell::Text)
+        }
+        fn date(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, Cell::Text)
+        }
     }
 }
 
@@ -609,122 +611,42 @@ mod postgres {
         c: &mut PgConnection,
         sql: &Sql,
         cols: &[ScalarType],
-    ) -> Result<Vec<Vec<Value>>, DbError> {
+    ) -> Result<Vec<Vec<Cell>>, DbError> {
         let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
         let rows = q.fetch_all(c).await?;
-        rows.iter().map(|r| decode(r, cols)).collect()
+        rows.iter().map(|r| cell::decode_row(r, cols)).collect()
     }
 
-    fn decode(row: &sqlx::postgres::PgRow, cols: &[ScalarType]) -> Result<Vec<Value>, DbError> {
-        use ScalarType as T;
-        let mut out = Vec::with_capacity(cols.len());
-        for (i, ty) in cols.iter().enumerate() {
-            let err = |e: sqlx::Error| DbError::Decode {
-                column: i,
-                message: e.to_string(),
-            };
-            let v = match ty {
-                // uuid, numeric and enums are selected as text (see
-                // `select_expr`).
-                T::Text | T::Uuid | T::Decimal | T::Enum => row
-                    .try_get::<Option<String>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::String),
-                T::Integer => row
-                    .try_get::<Option<i32>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::from),
-                T::BigInt => row
-                    .try_get::<Option<i64>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::from),
-                T::Float => row
-                    .try_get::<Option<f32>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, |f| Value::from(f as f64)),
-                T::Double => row
-                    .try_get::<Option<f64>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::from),
-                T::Boolean => row
-                    .try_get::<Option<bool>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, Value::Bool),
-                T::Json => row
-                    .try_get::<Option<sqlx::types::Json<Value>>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, |j| j.0),
-                T::Timestamp => row
-                    .try_get::<Option<DateTime>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, |t| Value::String(pg_time_text(&t))),
-                T::Date => row
-                    .try_get::<Option<chrono::NaiveDate>, _>(i)
-                    .map_err(err)?
-                    .map_or(Value::Null, |d| Value::String(d.to_string())),
-            };
-            out.push(v);
+    /// Postgres has 32-bit integers and single-precision floats, and
+    /// decodes timestamps, dates and JSON itself (numeric is selected as
+    /// text, see `select_expr`).
+    impl cell::DriverRow for sqlx::postgres::PgRow {
+        fn integer(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, |v: i32| Cell::Int(v.into()))
         }
-        Ok(out)
+        fn float(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, |v: f32| Cell::Float(v.into()))
+        }
+        fn decimal(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, Cell::Text)
+        }
+        fn json(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, |j: sqlx::types::Json<Value>| Cell::Json(j.0))
+        }
+        fn timestamp(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, Cell::Time)
+        }
+        fn date(&self, i: usize) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, |d: chrono::NaiveDate| Cell::Text(d.to_string()))
+        }
     }
 }
 
-/// Whether SQLite's JSON carries a value of this type exactly, so a row
-/// packed by `json_array` decodes as the row decoder would (REAL values are
-/// printed with fewer digits than they hold, so floating and decimal types
-/// are not).
-pub(crate) fn json_exact(ty: ScalarType) -> bool {
-    use ScalarType as T;
-    match ty {
-        T::Text
-        | T::Uuid
-        | T::Enum
-        | T::Date
-        | T::Timestamp
-        | T::Integer
-        | T::BigInt
-        | T::Boolean => true,
-        T::Json => true,
-        T::Float | T::Double | T::Decimal => false,
-    }
-}
-
-/// Rows packed by SQLite as `[[v, …], …]` (`json_array` per row), decoded
-/// exactly as `sqlite::decode` decodes the same values from rows: text for
-/// text types (TEXT values only), integers (INTEGER values only), booleans
-/// from integers (non-zero is true), JSON columns parsed from their text.
-/// `None` when any value would not decode the same (another storage class,
-/// which the row decoder rejects): the caller reads the rows instead.
-pub(crate) fn unpack_rows(text: &str, types: &[ScalarType]) -> Option<Vec<Vec<Value>>> {
-    use ScalarType as T;
-    let rows: Vec<Vec<Value>> = serde_json::from_str(text).ok()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for mut row in rows {
-        if row.len() != types.len() {
-            return None;
-        }
-        for (v, ty) in row.iter_mut().zip(types) {
-            match (ty, &*v) {
-                (_, Value::Null) => {}
-                (T::Text | T::Uuid | T::Date | T::Timestamp, Value::String(_)) => {}
-                (T::Integer | T::BigInt, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    let i = n.as_i64()?;
-                    *v = Value::from(i);
-                }
-                (T::Boolean, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    *v = Value::Bool(n.as_i64()? != 0);
-                }
-                (T::Json, Value::String(s)) => {
-                    if let Ok(parsed) = serde_json::from_str(s) {
-                        *v = parsed;
-                    }
-                }
-                _ => return None,
-            }
-        }
-        out.push(row);
-    }
-    Some(out)
+/// Rows of cells as rows of JSON values.
+fn json_rows(rows: Vec<Vec<Cell>>) -> Vec<Vec<Value>> {
+    rows.into_iter()
+        .map(|r| r.into_iter().map(Cell::into_value).collect())
+        .collect()
 }
 
 /// Whether the connection answers (used by tests and the CLI).
@@ -757,56 +679,5 @@ impl Tx {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packed_rows_decode_like_rows_or_not_at_all() {
-        use ScalarType as T;
-        let types = [T::Text, T::Integer, T::Boolean, T::Json, T::Timestamp];
-        let rows = unpack_rows(
-            r#"[["a",7,1,"{\"k\":[1]}","2024-01-01T00:00:00.000Z"],[null,-3,0,"not json",null],["b",null,2,null,"x"]]"#,
-            &types,
-        );
-        assert_eq!(
-            rows,
-            Some(vec![
-                vec![
-                    Value::from("a"),
-                    Value::from(7),
-                    Value::Bool(true),
-                    serde_json::json!({"k": [1]}),
-                    Value::from("2024-01-01T00:00:00.000Z"),
-                ],
-                vec![
-                    Value::Null,
-                    Value::from(-3),
-                    Value::Bool(false),
-                    Value::from("not json"),
-                    Value::Null,
-                ],
-                vec![
-                    Value::from("b"),
-                    Value::Null,
-                    Value::Bool(true),
-                    Value::Null,
-                    Value::from("x"),
-                ],
-            ])
-        );
-        // Values the row decoder rejects (another storage class) are not
-        // decoded here either: the caller reads rows.
-        assert_eq!(unpack_rows(r#"[[1]]"#, &[T::Text]), None);
-        assert_eq!(unpack_rows(r#"[["1"]]"#, &[T::Integer]), None);
-        assert_eq!(unpack_rows(r#"[[1.5]]"#, &[T::Integer]), None);
-        assert_eq!(unpack_rows(r#"[[1.0]]"#, &[T::Boolean]), None);
-        assert_eq!(unpack_rows(r#"[[{"a":1}]]"#, &[T::Json]), None);
-        assert_eq!(unpack_rows(r#"[["a","b"]]"#, &[T::Text]), None);
-        assert_eq!(unpack_rows("[]", &[T::Text]), Some(vec![]));
-        assert!(!json_exact(T::Float) && !json_exact(T::Double) && !json_exact(T::Decimal));
     }
 }

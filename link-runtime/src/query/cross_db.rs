@@ -13,14 +13,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use link_model::ScalarType;
-use serde_json::Value;
 
 use super::Query;
 use super::filter::Filter;
 use super::plan::{Hop, LevelId, Plan};
 use super::sql::{Resolved, Writer};
-use super::stitch::{Row, Sink, key_of};
-use crate::db::{Db, Dialect, Sql};
+use super::stitch::{Row, Sink};
+use crate::db::{Cell, Db, Dialect, Sql};
 use crate::error::Error;
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -29,10 +28,10 @@ type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 const LINKS: &str = "default";
 
 /// Keys in the first column of `rows`.
-fn first_keys(rows: Vec<Vec<Value>>) -> Vec<String> {
+fn first_keys(rows: Vec<Vec<Cell>>) -> Vec<String> {
     rows.into_iter()
         .filter_map(|r| r.into_iter().next())
-        .filter_map(|v| key_of(&v).map(|k| k.into_owned()))
+        .filter_map(Cell::into_key)
         .collect()
 }
 
@@ -76,7 +75,8 @@ impl Query {
                         let mut sql = Sql::new(td);
                         Writer::new(plan, res, td)
                             .matching(&mut sql, &r.target, child_col, &r.inner);
-                        let keys = first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
+                        let keys =
+                            first_keys(target_db.fetch_cells(&sql, &[ScalarType::Text]).await?);
                         res.parent_keys.insert(r.id, keys);
                     }
                     Hop::Pivot { child_col, .. } => {
@@ -91,14 +91,15 @@ impl Query {
                             Writer::new(plan, res, td)
                                 .matching_through(&mut sql, &r.target, &r.hop, &r.inner);
                             let keys =
-                                first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
+                                first_keys(target_db.fetch_cells(&sql, &[ScalarType::Text]).await?);
                             res.parent_keys.insert(r.id, keys);
                             continue;
                         }
                         let mut sql = Sql::new(td);
                         Writer::new(plan, res, td)
                             .matching(&mut sql, &r.target, child_col, &r.inner);
-                        let targets = first_keys(target_db.fetch(&sql, &[ScalarType::Text]).await?);
+                        let targets =
+                            first_keys(target_db.fetch_cells(&sql, &[ScalarType::Text]).await?);
                         if here_links {
                             // Link table here: an EXISTS over it and the target keys.
                             res.target_keys.insert(r.id, targets);
@@ -109,7 +110,7 @@ impl Query {
                         let ld = links.dialect();
                         let mut sql = Sql::new(ld);
                         Writer::new(plan, res, ld).pivot_parents(&mut sql, &r.hop, &targets);
-                        let keys = first_keys(links.fetch(&sql, &[ScalarType::Text]).await?);
+                        let keys = first_keys(links.fetch_cells(&sql, &[ScalarType::Text]).await?);
                         res.parent_keys.insert(r.id, keys);
                     }
                 }
@@ -136,14 +137,14 @@ impl Query {
         let mut sql = Sql::new(links.dialect());
         Writer::new(plan, resolved, links.dialect()).link_pairs(&mut sql, hop, parents);
         let pairs = links
-            .fetch(&sql, &[ScalarType::Text, ScalarType::Text])
+            .fetch_cells(&sql, &[ScalarType::Text, ScalarType::Text])
             .await?;
         let pairs: Vec<(String, String)> = pairs
             .into_iter()
             .filter_map(|r| {
                 let mut it = r.into_iter();
-                let p = it.next().as_ref().and_then(key_of)?.into_owned();
-                let t = it.next().as_ref().and_then(key_of)?.into_owned();
+                let p = it.next()?.into_key()?;
+                let t = it.next()?.into_key()?;
                 Some((p, t))
             })
             .collect();
@@ -160,15 +161,15 @@ impl Query {
         Writer::new(plan, resolved, d).targets(&mut sql, id, &cols, &targets);
         let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         types.extend([ScalarType::Text, ScalarType::BigInt]);
-        let mut by_key: HashMap<String, (i64, Vec<Value>)> = HashMap::new();
-        for mut r in db.fetch(&sql, &types).await? {
+        let mut by_key: HashMap<String, (i64, Vec<Cell>)> = HashMap::new();
+        for mut r in db.fetch_cells(&sql, &types).await? {
             let rank = r.pop().and_then(|v| v.as_i64()).unwrap_or(0);
-            let Some(t) = r.pop().as_ref().and_then(key_of).map(|k| k.into_owned()) else {
+            let Some(t) = r.pop().and_then(Cell::into_key) else {
                 continue;
             };
             by_key.insert(t, (rank, r));
         }
-        let mut found: Vec<(&str, i64, usize, &Vec<Value>)> = pairs
+        let mut found: Vec<(&str, i64, usize, &Vec<Cell>)> = pairs
             .iter()
             .enumerate()
             .filter_map(|(pos, (p, t))| {

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use link_model::ScalarType;
 
-use super::plan::{EntityInfo, OrderBy, OrderTerm};
+use super::plan::{EntityInfo, Level, OrderBy, OrderTerm, Plan};
 use super::request::Dir;
-use crate::db::{Arg, Dialect};
+use crate::db::{Arg, Cell, Dialect};
 use crate::error::Error;
 
 /// The root's order as keyset columns, and where to start.
@@ -75,6 +75,19 @@ pub(super) fn encode(values: &[Value]) -> String {
         out.push_str(&format!("{b:02x}"));
     }
     out
+}
+
+/// The cursor after a row of `level` (the root) whose columns are `vals`.
+pub(super) fn after(keyset: &Keyset, level: &Level, plan: &Plan, vals: &[Cell]) -> String {
+    let values: Vec<Value> = keyset
+        .cols
+        .iter()
+        .map(|(c, ..)| {
+            vals.get(level.key_index(plan, c))
+                .map_or(Value::Null, Cell::to_value)
+        })
+        .collect();
+    encode(&values)
 }
 
 /// Decodes a cursor for `keyset`, checking it fits the request's order.

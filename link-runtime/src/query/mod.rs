@@ -37,7 +37,7 @@ use serde_json::Value;
 
 use link_model::{LinkGraph, ScalarType};
 
-use crate::db::{Db, Dialect, Sql};
+use crate::db::{Cell, Db, Dialect, Sql};
 use crate::error::Error;
 use crate::link::Databases;
 
@@ -46,7 +46,7 @@ use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
 pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested, Shape};
-pub use stream::GraphStream;
+pub use stream::{FetchStream, GraphStream};
 
 /// The Query service.
 #[derive(Clone)]
@@ -125,10 +125,7 @@ impl Query {
         &self,
         req: typed::Select<T::Root>,
     ) -> Result<GraphResult<T>, Error> {
-        let mut graph = req.into_graph();
-        graph.fields.clear();
-        T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
-        T::nested(&crate::path::PathPrefix::root(), &mut graph.nested);
+        let graph = selection_graph::<T>(req);
         let r = self.run::<select::Raw>(&graph).await?;
         let data = r
             .data
@@ -215,17 +212,7 @@ impl Query {
         );
         let next = match (&plan.keyset, plan.take, rows.last()) {
             (Some(ks), Some(take), Some(last)) if take > 0 && rows.len() as u64 == take => {
-                let values: Vec<Value> = ks
-                    .cols
-                    .iter()
-                    .map(|(c, ..)| {
-                        last.vals
-                            .get(root.key_index(&plan, c))
-                            .cloned()
-                            .unwrap_or(Value::Null)
-                    })
-                    .collect();
-                Some(cursor::encode(&values))
+                Some(cursor::after(ks, root, &plan, &last.vals))
             }
             _ => None,
         };
@@ -261,7 +248,7 @@ impl Query {
         let mut sql = Sql::new(db.dialect());
         Writer::new(plan, resolved, db.dialect()).root_with_lateral(&mut sql, cols, c, &ccols);
         let all = db
-            .fetch(&sql, &types)
+            .fetch_cells(&sql, &types)
             .await
             .map_err(|e| field_type(&[(&root.info, cols), (&child.info, &ccols)], e.into()))?;
         let n = cols.len();
@@ -272,14 +259,14 @@ impl Query {
         for mut r in all {
             let rn = r.pop();
             let mut cvals = r.split_off(n);
-            let parent = r.get(kpos).cloned().unwrap_or(Value::Null);
+            let parent = r.get(kpos).cloned().unwrap_or(Cell::Null);
             if rows
                 .last()
                 .is_none_or(|p| p.vals.get(pkpos) != r.get(pkpos))
             {
                 rows.push(Row::new(root, r, None));
             }
-            if !matches!(rn, None | Some(Value::Null)) {
+            if !matches!(rn, None | Some(Cell::Null)) {
                 cvals.push(parent);
                 child_rows.push(Row::with_parent(child, cvals));
             }
@@ -302,11 +289,14 @@ impl Query {
             (Count::Estimate, Dialect::Postgres) => {
                 sql.push("EXPLAIN (FORMAT JSON) ");
                 Writer::new(plan, resolved, d).root(&mut sql, Select::Estimate);
-                let plan_json = db.fetch(&sql, &[ScalarType::Json]).await?;
+                let plan_json = db.fetch_cells(&sql, &[ScalarType::Json]).await?;
                 let rows = plan_json
                     .first()
                     .and_then(|r| r.first())
-                    .and_then(|v| v.pointer("/0/Plan/Plan Rows"))
+                    .and_then(|c| match c {
+                        Cell::Json(v) => v.pointer("/0/Plan/Plan Rows"),
+                        _ => None,
+                    })
                     .and_then(Value::as_f64)
                     .unwrap_or(0.0);
                 return Ok(Some(rows.max(0.0).round() as u64));
@@ -315,11 +305,12 @@ impl Query {
                 Writer::new(plan, resolved, d).root(&mut sql, Select::Count);
             }
         }
-        let n = db.fetch(&sql, &[ScalarType::BigInt]).await?;
+        let n = db.fetch_cells(&sql, &[ScalarType::BigInt]).await?;
         Ok(Some(
             n.first()
                 .and_then(|r| r.first())
-                .and_then(Value::as_u64)
+                .and_then(Cell::as_i64)
+                .and_then(|n| u64::try_from(n).ok())
                 .unwrap_or(0),
         ))
     }
@@ -476,7 +467,7 @@ impl Query {
         types: &[ScalarType],
         packable: bool,
         build: impl Fn(bool) -> (Sql, Vec<String>),
-    ) -> Result<Vec<Vec<Value>>, Error> {
+    ) -> Result<Vec<Vec<Cell>>, Error> {
         if packable
             && db.dialect() == Dialect::Sqlite
             && !types.is_empty()
@@ -496,16 +487,27 @@ impl Query {
                 sql.push(" ORDER BY ").push(&order.join(", "));
             }
             sql.push(") FROM (").append(inner).push(")");
-            if let Ok(packed) = db.fetch(&sql, &[ScalarType::Text]).await
-                && let Some(Value::String(text)) = packed.first().and_then(|r| r.first())
+            if let Ok(packed) = db.fetch_cells(&sql, &[ScalarType::Text]).await
+                && let Some(Cell::Text(text)) = packed.first().and_then(|r| r.first())
                 && let Some(rows) = crate::db::unpack_rows(text, types)
             {
                 return Ok(rows);
             }
         }
         let (sql, _) = build(false);
-        Ok(db.fetch(&sql, types).await?)
+        Ok(db.fetch_cells(&sql, types).await?)
     }
+}
+
+/// The request of derived selection `T`: `req` with `T`'s fields (fields
+/// given to `req` are replaced) and `T`'s list arguments where `req` sets
+/// none.
+fn selection_graph<T: select::Selectable>(req: typed::Select<T::Root>) -> Graph {
+    let mut graph = req.into_graph();
+    graph.fields.clear();
+    T::request(&crate::path::PathPrefix::root(), &mut graph.fields);
+    T::nested(&crate::path::PathPrefix::root(), &mut graph.nested);
+    graph
 }
 
 /// The entities whose columns a statement reads, in statement order.

@@ -1,8 +1,8 @@
 //! Derived selections (`#[derive(Select)]`): structs whose fields are the
 //! request, and whose values are decoded from each level's rows directly.
 //!
-//! A level's rows come out of stitching as [`Raw`] (the row's column values
-//! and its relations, no JSON object is built), and [`Selectable::decode`]
+//! A level's rows come out of stitching as [`Raw`] (the row's column
+//! [`Cell`]s and its relations, no JSON value is built), and [`Selectable::decode`]
 //! moves each value into its struct field in one pass per level. The
 //! derive's expansion checks every member against the generated paths:
 //! [`Member`] is implemented for a column's [`Field`] with any
@@ -19,10 +19,11 @@ use super::stitch::Sink;
 use crate::error::Error;
 use crate::id::Id;
 use crate::path::PathPrefix;
-use crate::typed::{Field, Many, One, QueryRoot, RelationPath};
+use crate::typed::{Field, Filter, Many, One, QueryRoot, RelationPath};
 use crate::{Date, DateTime};
 
 use super::plan::Level;
+use crate::db::Cell;
 
 /// A struct whose fields select a request's fields and receive its rows:
 /// implemented by `#[derive(Select)]`.
@@ -32,7 +33,8 @@ pub trait Selectable: Sized {
     /// Adds the field paths of the selection under `prefix`.
     fn request(prefix: &PathPrefix, out: &mut Vec<String>);
     /// Adds the arguments of the nested lists of the selection under
-    /// `prefix` (`#[select(take = .., order(..))]` on list members).
+    /// `prefix` (`#[select(take = .., order(..), filter = ..)]` on list
+    /// members).
     fn nested(prefix: &PathPrefix, out: &mut BTreeMap<String, Nested>);
     /// The struct of one row, its members taken from `cells` in order.
     fn decode(cells: &mut Cells) -> Result<Self, Error>;
@@ -44,7 +46,7 @@ pub trait Selectable: Sized {
 #[derive(Debug, Clone)]
 pub enum Raw {
     /// A row.
-    Row(Vec<Value>, Vec<Raw>),
+    Row(Vec<Cell>, Vec<Raw>),
     /// A list relation.
     List(Vec<Raw>),
     /// An absent to-one relation.
@@ -52,7 +54,7 @@ pub enum Raw {
 }
 
 impl Sink for Raw {
-    fn object(_: &Level, vals: Vec<Value>, rels: Vec<Raw>) -> Raw {
+    fn object(_: &Level, vals: Vec<Cell>, rels: Vec<Raw>) -> Raw {
         Raw::Row(vals, rels)
     }
 
@@ -67,7 +69,7 @@ impl Sink for Raw {
 
 /// The values of one row, taken by the selection's members in order.
 pub struct Cells {
-    vals: std::vec::IntoIter<Value>,
+    vals: std::vec::IntoIter<Cell>,
     rels: std::vec::IntoIter<Raw>,
     entity: &'static str,
 }
@@ -118,7 +120,7 @@ impl<R, T, F: FromColumn<T>> Member<F> for Field<R, T> {
     fn nested(_: &PathPrefix, _: &str, _: &mut BTreeMap<String, Nested>) {}
 
     fn take(cells: &mut Cells, name: &str) -> Result<F, Error> {
-        let v = cells.vals.next().unwrap_or(Value::Null);
+        let v = cells.vals.next().unwrap_or(Cell::Null);
         F::from_column(v).map_err(|m| cells.error(name, m))
     }
 }
@@ -198,18 +200,31 @@ where
     let _ = order;
 }
 
-/// Arguments of a nested list at `prefix.name`, unless the request already
-/// has some there (arguments given to `Select::nested` win).
+/// The JSON form of `filter`, a filter of the entity that the list
+/// relation `path` (the generated path method naming it) lists: the
+/// derive's expansion of `#[select(filter = ..)]`, so a filter of another
+/// entity is a type error at the filter's expression.
+pub fn list_filter<P, Q>(_path: impl FnOnce(&P) -> Q, filter: Filter<Q::Target>) -> Value
+where
+    Q: RelationPath<Card = Many>,
+{
+    filter.into_json()
+}
+
+/// Arguments of a nested list at `prefix.name` (`filters` in the JSON
+/// form, `None` for every record), unless the request already has some
+/// there (arguments given to `Select::nested` win).
 pub fn add_nested(
     prefix: &PathPrefix,
     name: &str,
     take: Option<u64>,
     order: &[(&str, Dir)],
+    filters: Option<Value>,
     out: &mut BTreeMap<String, Nested>,
 ) {
     out.entry(prefix.relation(name).as_str().to_string())
         .or_insert_with(|| Nested {
-            filters: Value::Null,
+            filters: filters.unwrap_or(Value::Null),
             take,
             order: order.iter().map(|(f, d)| (f.to_string(), *d)).collect(),
         });
@@ -223,115 +238,141 @@ pub fn add_nested(
 )]
 pub trait FromColumn<T>: Sized {
     /// The value of a cell, or what is wrong with it.
-    fn from_column(v: Value) -> Result<Self, String>;
+    fn from_column(c: Cell) -> Result<Self, String>;
+}
+
+/// Whether a cell is NULL (a JSON column's `null` included, as a JSON
+/// value of it would be).
+fn null(c: &Cell) -> bool {
+    matches!(c, Cell::Null | Cell::Json(Value::Null))
 }
 
 /// Decoding a non-null cell.
-trait Cell: Sized {
+trait FromCell: Sized {
     const KIND: &'static str;
-    fn cell(v: Value) -> Option<Self>;
+    /// The value, or the cell back when it holds none of this type.
+    fn from_cell(c: Cell) -> Result<Self, Cell>;
 }
 
-fn cell<T: Cell>(v: Value) -> Result<T, String> {
-    if v.is_null() {
+fn cell<T: FromCell>(c: Cell) -> Result<T, String> {
+    if null(&c) {
         return Err(format!("expected {}, found null", T::KIND));
     }
-    let shown = v.to_string();
-    T::cell(v).ok_or_else(|| format!("expected {}, found {shown}", T::KIND))
+    T::from_cell(c).map_err(|c| format!("expected {}, found {}", T::KIND, c.into_value()))
 }
 
-impl Cell for String {
+impl FromCell for String {
     const KIND: &'static str = "text";
-    fn cell(v: Value) -> Option<Self> {
-        match v {
-            Value::String(s) => Some(s),
-            _ => None,
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Text(s) => Ok(s),
+            c => Err(c),
         }
     }
 }
 
-impl Cell for i32 {
+impl FromCell for i32 {
     const KIND: &'static str = "a 32-bit integer";
-    fn cell(v: Value) -> Option<Self> {
-        v.as_i64().and_then(|n| i32::try_from(n).ok())
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Int(n) => i32::try_from(n).map_err(|_| c),
+            c => Err(c),
+        }
     }
 }
 
-impl Cell for i64 {
+impl FromCell for i64 {
     const KIND: &'static str = "a 64-bit integer";
-    fn cell(v: Value) -> Option<Self> {
-        v.as_i64()
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Int(n) => Ok(n),
+            c => Err(c),
+        }
     }
 }
 
-impl Cell for f32 {
+impl FromCell for f64 {
     const KIND: &'static str = "a number";
-    fn cell(v: Value) -> Option<Self> {
-        v.as_f64().map(|f| f as f32)
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Float(f) if f.is_finite() => Ok(f),
+            Cell::Int(n) => Ok(n as f64),
+            c => Err(c),
+        }
     }
 }
 
-impl Cell for f64 {
+impl FromCell for f32 {
     const KIND: &'static str = "a number";
-    fn cell(v: Value) -> Option<Self> {
-        v.as_f64()
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        f64::from_cell(c).map(|f| f as f32)
     }
 }
 
-impl Cell for bool {
+impl FromCell for bool {
     const KIND: &'static str = "a boolean";
-    fn cell(v: Value) -> Option<Self> {
-        v.as_bool()
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Bool(b) => Ok(b),
+            c => Err(c),
+        }
     }
 }
 
-impl Cell for DateTime {
+impl FromCell for DateTime {
     const KIND: &'static str = "a timestamp";
-    fn cell(v: Value) -> Option<Self> {
-        // What serde's `Deserialize` for `DateTime<Utc>` accepts.
-        v.as_str()?
-            .parse::<chrono::DateTime<FixedOffset>>()
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Time(t) => Ok(t),
+            // What serde's `Deserialize` for `DateTime<Utc>` accepts.
+            Cell::Text(s) => match s.parse::<chrono::DateTime<FixedOffset>>() {
+                Ok(t) => Ok(t.with_timezone(&Utc)),
+                Err(_) => Err(Cell::Text(s)),
+            },
+            c => Err(c),
+        }
     }
 }
 
-impl Cell for Date {
+impl FromCell for Date {
     const KIND: &'static str = "a date";
-    fn cell(v: Value) -> Option<Self> {
-        v.as_str()?.parse().ok()
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        match c {
+            Cell::Text(s) => s.parse().map_err(|_| Cell::Text(s)),
+            c => Err(c),
+        }
     }
 }
 
-impl Cell for Value {
+impl FromCell for Value {
     const KIND: &'static str = "JSON";
-    fn cell(v: Value) -> Option<Self> {
-        Some(v)
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        Ok(c.into_value())
     }
 }
 
-impl<M> Cell for Id<M> {
+impl<M> FromCell for Id<M> {
     const KIND: &'static str = "an id";
-    fn cell(v: Value) -> Option<Self> {
-        String::cell(v).map(Id::new)
+    fn from_cell(c: Cell) -> Result<Self, Cell> {
+        String::from_cell(c).map(Id::new)
     }
 }
 
 macro_rules! from_column {
     ($($t:ty),*) => {$(
         impl FromColumn<$t> for $t {
-            fn from_column(v: Value) -> Result<Self, String> {
-                cell(v)
+            fn from_column(c: Cell) -> Result<Self, String> {
+                cell(c)
             }
         }
         impl FromColumn<$t> for Option<$t> {
-            fn from_column(v: Value) -> Result<Self, String> {
-                cell(v).map(Some)
+            fn from_column(c: Cell) -> Result<Self, String> {
+                cell(c).map(Some)
             }
         }
         impl FromColumn<Option<$t>> for Option<$t> {
-            fn from_column(v: Value) -> Result<Self, String> {
-                if v.is_null() { Ok(None) } else { cell(v).map(Some) }
+            fn from_column(c: Cell) -> Result<Self, String> {
+                if null(&c) { Ok(None) } else { cell(c).map(Some) }
             }
         }
     )*};
@@ -340,23 +381,23 @@ macro_rules! from_column {
 from_column!(String, i32, i64, f32, f64, bool, DateTime, Date, Value);
 
 impl<M> FromColumn<Id<M>> for Id<M> {
-    fn from_column(v: Value) -> Result<Self, String> {
-        cell(v)
+    fn from_column(c: Cell) -> Result<Self, String> {
+        cell(c)
     }
 }
 
 impl<M> FromColumn<Id<M>> for Option<Id<M>> {
-    fn from_column(v: Value) -> Result<Self, String> {
-        cell(v).map(Some)
+    fn from_column(c: Cell) -> Result<Self, String> {
+        cell(c).map(Some)
     }
 }
 
 impl<M> FromColumn<Option<Id<M>>> for Option<Id<M>> {
-    fn from_column(v: Value) -> Result<Self, String> {
-        if v.is_null() {
+    fn from_column(c: Cell) -> Result<Self, String> {
+        if null(&c) {
             Ok(None)
         } else {
-            cell(v).map(Some)
+            cell(c).map(Some)
         }
     }
 }

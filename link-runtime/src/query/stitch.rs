@@ -1,5 +1,5 @@
 //! Regrouping child rows under their parents. Rows carry their columns as
-//! decoded values and one slot per child relation; what a finished row
+//! decoded [`Cell`]s and one slot per child relation; what a finished row
 //! becomes is the [`Sink`]'s business (JSON objects for `graph`), so the
 //! stitching itself does not assume an output type.
 
@@ -13,27 +13,33 @@ use link_model::ScalarType;
 
 use super::plan::Level;
 use super::request::Shape;
+use crate::db::Cell;
 
 /// What finished rows become.
 pub(super) trait Sink: Sized + Clone {
     /// A row of `level`: its columns (requested scalars first, in request
     /// order) and its relations (in `level.children` order).
-    fn object(level: &Level, vals: Vec<Value>, rels: Vec<Self>) -> Self;
+    fn object(level: &Level, vals: Vec<Cell>, rels: Vec<Self>) -> Self;
     /// A list relation's value.
     fn list(items: Vec<Self>) -> Self;
     /// An absent to-one relation (and a slot not filled yet).
     fn none() -> Self;
 }
 
+/// JSON objects: the one place cells become JSON values in Query.
 impl Sink for Value {
-    fn object(level: &Level, mut vals: Vec<Value>, rels: Vec<Value>) -> Value {
+    fn object(level: &Level, vals: Vec<Cell>, rels: Vec<Value>) -> Value {
         let mut out = Map::new();
         let medusa = level.shape == Shape::Medusa;
-        for (s, v) in level.scalars.iter().zip(vals.iter_mut()) {
-            let mut v = std::mem::take(v);
-            if medusa && level.info.ty(s) == ScalarType::Timestamp {
-                v = millis(v);
-            }
+        for (s, c) in level.scalars.iter().zip(vals) {
+            let v = if medusa && level.info.ty(s) == ScalarType::Timestamp {
+                match c {
+                    Cell::Time(t) => Value::String(t.format(MILLIS).to_string()),
+                    c => millis(c.into_value()),
+                }
+            } else {
+                c.into_value()
+            };
             out.insert(s.clone(), v);
         }
         // `rels` follow the children's order; names come from the caller.
@@ -52,16 +58,15 @@ impl Sink for Value {
     }
 }
 
+/// Medusa's timestamp format (UTC, milliseconds).
+const MILLIS: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+
 /// A timestamp as Medusa writes it: UTC, milliseconds
 /// (`2026-12-01T19:00:02.619Z`); anything else unchanged.
-pub(super) fn millis(v: Value) -> Value {
+fn millis(v: Value) -> Value {
     let Value::String(text) = &v else { return v };
     match chrono::DateTime::parse_from_rfc3339(text) {
-        Ok(t) => Value::String(
-            t.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
-        ),
+        Ok(t) => Value::String(t.with_timezone(&chrono::Utc).format(MILLIS).to_string()),
         Err(_) => v,
     }
 }
@@ -70,13 +75,13 @@ pub(super) fn millis(v: Value) -> Value {
 /// levels) and one slot per child relation.
 #[derive(Debug, Clone)]
 pub(super) struct Row<S> {
-    pub vals: Vec<Value>,
+    pub vals: Vec<Cell>,
     pub parent: Option<String>,
     pub rels: Vec<S>,
 }
 
 impl<S: Sink> Row<S> {
-    pub fn new(level: &Level, vals: Vec<Value>, parent: Option<String>) -> Row<S> {
+    pub fn new(level: &Level, vals: Vec<Cell>, parent: Option<String>) -> Row<S> {
         Row {
             vals,
             parent,
@@ -85,11 +90,8 @@ impl<S: Sink> Row<S> {
     }
 
     /// A child row whose parent key is its last column.
-    pub fn with_parent(level: &Level, mut vals: Vec<Value>) -> Row<S> {
-        let parent = match vals.pop() {
-            Some(Value::String(s)) => Some(s),
-            v => v.as_ref().and_then(key_of).map(Cow::into_owned),
-        };
+    pub fn with_parent(level: &Level, mut vals: Vec<Cell>) -> Row<S> {
+        let parent = vals.pop().and_then(Cell::into_key);
         Row::new(level, vals, parent)
     }
 
@@ -98,14 +100,9 @@ impl<S: Sink> Row<S> {
     }
 }
 
-/// A key value as a map key, borrowed when it is a string.
-pub(super) fn key_of(v: &Value) -> Option<Cow<'_, str>> {
-    match v {
-        Value::String(s) => Some(Cow::Borrowed(s)),
-        Value::Number(n) => Some(Cow::Owned(n.to_string())),
-        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
-        _ => None,
-    }
+/// A key value as a map key, borrowed when it is text.
+pub(super) fn key_of(v: &Cell) -> Option<Cow<'_, str>> {
+    v.key()
 }
 
 /// The distinct keys of `rows` at `kpos`, sorted.
@@ -132,25 +129,38 @@ pub(super) fn stitch<S: Sink>(
     is_list: bool,
     child_rows: Vec<Row<S>>,
 ) {
-    // Finished child rows by parent key; a run of rows of one parent (the
-    // usual order) is collected before touching the map. The count is how
-    // many parent rows take the list: the last one takes it, earlier ones a
-    // copy.
-    let mut by_parent: HashMap<String, (Vec<S>, usize)> = HashMap::new();
-    let mut run: Option<(String, Vec<S>)> = None;
+    // Child rows finished, in runs of one parent (the usual order).
+    let mut runs: Runs<S> = Vec::new();
     for mut r in child_rows {
         let Some(p) = r.parent.take() else { continue };
         let obj = r.finish(child);
-        match &mut run {
+        match runs.last_mut() {
             Some((k, objs)) if *k == p => objs.push(obj),
-            _ => {
-                if let Some((k, objs)) = run.replace((p, vec![obj])) {
-                    add_run(&mut by_parent, k, objs);
-                }
-            }
+            _ => runs.push((p, vec![obj])),
         }
     }
-    if let Some((k, objs)) = run {
+    let runs = match in_order(rows, kpos, runs) {
+        Ok(found) => {
+            let mut found = found.into_iter().peekable();
+            for (i, row) in rows.iter_mut().enumerate() {
+                let objs = match found.peek() {
+                    Some((at, _)) if *at == i => found.next().map(|(_, o)| o).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                row.rels[ci] = if is_list {
+                    S::list(objs)
+                } else {
+                    objs.into_iter().next().unwrap_or_else(S::none)
+                };
+            }
+            return;
+        }
+        Err(runs) => runs,
+    };
+    // Finished child rows by parent key. The count is how many parent rows
+    // take the list: the last one takes it, earlier ones a copy.
+    let mut by_parent: HashMap<String, (Vec<S>, usize)> = HashMap::new();
+    for (k, objs) in runs {
         add_run(&mut by_parent, k, objs);
     }
     for row in rows.iter() {
@@ -181,6 +191,49 @@ pub(super) fn stitch<S: Sink>(
             found.into_iter().next().unwrap_or_else(S::none)
         };
     }
+}
+
+/// When the parents' keys are distinct and increasing (byte-wise) and the
+/// runs of children come in the same order, one run per parent, each
+/// parent's children are the next run whose key is its own: `Ok` with each
+/// run beside the index of its parent row (no map of keys). Otherwise the
+/// runs come back for the general path.
+///
+/// Why that is exact: with distinct parent keys, a parent left without a
+/// run while every run found its parent in order has no run at all (its
+/// key's run, if any, went to a parent of the same key: itself).
+type Runs<S> = Vec<(String, Vec<S>)>;
+
+fn in_order<S>(
+    rows: &[Row<S>],
+    kpos: usize,
+    runs: Runs<S>,
+) -> Result<Vec<(usize, Vec<S>)>, Runs<S>> {
+    let mut prev: Option<Cow<'_, str>> = None;
+    let mut j = 0;
+    // Parent row index of each run, checked before anything is moved.
+    let mut at = Vec::with_capacity(runs.len());
+    for (i, row) in rows.iter().enumerate() {
+        let Some(k) = row.vals.get(kpos).and_then(key_of) else {
+            continue;
+        };
+        if prev.as_ref().is_some_and(|p| p.as_ref() >= k.as_ref()) {
+            return Err(runs);
+        }
+        if runs.get(j).is_some_and(|(rk, _)| *rk == k.as_ref()) {
+            at.push(i);
+            j += 1;
+        }
+        prev = Some(k);
+    }
+    if j != runs.len() {
+        return Err(runs);
+    }
+    Ok(at
+        .into_iter()
+        .zip(runs)
+        .map(|(i, (_, objs))| (i, objs))
+        .collect())
 }
 
 fn add_run<S>(by_parent: &mut HashMap<String, (Vec<S>, usize)>, k: String, objs: Vec<S>) {

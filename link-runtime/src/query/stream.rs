@@ -1,5 +1,7 @@
 //! Streaming: all roots of a request with their relations, read in chunks
-//! of cursor pages, so memory holds a bounded number of chunks at a time.
+//! of cursor pages, so memory holds a bounded number of chunks at a time;
+//! as JSON objects ([`Query::stream`]) or as a derived selection
+//! ([`Query::fetch_stream`]), the same reading either way.
 //!
 //! The chunks are read by a task of their own, one chunk ahead of the
 //! caller: while the caller works on a chunk, the next one is read. Within
@@ -16,18 +18,45 @@ use tokio::sync::mpsc;
 use super::cursor;
 use super::plan::{OrderBy, Plan, Schema};
 use super::request::{Count, Dir, Graph};
+use super::select::{self, Raw, Selectable};
 use super::sql::{Parents, Resolved, Select, Writer};
-use super::stitch::Row;
-use super::{Prefetched, Query};
+use super::stitch::{Row, Sink};
+use super::{Prefetched, Query, typed};
 use crate::db::Sql;
 use crate::error::Error;
 
-/// Roots of a request in chunks, from [`Query::stream`].
+/// Roots of a request in chunks, from [`Query::stream`]: JSON objects.
 pub struct GraphStream {
+    chunks: Chunks<Value, Value>,
+}
+
+/// Roots of a typed request in chunks, from [`Query::fetch_stream`]: rows
+/// decoded into the derived selection `T`, as [`Query::fetch`] decodes
+/// them (no JSON value is built).
+pub struct FetchStream<T> {
+    chunks: Chunks<Raw, T>,
+}
+
+/// The chunks of a stream whose rows are stitched as `S` and handed over
+/// as `O`.
+struct Chunks<S, O> {
     /// What to read, until the reading task starts.
     start: Option<(Query, Graph, u64)>,
-    rx: Option<mpsc::Receiver<Finishing>>,
+    rx: Option<mpsc::Receiver<Finishing<O>>>,
     done: bool,
+    /// What a finished row becomes (on the chunk's finishing task).
+    finish: fn(S) -> Result<O, Error>,
+}
+
+impl<S, O> Chunks<S, O> {
+    fn new(query: &Query, req: Graph, chunk: u64, finish: fn(S) -> Result<O, Error>) -> Self {
+        Chunks {
+            start: Some((query.clone(), req, chunk.max(1))),
+            rx: None,
+            done: false,
+            finish,
+        }
+    }
 }
 
 impl Query {
@@ -40,18 +69,37 @@ impl Query {
     /// are held at a time.
     pub fn stream(&self, req: Graph, chunk: u64) -> GraphStream {
         GraphStream {
-            start: Some((self.clone(), req, chunk.max(1))),
-            rx: None,
-            done: false,
+            chunks: Chunks::new(self, req, chunk, Ok),
+        }
+    }
+
+    /// [`Query::stream`] for the derived selection `T`: every root of
+    /// `req` in chunks of `chunk` roots, keyset-paginated on the root's
+    /// order, each row decoded into a `T` as [`Query::fetch`] decodes it
+    /// (the request's fields are `T`'s, its nested lists take `T`'s list
+    /// arguments unless `req` sets them). Reading ahead and memory are as
+    /// for [`Query::stream`]; rows are decoded on the task that finishes
+    /// their chunk, while the caller works on the one before.
+    pub fn fetch_stream<T>(&self, req: typed::Select<T::Root>, chunk: u64) -> FetchStream<T>
+    where
+        T: Selectable + Send + 'static,
+    {
+        FetchStream {
+            chunks: Chunks::new(
+                self,
+                super::selection_graph::<T>(req),
+                chunk,
+                select::decode::<T>,
+            ),
         }
     }
 }
 
 /// The roots of one chunk, read, with the plan that read them.
-struct Roots {
+struct Roots<S> {
     plan: Plan,
     resolved: Resolved,
-    rows: Vec<Row<Value>>,
+    rows: Vec<Row<S>>,
     /// The cursor after the last root, when the chunk is full.
     next: Option<String>,
     chunk: u64,
@@ -60,6 +108,23 @@ struct Roots {
 impl GraphStream {
     /// The next chunk of roots, `None` after the last one.
     pub async fn next(&mut self) -> Option<Result<Vec<Value>, Error>> {
+        self.chunks.next().await
+    }
+}
+
+impl<T: Send + 'static> FetchStream<T> {
+    /// The next chunk of rows, `None` after the last one.
+    pub async fn next(&mut self) -> Option<Result<Vec<T>, Error>> {
+        self.chunks.next().await
+    }
+}
+
+impl<S, O> Chunks<S, O>
+where
+    S: Sink + Send + Sync + 'static,
+    O: Send + 'static,
+{
+    async fn next(&mut self) -> Option<Result<Vec<O>, Error>> {
         if self.done {
             return None;
         }
@@ -72,7 +137,7 @@ impl GraphStream {
             }
             // One chunk in the channel, one being read: bounded memory.
             let (tx, rx) = mpsc::channel(1);
-            tokio::spawn(produce(query, req, chunk, tx));
+            tokio::spawn(produce(query, req, chunk, tx, self.finish));
             self.rx = Some(rx);
         }
         let got = match self.rx.as_mut()?.recv().await {
@@ -99,15 +164,24 @@ impl GraphStream {
 
 /// A chunk being finished (its remaining relations read, its rows
 /// stitched) on a task of its own.
-type Finishing = tokio::task::JoinHandle<Result<Vec<Value>, Error>>;
+type Finishing<O> = tokio::task::JoinHandle<Result<Vec<O>, Error>>;
 
 /// Reads the chunks of `req` into `tx` until the last one, an error, or
 /// the stream being dropped. Three stages overlap: the roots of chunk
 /// `i + 1` and the range-read children of chunk `i` are read together,
 /// while chunk `i - 1` is finished on a task of its own.
-async fn produce(query: Query, req: Graph, chunk: u64, tx: mpsc::Sender<Finishing>) {
-    let fail = |e: Error| -> Finishing { tokio::spawn(async move { Err(e) }) };
-    let mut page = query.chunk_roots(&req, chunk, None).await;
+async fn produce<S, O>(
+    query: Query,
+    req: Graph,
+    chunk: u64,
+    tx: mpsc::Sender<Finishing<O>>,
+    finish: fn(S) -> Result<O, Error>,
+) where
+    S: Sink + Send + Sync + 'static,
+    O: Send + 'static,
+{
+    let fail = |e: Error| -> Finishing<O> { tokio::spawn(async move { Err(e) }) };
+    let mut page = query.chunk_roots::<S>(&req, chunk, None).await;
     loop {
         let roots = match page {
             Ok(r) => r,
@@ -143,7 +217,7 @@ async fn produce(query: Query, req: Graph, chunk: u64, tx: mpsc::Sender<Finishin
         let finishing = match fetched {
             Ok(f) => {
                 let q = query.clone();
-                tokio::spawn(async move { q.chunk_finish(f).await })
+                tokio::spawn(async move { q.chunk_finish(f, finish).await })
             }
             Err(e) => {
                 let _ = tx.send(fail(e)).await;
@@ -161,19 +235,19 @@ async fn produce(query: Query, req: Graph, chunk: u64, tx: mpsc::Sender<Finishin
 }
 
 /// A chunk's roots with the children read by key range.
-struct Fetched {
-    roots: Roots,
-    prefetched: Prefetched<Value>,
+struct Fetched<S> {
+    roots: Roots<S>,
+    prefetched: Prefetched<S>,
 }
 
 impl Query {
     /// The roots of the chunk after `after` (the first one when `None`).
-    async fn chunk_roots(
+    async fn chunk_roots<S: Sink>(
         &self,
         req: &Graph,
         chunk: u64,
         after: Option<String>,
-    ) -> Result<Roots, Error> {
+    ) -> Result<Roots<S>, Error> {
         let mut page = req.clone().take(chunk).count(Count::None);
         page.after = after;
         let plan = Schema { graph: &self.graph }.plan(&page)?;
@@ -197,20 +271,10 @@ impl Query {
             })
             .await
             .map_err(|e| super::field_type(&[(&root.info, &cols)], e))?;
-        let rows: Vec<Row<Value>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
+        let rows: Vec<Row<S>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
         let next = match (&plan.keyset, rows.last()) {
             (Some(ks), Some(last)) if rows.len() as u64 == chunk => {
-                let values: Vec<Value> = ks
-                    .cols
-                    .iter()
-                    .map(|(c, ..)| {
-                        last.vals
-                            .get(root.key_index(&plan, c))
-                            .cloned()
-                            .unwrap_or(Value::Null)
-                    })
-                    .collect();
-                Some(cursor::encode(&values))
+                Some(cursor::after(ks, root, &plan, &last.vals))
             }
             _ => None,
         };
@@ -224,7 +288,7 @@ impl Query {
     }
 
     /// The children of a chunk's roots that a key range reads.
-    async fn chunk_children(&self, roots: Roots) -> Result<Fetched, Error> {
+    async fn chunk_children<S: Sink>(&self, roots: Roots<S>) -> Result<Fetched<S>, Error> {
         let Roots {
             plan,
             resolved,
@@ -248,7 +312,9 @@ impl Query {
             .and_then(|k| k.after.as_ref())
             .and_then(|v| v.last());
         let upto = if rows.len() as u64 == chunk {
-            rows.last().and_then(|r| r.vals.get(kpos)).cloned()
+            rows.last()
+                .and_then(|r| r.vals.get(kpos))
+                .map(crate::db::Cell::to_value)
         } else {
             None
         };
@@ -272,8 +338,13 @@ impl Query {
         Ok(Fetched { roots, prefetched })
     }
 
-    /// A chunk's remaining relations read and its rows finished.
-    async fn chunk_finish(&self, fetched: Fetched) -> Result<Vec<Value>, Error> {
+    /// A chunk's remaining relations read and its rows finished, each
+    /// made an `O` by `finish`.
+    async fn chunk_finish<S: Sink + Send + Sync, O>(
+        &self,
+        fetched: Fetched<S>,
+        finish: fn(S) -> Result<O, Error>,
+    ) -> Result<Vec<O>, Error> {
         let Fetched {
             roots:
                 Roots {
@@ -287,6 +358,6 @@ impl Query {
         self.fill(&plan, &resolved, 0, &mut rows, true, prefetched)
             .await?;
         let root = plan.root();
-        Ok(rows.into_iter().map(|r| r.finish(root)).collect())
+        rows.into_iter().map(|r| finish(r.finish(root))).collect()
     }
 }
