@@ -52,14 +52,21 @@ impl IntoLinkValues for Vec<LinkValue> {
 impl IntoLinkValues for Value {
     fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
         match self {
-            Value::Array(items) => {
+            Value::Array(mut items) => {
                 // Items of one shape (same modules and keys) resolve once;
-                // ids and data are moved out, not copied.
+                // data is moved out. Ids are copied, not moved: the copies
+                // lie side by side in memory, in batch order, while ids moved
+                // out of the tree would stay scattered between its freed
+                // nodes, and every later pass over the batch (id checks,
+                // dedup, binding) would miss the cache on each of them. The
+                // tree is freed after the batch is built: freed earlier, its
+                // holes would take the copies and scatter them again.
                 let mut cache: Vec<(Shape, String, bool)> = Vec::new();
                 let mut out = Vec::with_capacity(items.len());
-                for item in items {
+                for item in &mut items {
                     out.push(resolve_owned(graph, item, &mut cache)?);
                 }
+                drop(items);
                 Ok(out)
             }
             v => Ok(vec![resolve_json(graph, &v)?]),
@@ -80,11 +87,11 @@ fn simple_key(v: &Value) -> Option<&String> {
     matches!(id, Value::String(_) | Value::Number(_)).then_some(key)
 }
 
-/// Moves the id out of a side checked by [`simple_key`].
-fn take_id(v: &mut Value) -> String {
+/// The id of a side checked by [`simple_key`], copied.
+fn copy_id(v: &Value) -> String {
     match v {
-        Value::Object(obj) => match obj.values_mut().next() {
-            Some(Value::String(s)) => std::mem::take(s),
+        Value::Object(obj) => match obj.values().next() {
+            Some(Value::String(s)) => s.as_str().to_owned(),
             Some(Value::Number(n)) => n.to_string(),
             _ => String::new(),
         },
@@ -92,11 +99,12 @@ fn take_id(v: &mut Value) -> String {
     }
 }
 
-/// [`resolve_json`] for an owned item, with the link resolution of its shape
-/// cached. Anything unusual takes the general path, with its errors.
+/// [`resolve_json`] for an item the caller gives up (its `data` is moved
+/// out), with the link resolution of its shape cached. Anything unusual
+/// takes the general path, with its errors.
 fn resolve_owned(
     graph: &LinkGraph,
-    mut item: Value,
+    item: &mut Value,
     cache: &mut Vec<(Shape, String, bool)>,
 ) -> Result<LinkValue, Error> {
     // Look the shape up without changing the item or allocating.
@@ -122,13 +130,13 @@ fn resolve_owned(
         })
     })();
     if let Some(i) = hit
-        && let Value::Object(obj) = &mut item
+        && let Value::Object(obj) = item
     {
         // The two sides in the order the lookup saw them, then the data.
         let mut ids = obj
-            .iter_mut()
+            .iter()
             .filter(|(k, _)| k.as_str() != "data")
-            .map(|(_, v)| take_id(v));
+            .map(|(_, v)| copy_id(v));
         let (id_a, id_b) = (
             ids.next().unwrap_or_default(),
             ids.next().unwrap_or_default(),
@@ -147,8 +155,8 @@ fn resolve_owned(
         return Ok(LinkValue::new(link.clone(), left, right, data));
     }
     // General path (and the place errors come from); then remember the shape.
-    let v = resolve_json(graph, &item)?;
-    if let Value::Object(obj) = &item {
+    let v = resolve_json(graph, item)?;
+    if let Value::Object(obj) = &*item {
         let sides: Vec<(&String, &Value)> =
             obj.iter().filter(|(k, _)| k.as_str() != "data").collect();
         if let [(name_a, Value::Object(a)), (name_b, Value::Object(b))] = sides.as_slice()
@@ -638,44 +646,56 @@ impl<'de> serde::Deserialize<'de> for MedusaLinks {
 }
 
 impl IntoLinkValues for MedusaLinks {
-    fn into_link_values(self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+    fn into_link_values(mut self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
+        // As for a `Value`: ids are copied side by side in batch order (not
+        // left between the parsed names and keys), data is moved, and the
+        // parsed links are freed once the batch is built.
         let mut cache: Vec<(Shape, String, bool)> = Vec::new();
         let mut out = Vec::with_capacity(self.0.len());
-        for item in self.0 {
-            // Two simple sides and object (or no) data: the shape's link is
-            // looked up once; anything else takes the JSON path and its errors.
-            if let [
-                (name_a, MedusaSide::Key { key: key_a, .. }),
-                (name_b, MedusaSide::Key { key: key_b, .. }),
-            ] = item.sides.as_slice()
-                && matches!(item.data, None | Some(Value::Null) | Some(Value::Object(_)))
-                && let Some(i) = cache.iter().position(|(s, _, _)| {
-                    s.0 == *name_a && s.1 == *key_a && s.2 == *name_b && s.3 == *key_b
-                })
-            {
-                let mut sides = item.sides.into_iter().map(|(_, s)| match s {
-                    MedusaSide::Key { id, .. } => id,
-                    MedusaSide::Other(_) => String::new(),
-                });
-                let (id_a, id_b) = (
-                    sides.next().unwrap_or_default(),
-                    sides.next().unwrap_or_default(),
-                );
-                let data = match item.data {
-                    Some(Value::Object(d)) => d,
-                    _ => Map::new(),
-                };
-                let (_, link, a_is_left) = &cache[i];
-                let (left, right) = if *a_is_left {
-                    (id_a, id_b)
-                } else {
-                    (id_b, id_a)
-                };
-                out.push(LinkValue::new(link.clone(), left, right, data));
-                continue;
-            }
-            out.push(resolve_owned(graph, item.to_value(), &mut cache)?);
+        for item in &mut self.0 {
+            out.push(resolve_medusa(graph, item, &mut cache)?);
         }
+        drop(self);
         Ok(out)
     }
+}
+
+/// One parsed link of [`MedusaLinks`] (its `data` is moved out). Two simple
+/// sides and object (or no) data: the shape's link is looked up once;
+/// anything else takes the JSON path and its errors.
+fn resolve_medusa(
+    graph: &LinkGraph,
+    item: &mut MedusaLink,
+    cache: &mut Vec<(Shape, String, bool)>,
+) -> Result<LinkValue, Error> {
+    if let [
+        (name_a, MedusaSide::Key { key: key_a, .. }),
+        (name_b, MedusaSide::Key { key: key_b, .. }),
+    ] = item.sides.as_slice()
+        && matches!(item.data, None | Some(Value::Null) | Some(Value::Object(_)))
+        && let Some(i) = cache.iter().position(|(s, _, _)| {
+            s.0 == *name_a && s.1 == *key_a && s.2 == *name_b && s.3 == *key_b
+        })
+    {
+        let mut sides = item.sides.iter().map(|(_, s)| match s {
+            MedusaSide::Key { id, .. } => id.as_str().to_owned(),
+            MedusaSide::Other(_) => String::new(),
+        });
+        let (id_a, id_b) = (
+            sides.next().unwrap_or_default(),
+            sides.next().unwrap_or_default(),
+        );
+        let data = match item.data.take() {
+            Some(Value::Object(d)) => d,
+            _ => Map::new(),
+        };
+        let (_, link, a_is_left) = &cache[i];
+        let (left, right) = if *a_is_left {
+            (id_a, id_b)
+        } else {
+            (id_b, id_a)
+        };
+        return Ok(LinkValue::new(link.clone(), left, right, data));
+    }
+    resolve_owned(graph, &mut item.to_value(), cache)
 }

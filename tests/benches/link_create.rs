@@ -346,3 +346,19 @@ fn part_json_resolve(b: Bencher) {
     b.with_inputs(|| f.json.clone())
         .bench_local_values(|v| v.into_link_values(f.link.graph()).expect("values"));
 }
+
+/// Part of `create_json`: `create` of link values resolved from the JSON
+/// `Value` beforehand (the resolution untimed).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn part_json_create_resolved(b: Bencher) {
+    use link_runtime::IntoLinkValues;
+    let f = fixture("sqlite");
+    b.with_inputs(|| {
+        RT.block_on(f.reset());
+        f.json
+            .clone()
+            .into_link_values(f.link.graph())
+            .expect("values")
+    })
+    .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
+}

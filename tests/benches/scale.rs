@@ -331,6 +331,14 @@ async fn run(dialect: &str, n: usize) {
                 r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
             )
         };
+        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
+            fresh.db.record_statements(true);
+            graph(top("id")).await;
+            for stmt in fresh.db.recorded_statements() {
+                eprintln!("{stmt}");
+            }
+            fresh.db.record_statements(false);
+        }
         if dialect == "postgres" {
             let by_id = lateral("id");
             let (hand, _) = time(|| rows(&raw, &by_id)).await;

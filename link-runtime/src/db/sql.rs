@@ -96,6 +96,16 @@ impl Sql {
         self
     }
 
+    /// Appends an integer as a literal (a number this crate computed, never
+    /// user text). For values the planner should see in the statement, such
+    /// as the `LIMIT` of a lateral join: Postgres then plans a prepared
+    /// statement once and reuses the plan, where a bound `LIMIT $n` is
+    /// planned again on every execution (a custom plan per value).
+    pub fn int(&mut self, n: i64) -> &mut Sql {
+        let _ = write!(self.text, "{n}");
+        self
+    }
+
     /// Appends a placeholder bound to `arg`. On Postgres a decimal is
     /// bound as text and cast (`CAST($n AS numeric)`).
     pub fn arg(&mut self, arg: Arg) -> &mut Sql {

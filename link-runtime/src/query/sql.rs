@@ -834,8 +834,9 @@ impl<'a> Writer<'a> {
         sql.push_list(order, |s, (expr, dir)| {
             s.append(expr).push(" ").push(dir);
         });
+        // A literal: the prepared statement's plan is reused (see `Sql::int`).
         sql.push(" LIMIT ")
-            .arg(Arg::Int(clamp(level.take.unwrap_or(0))))
+            .int(clamp(level.take.unwrap_or(0)))
             .push(")");
     }
 
