@@ -9,9 +9,12 @@
 //! and `link_macros` artifacts this `cargo test --workspace` built (their
 //! paths come from `cargo test --workspace --no-run --message-format=json`,
 //! which finds everything fresh): no second build of the runtime and sqlx
-//! in a folder of its own, as trybuild would do. The errors are compared
-//! with `ui/<case>.stderr` after [`normalize`]; `UI_OVERWRITE=1` (or
-//! trybuild's `TRYBUILD=overwrite`) writes the files instead.
+//! in a folder of its own, as trybuild would do (run alone, as `cargo test
+//! -p link-ui-tests`, the inner call builds the workspace's tests once so
+//! that the artifacts match those of `cargo test --workspace`). The
+//! errors are compared with `ui/<case>.stderr` after [`normalize`];
+//! `UI_OVERWRITE=1` (or trybuild's `TRYBUILD=overwrite`) writes the files
+//! instead.
 //!
 //! The cases read a copy of the seed fixture as their links.toml (the
 //! macro looks for it from `CARGO_MANIFEST_DIR`, which points at a folder
