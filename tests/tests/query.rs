@@ -733,21 +733,7 @@ async fn sqlite_without_statistics_does_not_walk_deleted_at_indexes() {
     let mut walks = Vec::new();
     for s in &statements {
         // Parameters as 1 (a key, a limit): plans do not depend on values.
-        let explain = format!("EXPLAIN QUERY PLAN {}", s.replace('?', "1"));
-        let plan = db
-            .fetch(
-                &link_runtime::db::Sql::raw(db.dialect(), explain),
-                &[
-                    link_model::ScalarType::Integer,
-                    link_model::ScalarType::Integer,
-                    link_model::ScalarType::Integer,
-                    link_model::ScalarType::Text,
-                ],
-            )
-            .await
-            .unwrap();
-        for row in plan {
-            let detail = row[3].as_str().unwrap_or_default().to_string();
+        for detail in plan_details(&db, &s.replace('?', "1")).await {
             // Counting live rows on the narrow `deleted_at` index (a
             // covering index) is the cheap plan; a search through it is not.
             if detail.contains("deleted_at") && !detail.contains("COVERING INDEX") {
@@ -765,7 +751,7 @@ async fn sqlite_without_statistics_does_not_walk_deleted_at_indexes() {
 #[tokio::test]
 async fn sqlite_files_opened_by_connect_get_statistics() {
     let (db, path) = link_tests::sqlite_file().await;
-    let (_, _) = seed(Databases::single(db.clone()), seed_graph()).await;
+    seed(Databases::single(db.clone()), seed_graph()).await;
     let stats = |db: Db| async move {
         db.fetch(
             &link_runtime::db::Sql::raw(
@@ -788,21 +774,22 @@ async fn sqlite_files_opened_by_connect_get_statistics() {
         .await
         .unwrap();
     assert_eq!(stats(db.clone()).await, 1);
-    let plan = db
-        .fetch(
-            &link_runtime::db::Sql::raw(
-                db.dialect(),
-                r#"EXPLAIN QUERY PLAN SELECT "t0"."id" FROM "product" "t0" WHERE likelihood("t0"."deleted_at" IS NULL, 0.999) ORDER BY "t0"."id" LIMIT 100"#,
-            ),
-            &[
-                link_model::ScalarType::Integer,
-                link_model::ScalarType::Integer,
-                link_model::ScalarType::Integer,
-                link_model::ScalarType::Text,
-            ],
-        )
-        .await
-        .unwrap();
-    let details: Vec<&str> = plan.iter().map(|r| r[3].as_str().unwrap()).collect();
+    let details = plan_details(
+        &db,
+        r#"SELECT "t0"."id" FROM "product" "t0" WHERE likelihood("t0"."deleted_at" IS NULL, 0.999) ORDER BY "t0"."id" LIMIT 100"#,
+    )
+    .await;
     assert_eq!(details, ["SCAN t0 USING INDEX sqlite_autoindex_product_1"]);
+}
+
+/// The detail lines of SQLite's `EXPLAIN QUERY PLAN` for `sql`.
+async fn plan_details(db: &Db, sql: &str) -> Vec<String> {
+    use link_model::ScalarType::{Integer, Text};
+    let explain = link_runtime::db::Sql::raw(db.dialect(), format!("EXPLAIN QUERY PLAN {sql}"));
+    db.fetch(&explain, &[Integer, Integer, Integer, Text])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row[3].as_str().unwrap_or_default().to_string())
+        .collect()
 }

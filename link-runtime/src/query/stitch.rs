@@ -100,16 +100,11 @@ impl<S: Sink> Row<S> {
     }
 }
 
-/// A key value as a map key, borrowed when it is text.
-pub(super) fn key_of(v: &Cell) -> Option<Cow<'_, str>> {
-    v.key()
-}
-
 /// The distinct keys of `rows` at `kpos`, sorted.
 pub(super) fn keys<S>(rows: &[Row<S>], kpos: usize) -> Vec<String> {
     let mut keys: Vec<String> = rows
         .iter()
-        .filter_map(|r| r.vals.get(kpos).and_then(key_of))
+        .filter_map(|r| r.vals.get(kpos).and_then(Cell::key))
         .map(Cow::into_owned)
         .collect();
     keys.sort_unstable();
@@ -164,14 +159,14 @@ pub(super) fn stitch<S: Sink>(
         add_run(&mut by_parent, k, objs);
     }
     for row in rows.iter() {
-        if let Some(k) = row.vals.get(kpos).and_then(key_of)
+        if let Some(k) = row.vals.get(kpos).and_then(Cell::key)
             && let Some(e) = by_parent.get_mut(k.as_ref())
         {
             e.1 += 1;
         }
     }
     for row in rows.iter_mut() {
-        let found = match row.vals.get(kpos).and_then(key_of) {
+        let found = match row.vals.get(kpos).and_then(Cell::key) {
             Some(k) => match by_parent.get_mut(k.as_ref()) {
                 Some(e) if e.1 > 1 => {
                     e.1 -= 1;
@@ -214,7 +209,7 @@ fn in_order<S>(
     // Parent row index of each run, checked before anything is moved.
     let mut at = Vec::with_capacity(runs.len());
     for (i, row) in rows.iter().enumerate() {
-        let Some(k) = row.vals.get(kpos).and_then(key_of) else {
+        let Some(k) = row.vals.get(kpos).and_then(Cell::key) else {
             continue;
         };
         if prev.as_ref().is_some_and(|p| p.as_ref() >= k.as_ref()) {
