@@ -548,6 +548,59 @@ fn push_edges(sql: &mut Sql, edges: &[Edge<'_>], targets: &[Target], mode: Mode,
     }
 }
 
+/// The one recursive statement returning (kind, id, via) of every node a
+/// cascade reaches from `seeds` through `edges` (the seeds with via -1).
+fn recursive_reach(
+    d: Dialect,
+    seeds: &[(usize, &Selection)],
+    edges: &[Edge<'_>],
+    targets: &[Target],
+    mode: Mode,
+) -> Sql {
+    let mut sql = Sql::new(d);
+    sql.push("WITH RECURSIVE \"reach\"(\"kind\", \"id\", \"via\") AS (");
+    for (i, (k, sel)) in seeds.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!("SELECT {k}, "));
+        match d {
+            Dialect::Postgres => {
+                sql.push("\"s\".\"v\", -1 FROM unnest(CAST(")
+                    .arg(Arg::TextArray(sel.ids.clone()))
+                    .push(" AS text[])) AS \"s\"(\"v\")");
+            }
+            Dialect::Sqlite => {
+                sql.push("\"value\", -1 FROM json_each(")
+                    .arg(Arg::TextArray(sel.ids.clone()))
+                    .push(")");
+            }
+        }
+    }
+    if !edges.is_empty() {
+        // Postgres walks each edge from the reached keys through the
+        // key index (LATERAL, one probe per reached record, whatever
+        // the table statistics say); SQLite joins the edge set once.
+        let lateral = d == Dialect::Postgres;
+        sql.push(
+            " UNION SELECT \"e\".\"kind\", \"e\".\"id\", \"e\".\"via\" FROM \"reach\" AS \"r\"",
+        );
+        sql.push(if lateral {
+            " CROSS JOIN LATERAL ("
+        } else {
+            " JOIN ("
+        });
+        push_edges(&mut sql, edges, targets, mode, lateral);
+        if lateral {
+            sql.push(") AS \"e\"");
+        } else {
+            sql.push(") AS \"e\" ON \"e\".\"from_kind\" = \"r\".\"kind\" AND \"e\".\"from_id\" = \"r\".\"id\"");
+        }
+    }
+    sql.push(") SELECT \"kind\", \"id\", \"via\" FROM \"reach\"");
+    sql
+}
+
 /// `WHERE` condition of a row (`alias`.`column`) the mode touches: live for
 /// a delete, deleted at the report's time (or at all) for a restore.
 fn touched_by(sql: &mut Sql, mode: Mode, alias: &str, column: &str) {
@@ -680,48 +733,7 @@ impl Link {
                 }),
             }
         } else {
-            let mut sql = Sql::new(d);
-            sql.push("WITH RECURSIVE \"reach\"(\"kind\", \"id\", \"via\") AS (");
-            for (i, (k, sel)) in seeds.iter().enumerate() {
-                if i > 0 {
-                    sql.push(" UNION ALL ");
-                }
-                sql.push(&format!("SELECT {k}, "));
-                match d {
-                    Dialect::Postgres => {
-                        sql.push("\"s\".\"v\", -1 FROM unnest(CAST(")
-                            .arg(Arg::TextArray(sel.ids.clone()))
-                            .push(" AS text[])) AS \"s\"(\"v\")");
-                    }
-                    Dialect::Sqlite => {
-                        sql.push("\"value\", -1 FROM json_each(")
-                            .arg(Arg::TextArray(sel.ids.clone()))
-                            .push(")");
-                    }
-                }
-            }
-            if !edges.is_empty() {
-                // Postgres walks each edge from the reached keys through the
-                // key index (LATERAL, one probe per reached record, whatever
-                // the table statistics say); SQLite joins the edge set once.
-                let lateral = d == Dialect::Postgres;
-                sql.push(
-                    " UNION SELECT \"e\".\"kind\", \"e\".\"id\", \"e\".\"via\" FROM \"reach\" AS \"r\"",
-                );
-                sql.push(if lateral {
-                    " CROSS JOIN LATERAL ("
-                } else {
-                    " JOIN ("
-                });
-                push_edges(&mut sql, &edges, &targets, mode, lateral);
-                if lateral {
-                    sql.push(") AS \"e\"");
-                } else {
-                    sql.push(") AS \"e\" ON \"e\".\"from_kind\" = \"r\".\"kind\" AND \"e\".\"from_id\" = \"r\".\"id\"");
-                }
-            }
-            sql.push(") SELECT \"kind\", \"id\", \"via\" FROM \"reach\"");
-            Reach::Recursive(sql)
+            Reach::Recursive(recursive_reach(d, &seeds, &edges, &targets, mode))
         };
         let mut tx = db.begin().await.map_err(|e| db_error(db, e))?;
         let result = self
@@ -783,19 +795,15 @@ impl Link {
                         .await
                         .map_err(de)?;
                     for r in rows {
-                        let (
-                            Some(fk),
-                            Some(Value::String(from)),
-                            Some(k),
-                            Some(Value::String(id)),
-                            Some(via),
-                        ) = (int(&r[0]), r.get(1), int(&r[2]), r.get(3), int(&r[4]))
+                        let Ok([fk, Value::String(from), k, Value::String(id), via]) =
+                            <[Value; 5]>::try_from(r)
                         else {
                             continue;
                         };
-                        out.entry((fk, from.clone()))
-                            .or_default()
-                            .push((k, id.clone(), via));
+                        let (Some(fk), Some(k), Some(via)) = (int(&fk), int(&k), int(&via)) else {
+                            continue;
+                        };
+                        out.entry((fk, from)).or_default().push((k, id, via));
                     }
                 }
                 let mut todo: Vec<Node> = Vec::new();
