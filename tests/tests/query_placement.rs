@@ -977,6 +977,49 @@ async fn top_n_by_key_and_ranged_streams() {
     }
 }
 
+/// Links created at the same instant under one parent come in byte order
+/// of their ids on both dialects, whatever the database's collation, and a
+/// stream (whose chunk children Postgres leaves unsorted for the client to
+/// sort) returns what `graph` returns.
+#[tokio::test]
+async fn link_order_ties_break_on_id_bytes() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        let q = setup(Placement::One, postgres).await;
+        let db = q.databases().default_db().clone();
+        // p1's links: sc_1 created first, sc_2 second; same instant now, and
+        // the later one's id sorts first byte-wise (`B` < `b`), last in a
+        // case-insensitive locale.
+        db.execute_script(
+            r#"UPDATE "product_product_sales_channel_sales_channel" SET "created_at" = (SELECT MIN("created_at") FROM "product_product_sales_channel_sales_channel"), "id" = CASE "sales_channel_id" WHEN 'sc_1' THEN 'l_b' ELSE 'l_B' END WHERE "product_id" = 'p1'"#,
+        )
+        .await
+        .unwrap();
+        let req = json!({"entity": "product", "fields": ["id", "sales_channels.id"]});
+        let all = run(&q, &req).await;
+        assert_eq!(
+            all["data"][0],
+            json!({"id": "p1", "sales_channels": [{"id": "sc_2"}, {"id": "sc_1"}]}),
+            "postgres={postgres}"
+        );
+        for chunk in [1, 3] {
+            let mut s = q.stream(Graph::from_json(&req).unwrap(), chunk);
+            let mut streamed = Vec::new();
+            while let Some(rows) = s.next().await {
+                streamed.extend(rows.unwrap());
+            }
+            assert_eq!(
+                Value::Array(streamed),
+                all["data"],
+                "chunk {chunk} postgres={postgres}"
+            );
+        }
+    }
+}
+
 /// The statements of a stream in one database: each chunk's roots after
 /// the last one's key, its children as a key range of the link table.
 #[tokio::test]

@@ -117,26 +117,33 @@ impl Cell {
 }
 
 /// What a driver decodes differently: the types whose wire form is not the
-/// same for SQLite and Postgres. Everything else is [`decode_row`]'s.
+/// same for SQLite and Postgres. Everything else is [`decode_row`]'s. Each
+/// method decodes column `i` with its type checked when `checked`.
 pub(super) trait DriverRow: Row {
+    /// Whether a column's type is the statement's, the same in every row
+    /// (Postgres), so that one checked non-NULL value vouches for the rest;
+    /// SQLite types each value, and every value is checked.
+    const TYPED_COLUMNS: bool;
     /// A 32-bit `integer` column.
-    fn integer(&self, i: usize) -> Result<Cell, sqlx::Error>;
+    fn integer(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error>;
     /// A single-precision `float` column.
-    fn float(&self, i: usize) -> Result<Cell, sqlx::Error>;
+    fn float(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error>;
     /// A `decimal` column, as text.
-    fn decimal(&self, i: usize) -> Result<Cell, sqlx::Error>;
+    fn decimal(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error>;
     /// A `json` column.
-    fn json(&self, i: usize) -> Result<Cell, sqlx::Error>;
+    fn json(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error>;
     /// A `timestamp` column.
-    fn timestamp(&self, i: usize) -> Result<Cell, sqlx::Error>;
+    fn timestamp(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error>;
     /// A `date` column, as text.
-    fn date(&self, i: usize) -> Result<Cell, sqlx::Error>;
+    fn date(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error>;
 }
 
-/// A nullable column of Rust type `T`, through `cell`.
+/// A nullable column of Rust type `T`, through `cell`; its SQL type checked
+/// against `T` when `checked` (sqlx's own check, and its error).
 pub(super) fn get<'r, R, T>(
     row: &'r R,
     i: usize,
+    checked: bool,
     cell: impl FnOnce(T) -> Cell,
 ) -> Result<Cell, sqlx::Error>
 where
@@ -144,11 +151,25 @@ where
     usize: ColumnIndex<R>,
     T: Decode<'r, R::Database> + Type<R::Database>,
 {
-    Ok(row.try_get::<Option<T>, _>(i)?.map_or(Cell::Null, cell))
+    let v = if checked {
+        row.try_get::<Option<T>, _>(i)?
+    } else {
+        row.try_get_unchecked::<Option<T>, _>(i)?
+    };
+    Ok(v.map_or(Cell::Null, cell))
 }
 
 /// The one row decoder: each column as its declared type says.
-pub(super) fn decode_row<R>(row: &R, cols: &[ScalarType]) -> Result<Vec<Cell>, DbError>
+///
+/// `verified` holds, per column, whether a checked non-NULL value of the
+/// statement has vouched for the column's type ([`DriverRow::TYPED_COLUMNS`]):
+/// checking the type of every value of a large read costs a fifth of its
+/// decoding, and the column's type cannot change between rows.
+pub(super) fn decode_row<R>(
+    row: &R,
+    cols: &[ScalarType],
+    verified: &mut [bool],
+) -> Result<Vec<Cell>, DbError>
 where
     R: DriverRow,
     usize: ColumnIndex<R>,
@@ -160,23 +181,27 @@ where
     use ScalarType as T;
     let mut out = Vec::with_capacity(cols.len());
     for (i, ty) in cols.iter().enumerate() {
+        let checked = !verified[i];
         let cell = match ty {
             // uuid and enums are selected as text (see `select_expr`).
-            T::Text | T::Uuid | T::Enum => get(row, i, Cell::Text),
-            T::BigInt => get(row, i, Cell::Int),
-            T::Double => get(row, i, Cell::Float),
-            T::Boolean => get(row, i, Cell::Bool),
-            T::Integer => row.integer(i),
-            T::Float => row.float(i),
-            T::Decimal => row.decimal(i),
-            T::Json => row.json(i),
-            T::Timestamp => row.timestamp(i),
-            T::Date => row.date(i),
+            T::Text | T::Uuid | T::Enum => get(row, i, checked, Cell::Text),
+            T::BigInt => get(row, i, checked, Cell::Int),
+            T::Double => get(row, i, checked, Cell::Float),
+            T::Boolean => get(row, i, checked, Cell::Bool),
+            T::Integer => row.integer(i, checked),
+            T::Float => row.float(i, checked),
+            T::Decimal => row.decimal(i, checked),
+            T::Json => row.json(i, checked),
+            T::Timestamp => row.timestamp(i, checked),
+            T::Date => row.date(i, checked),
         }
         .map_err(|e| DbError::Decode {
             column: i,
             message: e.to_string(),
         })?;
+        if R::TYPED_COLUMNS && cell != Cell::Null {
+            verified[i] = true;
+        }
         out.push(cell);
     }
     Ok(out)

@@ -528,32 +528,36 @@ mod sqlite {
         let (text, args) = prepare(sql)?;
         let q = sqlx::query_with(sqlx::AssertSqlSafe(text), args);
         let rows = q.fetch_all(c).await?;
-        rows.iter().map(|r| cell::decode_row(r, cols)).collect()
+        let mut verified = vec![false; cols.len()];
+        rows.iter()
+            .map(|r| cell::decode_row(r, cols, &mut verified))
+            .collect()
     }
 
     /// SQLite keeps integers as 64-bit, timestamps, dates and JSON as text.
     impl cell::DriverRow for sqlx::sqlite::SqliteRow {
-        fn integer(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, Cell::Int)
+        const TYPED_COLUMNS: bool = false;
+        fn integer(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, Cell::Int)
         }
-        fn float(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, Cell::Float)
+        fn float(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, Cell::Float)
         }
-        fn decimal(&self, i: usize) -> Result<Cell, sqlx::Error> {
+        fn decimal(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
             // A REAL as Rust prints it, or the text kept.
-            match cell::get(self, i, |f: f64| Cell::Text(f.to_string())) {
+            match cell::get(self, i, checked, |f: f64| Cell::Text(f.to_string())) {
                 Ok(c) => Ok(c),
-                Err(_) => cell::get(self, i, Cell::Text),
+                Err(_) => cell::get(self, i, checked, Cell::Text),
             }
         }
-        fn json(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, cell::sqlite_json)
+        fn json(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, cell::sqlite_json)
         }
-        fn timestamp(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, Cell::Text)
+        fn timestamp(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, Cell::Text)
         }
-        fn date(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, Cell::Text)
+        fn date(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, Cell::Text)
         }
     }
 }
@@ -613,31 +617,46 @@ mod postgres {
         cols: &[ScalarType],
     ) -> Result<Vec<Vec<Cell>>, DbError> {
         let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
-        let rows = q.fetch_all(c).await?;
-        rows.iter().map(|r| cell::decode_row(r, cols)).collect()
+        // Each row decoded as it arrives, while the server sends the next.
+        let mut verified = vec![false; cols.len()];
+        let mut out = Vec::new();
+        let mut rows = q.fetch(c);
+        while let Some(r) =
+            std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx))
+                .await
+                .transpose()?
+        {
+            out.push(cell::decode_row(&r, cols, &mut verified)?);
+        }
+        Ok(out)
     }
 
     /// Postgres has 32-bit integers and single-precision floats, and
     /// decodes timestamps, dates and JSON itself (numeric is selected as
     /// text, see `select_expr`).
     impl cell::DriverRow for sqlx::postgres::PgRow {
-        fn integer(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, |v: i32| Cell::Int(v.into()))
+        const TYPED_COLUMNS: bool = true;
+        fn integer(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, |v: i32| Cell::Int(v.into()))
         }
-        fn float(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, |v: f32| Cell::Float(v.into()))
+        fn float(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, |v: f32| Cell::Float(v.into()))
         }
-        fn decimal(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, Cell::Text)
+        fn decimal(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, Cell::Text)
         }
-        fn json(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, |j: sqlx::types::Json<Value>| Cell::Json(j.0))
+        fn json(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, |j: sqlx::types::Json<Value>| {
+                Cell::Json(j.0)
+            })
         }
-        fn timestamp(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, Cell::Time)
+        fn timestamp(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, Cell::Time)
         }
-        fn date(&self, i: usize) -> Result<Cell, sqlx::Error> {
-            cell::get(self, i, |d: chrono::NaiveDate| Cell::Text(d.to_string()))
+        fn date(&self, i: usize, checked: bool) -> Result<Cell, sqlx::Error> {
+            cell::get(self, i, checked, |d: chrono::NaiveDate| {
+                Cell::Text(d.to_string())
+            })
         }
     }
 }

@@ -427,9 +427,17 @@ impl Query {
         let cols = level.columns(plan);
         let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         types.push(ScalarType::Text);
+        let unpacked = Select::Columns {
+            cols: &cols,
+            packed: false,
+        };
+        let caller_sorts = sql::sorted_by_caller(plan, id, parents, unpacked, d);
+        if caller_sorts {
+            types.extend([ScalarType::Timestamp, ScalarType::Text]);
+        }
         // Per-parent windows are never packed.
         let packable = level.take.is_none();
-        let rows = self
+        let mut rows = self
             .fetch_rows(db, &types, packable, |packed| {
                 let mut sql = Sql::new(d);
                 let order = Writer::new(plan, resolved, d).child(
@@ -445,6 +453,9 @@ impl Query {
             })
             .await
             .map_err(|e| field_type(&[(&level.info, &cols)], e))?;
+        if caller_sorts {
+            rows = stitch::link_ordered(rows);
+        }
         Ok(rows
             .into_iter()
             .map(|r| Row::with_parent(level, r))

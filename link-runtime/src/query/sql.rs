@@ -52,11 +52,35 @@ pub(super) enum Parents<'a> {
     /// range is an index range scan on the link table. The rows come
     /// grouped by parent byte-wise on Postgres (`COLLATE "C"`: grouping
     /// needs no locale order, stitching regroups by key), then in the
-    /// level's order.
+    /// level's order; in link order the caller sorts them
+    /// ([`sorted_by_caller`]).
     Range {
         after: Option<&'a Value>,
         upto: Option<&'a Value>,
     },
+}
+
+/// Whether the rows of child `id` read for `parents` come in no order, with
+/// the link's `created_at` and `id` after the parent key, for the caller to
+/// sort ([`super::stitch::link_ordered`]): a Postgres range read through a
+/// link table in link order (no order of its own, no per-parent take).
+/// Sorting a stream chunk's children on the server cost three times the
+/// statement itself; the client sorts rows that already come grouped by
+/// the index they were read through.
+pub(super) fn sorted_by_caller(
+    plan: &Plan,
+    id: LevelId,
+    parents: Parents<'_>,
+    select: Select<'_>,
+    d: Dialect,
+) -> bool {
+    let level = &plan.levels[id];
+    d == Dialect::Postgres
+        && matches!(parents, Parents::Range { .. })
+        && matches!(select, Select::Columns { packed: false, .. })
+        && matches!(plan.edge(id).hop, Hop::Pivot { .. })
+        && level.order.is_empty()
+        && level.take.is_none()
 }
 
 /// What a statement selects.
@@ -387,6 +411,7 @@ impl<'a> Writer<'a> {
             self.child_sqlite_top(sql, id, &level, &edge.hop, parents, select, parent_query);
             return Vec::new();
         }
+        let caller_sorts = sorted_by_caller(self.plan, id, parents, select, self.d);
         let mut packed_order = Vec::new();
         if windowed {
             // Inner query numbering rows per parent; the outer keeps the first N.
@@ -422,6 +447,12 @@ impl<'a> Writer<'a> {
                 Select::Columns { cols, packed } => {
                     self.select_cols(sql, &a, cols, packed);
                     sql.push(", ").append(parent_expr.clone());
+                    if caller_sorts {
+                        sql.push(", ")
+                            .column(&k, "created_at")
+                            .push(", ")
+                            .column(&k, "id");
+                    }
                     if packed {
                         sql.push(&format!(" AS \"__c{}\"", cols.len()));
                         let mut all = vec![(parent_expr.clone(), "ASC")];
@@ -491,7 +522,7 @@ impl<'a> Writer<'a> {
                     .push(", ")
                     .column(&w, "__rn");
             }
-        } else if rows {
+        } else if rows && !caller_sorts {
             sql.push(" ORDER BY ").append(parent_expr);
             if matches!(parents, Parents::Range { .. })
                 && self.d == Dialect::Postgres
@@ -526,8 +557,13 @@ impl<'a> Writer<'a> {
                 let mut c = self.sql();
                 c.column(k, "created_at");
                 order.push((c, "ASC"));
+                // Byte order on both dialects (the link id is text), so a
+                // caller sorting rows itself (`sorted_by_caller`) agrees.
                 let mut i = self.sql();
                 i.column(k, "id");
+                if self.d == Dialect::Postgres {
+                    i.push(" COLLATE \"C\"");
+                }
                 order.push((i, "ASC"));
             }
             (false, _) => {
