@@ -569,10 +569,11 @@ async fn create_schema(name: &str) -> Option<Fresh> {
 }
 
 /// The join of every product with its channels, read with sqlx's `fetch`
-/// stream (rows counted, none kept).
+/// stream (rows counted, none kept): the stream's rows (a link to a
+/// soft-deleted or missing channel is no channel), in no order.
 async fn hand_stream(raw: &Raw) -> usize {
     use futures_util::TryStreamExt;
-    let sql = r#"SELECT p."id", l."sales_channel_id" FROM "product" p JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL WHERE p."deleted_at" IS NULL"#;
+    let sql = r#"SELECT p."id", sc."id" FROM "product" p JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL WHERE p."deleted_at" IS NULL"#;
     let mut n = 0;
     match raw {
         Raw::Sqlite(p) => {

@@ -617,18 +617,11 @@ mod postgres {
         cols: &[ScalarType],
     ) -> Result<Vec<Vec<Cell>>, DbError> {
         let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
-        // Each row decoded as it arrives, while the server sends the next.
+        let rows = q.fetch_all(c).await?;
         let mut verified = vec![false; cols.len()];
-        let mut out = Vec::new();
-        let mut rows = q.fetch(c);
-        while let Some(r) =
-            std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx))
-                .await
-                .transpose()?
-        {
-            out.push(cell::decode_row(&r, cols, &mut verified)?);
-        }
-        Ok(out)
+        rows.iter()
+            .map(|r| cell::decode_row(r, cols, &mut verified))
+            .collect()
     }
 
     /// Postgres has 32-bit integers and single-precision floats, and
