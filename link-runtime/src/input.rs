@@ -3,6 +3,8 @@
 
 #![warn(missing_docs)]
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use link_model::{Link, LinkGraph, LinkKind, Side};
@@ -417,8 +419,9 @@ pub struct MedusaLinks(pub Vec<MedusaLink>);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MedusaLink {
     /// The entries other than `data`, in input order: module (or alias) and
-    /// what it holds.
-    pub sides: Vec<(String, MedusaSide)>,
+    /// what it holds (names shared by every link of the batch that repeats
+    /// them: see [`Names`]).
+    pub sides: Vec<(Arc<str>, MedusaSide)>,
     /// The `data` entry, as given (`None` when absent).
     pub data: Option<Value>,
 }
@@ -429,7 +432,7 @@ pub enum MedusaSide {
     /// `{"<key>": "<id>"}` (a numeric id is kept as its text).
     Key {
         /// The linkable key.
-        key: String,
+        key: Arc<str>,
         /// The id.
         id: String,
     },
@@ -445,12 +448,12 @@ impl MedusaLink {
             let v = match side {
                 MedusaSide::Key { key, id } => {
                     let mut m = Map::new();
-                    m.insert(key.clone(), Value::String(id.clone()));
+                    m.insert(key.to_string(), Value::String(id.clone()));
                     Value::Object(m)
                 }
                 MedusaSide::Other(v) => v.clone(),
             };
-            obj.insert(name.clone(), v);
+            obj.insert(name.to_string(), v);
         }
         if let Some(d) = &self.data {
             obj.insert("data".into(), d.clone());
@@ -459,10 +462,55 @@ impl MedusaLink {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for MedusaSide {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
+/// The module and key names of a batch, each allocated once: a batch of
+/// thousands of links names the same two modules and keys in every one.
+#[derive(Default)]
+struct Names(Vec<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        match self.0.iter().find(|n| &***n == name) {
+            Some(n) => n.clone(),
+            None => {
+                let n: Arc<str> = Arc::from(name);
+                // A batch names a handful; a pathological one stays bounded.
+                if self.0.len() < 64 {
+                    self.0.push(n.clone());
+                }
+                n
+            }
+        }
+    }
+}
+
+/// A map key or side key read through [`Names`].
+struct Name<'a>(&'a mut Names);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Name<'_> {
+    type Value = Arc<str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Arc<str>, D::Error> {
+        struct V<'a>(&'a mut Names);
+        impl<'de> serde::de::Visitor<'de> for V<'_> {
+            type Value = Arc<str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a name")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Arc<str>, E> {
+                Ok(self.0.get(s))
+            }
+        }
+        d.deserialize_str(V(self.0))
+    }
+}
+
+/// A side read with the batch's [`Names`].
+struct SideSeed<'a>(&'a mut Names);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SideSeed<'_> {
+    type Value = MedusaSide;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<MedusaSide, D::Error> {
+        struct V<'a>(&'a mut Names);
+        impl<'de> serde::de::Visitor<'de> for V<'_> {
             type Value = MedusaSide;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a side like {\"<key>\": \"<id>\"}")
@@ -471,7 +519,7 @@ impl<'de> serde::Deserialize<'de> for MedusaSide {
                 self,
                 mut m: A,
             ) -> Result<MedusaSide, A::Error> {
-                let Some(key) = m.next_key::<String>()? else {
+                let Some(key) = m.next_key_seed(Name(self.0))? else {
                     return Ok(MedusaSide::Other(Value::Object(Map::new())));
                 };
                 // The usual id, a string, is read straight into its place.
@@ -488,7 +536,7 @@ impl<'de> serde::Deserialize<'de> for MedusaSide {
                     first => {
                         let first = first.map_or_else(|v| v, Value::String);
                         let mut all = Map::new();
-                        all.insert(key, first);
+                        all.insert(key.to_string(), first);
                         all.extend(rest);
                         MedusaSide::Other(Value::Object(all))
                     }
@@ -523,7 +571,7 @@ impl<'de> serde::Deserialize<'de> for MedusaSide {
                 Ok(MedusaSide::Other(Value::Array(v)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(self.0))
     }
 }
 
@@ -583,10 +631,14 @@ impl<'de> serde::Deserialize<'de> for First {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for MedusaLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
+/// A link read with the batch's [`Names`].
+struct LinkSeed<'a>(&'a mut Names);
+
+impl<'de> serde::de::DeserializeSeed<'de> for LinkSeed<'_> {
+    type Value = MedusaLink;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<MedusaLink, D::Error> {
+        struct V<'a>(&'a mut Names);
+        impl<'de> serde::de::Visitor<'de> for V<'_> {
             type Value = MedusaLink;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a link like {\"<module>\": {\"<key>\": \"<id>\"}, …}")
@@ -599,17 +651,18 @@ impl<'de> serde::Deserialize<'de> for MedusaLink {
                     sides: Vec::with_capacity(2),
                     data: None,
                 };
-                while let Some(k) = m.next_key::<String>()? {
-                    if k == "data" {
+                while let Some(k) = m.next_key_seed(Name(&mut *self.0))? {
+                    if &*k == "data" {
                         link.data = Some(m.next_value()?);
                     } else {
-                        link.sides.push((k, m.next_value()?));
+                        let side = m.next_value_seed(SideSeed(&mut *self.0))?;
+                        link.sides.push((k, side));
                     }
                 }
                 Ok(link)
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(self.0))
     }
 }
 
@@ -625,8 +678,9 @@ impl<'de> serde::Deserialize<'de> for MedusaLinks {
                 self,
                 mut s: A,
             ) -> Result<MedusaLinks, A::Error> {
+                let mut names = Names::default();
                 let mut v = Vec::with_capacity(s.size_hint().unwrap_or(0));
-                while let Some(x) = s.next_element::<MedusaLink>()? {
+                while let Some(x) = s.next_element_seed(LinkSeed(&mut names))? {
                     v.push(x);
                 }
                 Ok(MedusaLinks(v))
@@ -635,7 +689,8 @@ impl<'de> serde::Deserialize<'de> for MedusaLinks {
                 self,
                 m: A,
             ) -> Result<MedusaLinks, A::Error> {
-                let one = <MedusaLink as serde::Deserialize>::deserialize(
+                let one = serde::de::DeserializeSeed::deserialize(
+                    LinkSeed(&mut Names::default()),
                     serde::de::value::MapAccessDeserializer::new(m),
                 )?;
                 Ok(MedusaLinks(vec![one]))
@@ -674,7 +729,7 @@ fn resolve_medusa(
     ] = item.sides.as_slice()
         && matches!(item.data, None | Some(Value::Null) | Some(Value::Object(_)))
         && let Some(i) = cache.iter().position(|(s, _, _)| {
-            s.0 == *name_a && s.1 == *key_a && s.2 == *name_b && s.3 == *key_b
+            s.0 == **name_a && s.1 == **key_a && s.2 == **name_b && s.3 == **key_b
         })
     {
         let mut sides = item.sides.iter().map(|(_, s)| match s {

@@ -362,3 +362,19 @@ fn part_json_create_resolved(b: Bencher) {
     })
     .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
 }
+
+/// Part of `create_medusa_bytes`: `create` of link values resolved from the
+/// parsed body beforehand (parsing and resolution untimed).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn part_medusa_create_resolved(b: Bencher) {
+    use link_runtime::IntoLinkValues;
+    let f = fixture("sqlite");
+    b.with_inputs(|| {
+        RT.block_on(f.reset());
+        serde_json::from_slice::<MedusaLinks>(&f.bytes)
+            .expect("medusa links")
+            .into_link_values(f.link.graph())
+            .expect("values")
+    })
+    .bench_local_values(|v| RT.block_on(f.link.create(v)).expect("create"));
+}

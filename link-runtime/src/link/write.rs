@@ -197,18 +197,23 @@ impl Link {
             }
             Dialect::Sqlite => {
                 for (chunk, chunk_ids) in g.rows.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+                    // The timestamps bound once per statement, three values
+                    // per row (`WHERE true`: SQLite's upsert after a SELECT).
                     let mut sql = Sql::new(d);
                     head(&mut sql);
-                    sql.push("VALUES ");
+                    sql.push("SELECT \"column1\", \"column2\", \"column3\", ")
+                        .arg(Arg::Time(ts))
+                        .push(", ")
+                        .arg(Arg::Time(ts))
+                        .push(" FROM (VALUES ");
                     sql.push_list(chunk.iter().zip(chunk_ids), |s, ((l, r, _), id)| {
                         s.tuple([
                             Arg::Text(l.clone()),
                             Arg::Text(r.clone()),
                             Arg::Text(id.clone()),
-                            Arg::Time(ts),
-                            Arg::Time(ts),
                         ]);
                     });
+                    sql.push(") WHERE true");
                     conflict(&mut sql);
                     inserted += tx.execute(&sql).await.map_err(de)?;
                 }
