@@ -765,7 +765,8 @@ async fn statements(q: &Query, dbs: &[&Db], req: Value) -> Vec<Vec<String>> {
 /// placements on both dialects: a has-many relation filter under
 /// `OFFSET` (SQLite's `EXISTS … LIMIT 1`), `$not` over keys resolved in
 /// another database (NULL kept, one bound array), and a nested list whose
-/// link table and target live apart (link rows, then ranked targets).
+/// link table and target live apart (link rows, then ranked targets), and
+/// a page with its only list (one statement with the page on Postgres).
 #[tokio::test]
 async fn statements_per_placement() {
     for postgres in [false, true] {
@@ -778,6 +779,29 @@ async fn statements_per_placement() {
             let q = setup(p, postgres).await;
             let dbs = q.databases().clone();
             let list = [dbs.default_db(), dbs.get("products"), dbs.get("channels")];
+            // A page with its only list: one statement with the page on
+            // Postgres in one database (and the count beside it).
+            let page = json!({"entity": "product", "fields": ["id", "sales_channels.name"], "pagination": {"take": 2, "skip": 1}});
+            let mut got = run(&q, &page).await;
+            // A full page: a cursor after p3 (the same wherever it is read).
+            let next = got["metadata"]["next"].take();
+            assert_eq!(
+                next,
+                json!(link_tests::cursor_of(json!(["p3"]))),
+                "{p:?} {dialect}"
+            );
+            got["metadata"].as_object_mut().unwrap().remove("next");
+            assert_eq!(
+                (&got["data"], &got["metadata"]),
+                (
+                    &json!([
+                        {"id": "p2", "sales_channels": [{"name": "Web"}]},
+                        {"id": "p3", "sales_channels": [{"name": "Wholesale"}]}
+                    ]),
+                    &json!({"count": 4, "skip": 1, "take": 2})
+                ),
+                "{p:?} {dialect}"
+            );
             let mut out = String::new();
             for req in [
                 json!({"entity": "sales_channel", "fields": ["id"], "filters": {"carts": {"currency_code": "eur"}}, "pagination": {"take": 1, "skip": 1}}),
@@ -785,6 +809,7 @@ async fn statements_per_placement() {
                 json!({"entity": "sales_channel", "fields": ["id", "products.title"], "nested": {"products": {"take": 1, "order": {"title": "ASC"}}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2}}}),
                 json!({"entity": "sales_channel", "fields": ["id", "products.id"], "nested": {"products": {"take": 2, "order": {"id": "DESC"}}}}),
+                page.clone(),
             ] {
                 out.push_str(&format!("# {req}\n"));
                 let per_db = statements(&q, &list, req).await;

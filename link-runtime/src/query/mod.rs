@@ -146,19 +146,37 @@ impl Query {
         let d = db.dialect();
         let cols = root.columns(&plan);
         let types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
+        // Medusa gives `metadata` only when `skip` is given; a request
+        // using what Medusa lacks (a cursor, a count mode) gets it too.
+        let with_metadata = match req.shape {
+            Shape::Exact => plan.paged(),
+            Shape::Medusa => {
+                plan.skip.is_some()
+                    || (plan.paged() && (req.after.is_some() || req.count != Count::Exact))
+            }
+        };
+        let count = async {
+            if !with_metadata {
+                return Ok(None);
+            }
+            Ok::<_, Error>(Some(self.count(&db, &plan, &resolved, req.count).await?))
+        };
         // Every root with its only relation, a per-parent `take` read by a
-        // lateral join: one statement for both.
+        // lateral join, or a page of roots with its only list: one
+        // statement for both.
         let joined = root.children.first().copied().filter(|&c| {
+            let w = Writer::new(&plan, &resolved, d);
             root.children.len() == 1
-                && !plan.paged()
                 && d == Dialect::Postgres
                 && self.joins_in_sql(&plan, c, true)
-                && Writer::new(&plan, &resolved, d).lateral(c)
+                && ((!plan.paged() && w.lateral(c)) || w.lateral_page(c))
         });
         if let Some(c) = joined {
-            let (mut rows, child_rows) = self
-                .fetch_with_lateral(&db, &plan, &resolved, &cols, c)
-                .await?;
+            let (fetched, count) = tokio::join!(
+                self.fetch_with_lateral(&db, &plan, &resolved, &cols, c),
+                count
+            );
+            let (mut rows, child_rows) = fetched?;
             self.fill(
                 &plan,
                 &resolved,
@@ -168,11 +186,9 @@ impl Query {
                 vec![Some(Ok(child_rows))],
             )
             .await?;
+            let metadata = metadata(&plan, count?, &rows);
             let data = rows.into_iter().map(|r| r.finish(root)).collect();
-            return Ok(GraphResult {
-                data,
-                metadata: None,
-            });
+            return Ok(GraphResult { data, metadata });
         }
         let rows = self.fetch_rows(&db, &types, true, |packed| {
             let mut sql = Sql::new(d);
@@ -190,38 +206,12 @@ impl Query {
         let (rows, prefetched) = tokio::join!(rows, self.prefetch::<S>(&plan, &resolved));
         let rows = rows.map_err(|e| field_type(&[(&root.info, &cols)], e))?;
         let mut rows: Vec<Row<S>> = rows.into_iter().map(|r| Row::new(root, r, None)).collect();
-        // Medusa gives `metadata` only when `skip` is given; a request
-        // using what Medusa lacks (a cursor, a count mode) gets it too.
-        let with_metadata = match req.shape {
-            Shape::Exact => plan.paged(),
-            Shape::Medusa => {
-                plan.skip.is_some()
-                    || (plan.paged() && (req.after.is_some() || req.count != Count::Exact))
-            }
-        };
-        let count = async {
-            if !with_metadata {
-                return Ok(None);
-            }
-            Ok::<_, Error>(Some(self.count(&db, &plan, &resolved, req.count).await?))
-        };
         // The count and the relations are independent reads: run together.
         let (count, children) = tokio::join!(
             count,
             self.fill(&plan, &resolved, 0, &mut rows, true, prefetched)
         );
-        let next = match (&plan.keyset, plan.take, rows.last()) {
-            (Some(ks), Some(take), Some(last)) if take > 0 && rows.len() as u64 == take => {
-                Some(cursor::after(ks, root, &plan, &last.vals))
-            }
-            _ => None,
-        };
-        let metadata = count?.map(|count| Metadata {
-            count,
-            skip: plan.skip.unwrap_or(0),
-            take: plan.take,
-            next,
-        });
+        let metadata = metadata(&plan, count?, &rows);
         children?;
         let data = rows.into_iter().map(|r| r.finish(root)).collect();
         Ok(GraphResult { data, metadata })
@@ -522,6 +512,24 @@ fn selection_graph<T: select::Selectable>(req: typed::Select<T::Root>) -> Graph 
 }
 
 /// The entities whose columns a statement reads, in statement order.
+/// A page's metadata, from its count (`None`: no metadata) and its rows
+/// (the cursor after the last one, when the page is full).
+fn metadata<S>(plan: &Plan, count: Option<Option<u64>>, rows: &[Row<S>]) -> Option<Metadata> {
+    let root = plan.root();
+    let next = match (&plan.keyset, plan.take, rows.last()) {
+        (Some(ks), Some(take), Some(last)) if take > 0 && rows.len() as u64 == take => {
+            Some(cursor::after(ks, root, plan, &last.vals))
+        }
+        _ => None,
+    };
+    count.map(|count| Metadata {
+        count,
+        skip: plan.skip.unwrap_or(0),
+        take: plan.take,
+        next,
+    })
+}
+
 type Columns<'a> = [(&'a plan::EntityInfo, &'a [(String, ScalarType)])];
 
 /// A value that does not decode as its column's declared type, named by

@@ -621,6 +621,23 @@ impl<'a> Writer<'a> {
         self.lateral_fits(level, parent_ty)
     }
 
+    /// Whether a page of roots reads its list `id` in the same statement
+    /// (`root_with_lateral`): on Postgres, text keys, a page with a `take`
+    /// and a list without one. One statement instead of the page's and a
+    /// semi-join that runs the page again: a page of 100 products with
+    /// their channels at 1,000,000 took twice the hand-written join.
+    pub fn lateral_page(&self, id: LevelId) -> bool {
+        let level = &self.plan.levels[id];
+        let parent_ty = match &self.plan.edge(id).hop {
+            Hop::Direct { child_col, .. } => level.info.ty(child_col),
+            Hop::Pivot { .. } => ScalarType::Text,
+        };
+        self.d == Dialect::Postgres
+            && self.plan.take.is_some()
+            && level.take.is_none()
+            && parent_ty == ScalarType::Text
+    }
+
     /// Whether a per-parent `take` is read with a lateral join: on Postgres,
     /// text keys, and an order an index serves per parent (link order, or the
     /// target's primary key), where each parent's first N are found without
@@ -871,16 +888,18 @@ impl<'a> Writer<'a> {
             s.append(expr).push(" ").push(dir);
         });
         // A literal: the prepared statement's plan is reused (see `Sql::int`).
-        sql.push(" LIMIT ")
-            .int(clamp(level.take.unwrap_or(0)))
-            .push(")");
+        if let Some(take) = level.take {
+            sql.push(" LIMIT ").int(clamp(take));
+        }
+        sql.push(")");
     }
 
     /// The root's rows and, in the same statement, the first rows of its
     /// windowed child `id` per root (`LEFT JOIN LATERAL`, Postgres): the
     /// root's `root_cols`, then the child's `child_cols` and its row number
     /// (`NULL`: a root without children), ordered by the root's order and
-    /// then the child's. For a root read whole (no page).
+    /// then the child's. For a root read whole (no page), or for a page
+    /// whose list has no `take` ([`Writer::lateral_page`]).
     pub fn root_with_lateral(
         &mut self,
         sql: &mut Sql,
@@ -1327,6 +1346,10 @@ impl<'a> Writer<'a> {
                 .column(LINK_ROWS, "created_at")
                 .push(", ")
                 .column(LINK_ROWS, "id");
+            // Ties in byte order, as in one database (`level_order`).
+            if self.d == Dialect::Postgres {
+                sql.push(" COLLATE \"C\"");
+            }
         }
     }
 
