@@ -702,9 +702,9 @@ impl<'de> serde::Deserialize<'de> for MedusaLinks {
 
 impl IntoLinkValues for MedusaLinks {
     fn into_link_values(mut self, graph: &LinkGraph) -> Result<Vec<LinkValue>, Error> {
-        // As for a `Value`: ids are copied side by side in batch order (not
-        // left between the parsed names and keys), data is moved, and the
-        // parsed links are freed once the batch is built.
+        // Ids and data are moved out (names are shared, so the parsed ids
+        // already lie side by side in batch order); the parsed links are
+        // freed once the batch is built.
         let mut cache: Vec<(Shape, String, bool)> = Vec::new();
         let mut out = Vec::with_capacity(self.0.len());
         for item in &mut self.0 {
@@ -732,8 +732,9 @@ fn resolve_medusa(
             s.0 == **name_a && s.1 == **key_a && s.2 == **name_b && s.3 == **key_b
         })
     {
-        let mut sides = item.sides.iter().map(|(_, s)| match s {
-            MedusaSide::Key { id, .. } => id.as_str().to_owned(),
+        // Moved: parsed in batch order, the ids already lie side by side.
+        let mut sides = item.sides.iter_mut().map(|(_, s)| match s {
+            MedusaSide::Key { id, .. } => std::mem::take(id),
             MedusaSide::Other(_) => String::new(),
         });
         let (id_a, id_b) = (
