@@ -991,12 +991,11 @@ async fn top_n_by_key_and_ranged_streams() {
                 ])
             );
             for chunk in [1, 2, 3, 4, 5] {
-                let mut s = q.stream(Graph::from_json(&req).unwrap(), chunk);
-                let mut streamed = Vec::new();
-                while let Some(rows) = s.next().await {
-                    streamed.extend(rows.unwrap());
-                }
-                assert_eq!(Value::Array(streamed), all["data"], "{p:?} chunk {chunk}");
+                assert_eq!(
+                    streamed(&q, &req, chunk).await,
+                    all["data"],
+                    "{p:?} chunk {chunk}"
+                );
             }
         }
     }
@@ -1031,18 +1030,23 @@ async fn link_order_ties_break_on_id_bytes() {
             "postgres={postgres}"
         );
         for chunk in [1, 3] {
-            let mut s = q.stream(Graph::from_json(&req).unwrap(), chunk);
-            let mut streamed = Vec::new();
-            while let Some(rows) = s.next().await {
-                streamed.extend(rows.unwrap());
-            }
             assert_eq!(
-                Value::Array(streamed),
+                streamed(&q, &req, chunk).await,
                 all["data"],
                 "chunk {chunk} postgres={postgres}"
             );
         }
     }
+}
+
+/// Every root `req` streams in chunks of `chunk`, as one JSON array.
+async fn streamed(q: &Query, req: &Value, chunk: u64) -> Value {
+    let mut s = q.stream(Graph::from_json(req).unwrap(), chunk);
+    let mut all = Vec::new();
+    while let Some(rows) = s.next().await {
+        all.extend(rows.unwrap());
+    }
+    Value::Array(all)
 }
 
 /// The statements of a stream in one database: each chunk's roots after
