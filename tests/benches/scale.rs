@@ -586,7 +586,8 @@ async fn create_schema(name: &str) -> Option<Fresh> {
 }
 
 /// The join of every product with its channels, read with sqlx's `fetch`
-/// stream (rows counted, none kept): the stream's rows (a link to a
+/// stream, both ids of each row decoded (rows counted, none kept): the
+/// stream's rows (a link to a
 /// soft-deleted or missing channel is no channel), in no order.
 async fn hand_stream(raw: &Raw) -> usize {
     use futures_util::TryStreamExt;
@@ -596,14 +597,14 @@ async fn hand_stream(raw: &Raw) -> usize {
         Raw::Sqlite(p) => {
             let mut s = sqlx::query(sql).fetch(p);
             while let Some(row) = s.try_next().await.unwrap() {
-                let _: String = row.get(0);
+                let _: (String, String) = (row.get(0), row.get(1));
                 n += 1;
             }
         }
         Raw::Postgres(p) => {
             let mut s = sqlx::query(sql).fetch(p);
             while let Some(row) = s.try_next().await.unwrap() {
-                let _: String = row.get(0);
+                let _: (String, String) = (row.get(0), row.get(1));
                 n += 1;
             }
         }

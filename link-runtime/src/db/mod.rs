@@ -9,6 +9,7 @@
 
 mod arg;
 mod cell;
+mod order;
 mod sql;
 
 pub use arg::{Arg, ArgError};
@@ -342,6 +343,33 @@ impl Db {
         }
     }
 
+    /// [`Db::fetch_cells`] of a statement without `ORDER BY` that selects,
+    /// after `cols` (the last of which is a parent key), a link's
+    /// `created_at` and `id`: the rows in link order (parent key, then
+    /// `created_at`, then `id` by bytes, NULL last), decoded as `cols` say,
+    /// without the two link columns. On Postgres the rows are sorted by
+    /// their raw values and the link's columns are never decoded.
+    pub(crate) async fn fetch_link_ordered(
+        &self,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<Vec<Cell>>, DbError> {
+        match &self.pool {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+                self.record(sql);
+                let mut c = p.acquire().await?;
+                postgres::fetch_link_ordered(&mut c, sql, cols).await
+            }
+            Pool::Sqlite(_) => {
+                let mut all = cols.to_vec();
+                all.extend([ScalarType::Timestamp, ScalarType::Text]);
+                Ok(order::link_ordered(self.fetch_cells(sql, &all).await?))
+            }
+        }
+    }
+
     /// [`Db::fetch_cells`] with each cell as a JSON value
     /// ([`Cell::into_value`]).
     pub async fn fetch(&self, sql: &Sql, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
@@ -621,6 +649,34 @@ mod postgres {
         let mut verified = vec![false; cols.len()];
         rows.iter()
             .map(|r| cell::decode_row(r, cols, &mut verified))
+            .collect()
+    }
+
+    pub async fn fetch_link_ordered(
+        c: &mut PgConnection,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<Vec<Cell>>, DbError> {
+        let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
+        let rows = q.fetch_all(c).await?;
+        let mut verified = vec![false; cols.len()];
+        let Some(at) = cols
+            .len()
+            .checked_sub(1)
+            .and_then(|p| order::raw_order(&rows, p))
+        else {
+            // Values the raw order does not read: decoded, then sorted.
+            let mut all = cols.to_vec();
+            all.extend([ScalarType::Timestamp, ScalarType::Text]);
+            let mut verified = vec![false; all.len()];
+            let decoded = rows
+                .iter()
+                .map(|r| cell::decode_row(r, &all, &mut verified))
+                .collect::<Result<_, _>>()?;
+            return Ok(order::link_ordered(decoded));
+        };
+        at.into_iter()
+            .map(|i| cell::decode_row(&rows[i], cols, &mut verified))
             .collect()
     }
 

@@ -421,31 +421,30 @@ impl Query {
             cols: &cols,
             packed: false,
         };
-        let caller_sorts = sql::sorted_by_caller(plan, id, parents, unpacked, d);
-        if caller_sorts {
-            types.extend([ScalarType::Timestamp, ScalarType::Text]);
+        let build = |packed| {
+            let mut sql = Sql::new(d);
+            let order = Writer::new(plan, resolved, d).child(
+                &mut sql,
+                id,
+                parents,
+                Select::Columns {
+                    cols: &cols,
+                    packed,
+                },
+            );
+            (sql, order)
+        };
+        let rows = if sql::sorted_by_caller(plan, id, parents, unpacked, d) {
+            // The link's `created_at` and `id` follow the parent key.
+            db.fetch_link_ordered(&build(false).0, &types)
+                .await
+                .map_err(Error::from)
+        } else {
+            // Per-parent windows are never packed.
+            let packable = level.take.is_none();
+            self.fetch_rows(db, &types, packable, build).await
         }
-        // Per-parent windows are never packed.
-        let packable = level.take.is_none();
-        let mut rows = self
-            .fetch_rows(db, &types, packable, |packed| {
-                let mut sql = Sql::new(d);
-                let order = Writer::new(plan, resolved, d).child(
-                    &mut sql,
-                    id,
-                    parents,
-                    Select::Columns {
-                        cols: &cols,
-                        packed,
-                    },
-                );
-                (sql, order)
-            })
-            .await
-            .map_err(|e| field_type(&[(&level.info, &cols)], e))?;
-        if caller_sorts {
-            rows = stitch::link_ordered(rows);
-        }
+        .map_err(|e| field_type(&[(&level.info, &cols)], e))?;
         Ok(rows
             .into_iter()
             .map(|r| Row::with_parent(level, r))

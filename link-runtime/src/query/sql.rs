@@ -62,7 +62,7 @@ pub(super) enum Parents<'a> {
 
 /// Whether the rows of child `id` read for `parents` come in no order, with
 /// the link's `created_at` and `id` after the parent key, for the caller to
-/// sort ([`super::stitch::link_ordered`]): a Postgres range read through a
+/// sort (`Db::fetch_link_ordered`): a Postgres range read through a
 /// link table in link order (no order of its own, no per-parent take).
 /// Sorting a stream chunk's children on the server cost three times the
 /// statement itself; the client sorts rows that already come grouped by

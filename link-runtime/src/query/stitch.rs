@@ -100,33 +100,6 @@ impl<S: Sink> Row<S> {
     }
 }
 
-/// Rows whose last three cells are a parent key, a link's `created_at` and
-/// its `id` (a statement [`super::sql::sorted_by_caller`] left unordered),
-/// sorted by them as the statement's `ORDER BY` would have (byte order of
-/// text, timestamps in time order, NULL last), with the two link cells
-/// dropped.
-pub(super) fn link_ordered(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
-    fn key(c: &Cell) -> Key<'_> {
-        match c {
-            Cell::Text(t) => (false, Some(t.as_bytes()), None),
-            Cell::Time(t) => (false, None, Some(t)),
-            Cell::Null => (true, None, None),
-            _ => (false, None, None),
-        }
-    }
-    type Key<'a> = (bool, Option<&'a [u8]>, Option<&'a crate::DateTime>);
-    fn tail(r: &[Cell]) -> (Key<'_>, Key<'_>, Key<'_>) {
-        let n = r.len();
-        (key(&r[n - 3]), key(&r[n - 2]), key(&r[n - 1]))
-    }
-    // Stable merge sort: the rows come in runs grouped by parent.
-    rows.sort_by(|a, b| tail(a).cmp(&tail(b)));
-    for r in &mut rows {
-        r.truncate(r.len() - 2);
-    }
-    rows
-}
-
 /// The distinct keys of `rows` at `kpos`, sorted.
 pub(super) fn keys<S>(rows: &[Row<S>], kpos: usize) -> Vec<String> {
     let mut keys: Vec<String> = rows

@@ -1,0 +1,139 @@
+//! Rows put in link order by the client: a statement read without `ORDER
+//! BY` whose last three columns are a parent key, a link's `created_at` and
+//! its `id`, sorted as `ORDER BY parent, created_at, id COLLATE "C"` would
+//! have (byte order of text, time order, NULL last), then given without the
+//! two link columns.
+//!
+//! Two ways to the same order: [`link_ordered`] sorts decoded cells (any
+//! driver); on Postgres, [`raw_order`] sorts the rows by their raw values
+//! before anything is decoded, so the link's two columns are never decoded
+//! (a stream of a million products reads three million of them).
+
+use super::Cell;
+
+/// A sort key of one cell: NULL last, then text by bytes, timestamps by time.
+type Key<'a> = (bool, Option<&'a [u8]>, Option<&'a crate::DateTime>);
+
+fn key(c: &Cell) -> Key<'_> {
+    match c {
+        Cell::Text(t) => (false, Some(t.as_bytes()), None),
+        Cell::Time(t) => (false, None, Some(t)),
+        Cell::Null => (true, None, None),
+        _ => (false, None, None),
+    }
+}
+
+/// Rows whose last three cells are a parent key, a link's `created_at` and
+/// its `id`, sorted by them (a stable sort: rows read through an index come
+/// in runs of one parent), with the two link cells dropped.
+pub(super) fn link_ordered(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    fn tail(r: &[Cell]) -> (Key<'_>, Key<'_>, Key<'_>) {
+        let n = r.len();
+        (key(&r[n - 3]), key(&r[n - 2]), key(&r[n - 1]))
+    }
+    rows.sort_by(|a, b| tail(a).cmp(&tail(b)));
+    for r in &mut rows {
+        r.truncate(r.len() - 2);
+    }
+    rows
+}
+
+/// A raw sort key: NULL last, then the value's bytes (text) or its
+/// microseconds (a timestamp's binary form).
+#[cfg(feature = "postgres")]
+type RawKey<'a> = ((bool, &'a [u8]), (bool, i64), (bool, &'a [u8]));
+
+/// The order of Postgres rows whose columns `parent`, `parent + 1` and
+/// `parent + 2` are a parent key, a link's `created_at` and its `id`: the
+/// row indices sorted as [`link_ordered`] sorts the decoded rows. `None`
+/// when a value is not what the raw comparison assumes (a timestamp not in
+/// binary form, a column of another type): the caller decodes and sorts
+/// instead, which reports a wrong type as decoding does.
+#[cfg(feature = "postgres")]
+pub(super) fn raw_order(rows: &[sqlx::postgres::PgRow], parent: usize) -> Option<Vec<usize>> {
+    use sqlx::postgres::PgValueFormat;
+    use sqlx::{Row, ValueRef};
+    let (at, id) = (parent + 1, parent + 2);
+    // One checked value of each column vouches for its type in every row.
+    let first = |i: usize| {
+        rows.iter()
+            .find(|r| r.try_get_raw(i).is_ok_and(|v| !v.is_null()))
+    };
+    if let Some(r) = first(parent) {
+        r.try_get::<Option<&str>, _>(parent).ok()?;
+    }
+    if let Some(r) = first(at) {
+        r.try_get::<Option<crate::DateTime>, _>(at).ok()?;
+    }
+    if let Some(r) = first(id) {
+        r.try_get::<Option<&str>, _>(id).ok()?;
+    }
+    fn text(r: &sqlx::postgres::PgRow, i: usize) -> (bool, &[u8]) {
+        match r.try_get_raw(i) {
+            Ok(v) if !v.is_null() => (false, v.as_bytes().unwrap_or_default()),
+            _ => (true, &[]),
+        }
+    }
+    fn time(r: &sqlx::postgres::PgRow, i: usize) -> (bool, i64) {
+        match r.try_get_raw(i) {
+            Ok(v) if !v.is_null() => {
+                let b = v.as_bytes().unwrap_or_default();
+                (false, b.try_into().map_or(0, i64::from_be_bytes))
+            }
+            _ => (true, 0),
+        }
+    }
+    // Every timestamp in its binary form (eight bytes of microseconds).
+    let binary = rows.iter().all(|r| {
+        r.try_get_raw(at).is_ok_and(|v| {
+            v.is_null()
+                || (v.format() == PgValueFormat::Binary && v.as_bytes().is_ok_and(|b| b.len() == 8))
+        })
+    });
+    if !binary {
+        return None;
+    }
+    let mut keys: Vec<(RawKey<'_>, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(n, r)| ((text(r, parent), time(r, at), text(r, id)), n))
+        .collect();
+    // Stable: the rows come in runs of one parent, which a merge sort
+    // passes over about once.
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(keys.into_iter().map(|(_, n)| n).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_sort_by_parent_then_time_then_id_bytes_null_last() {
+        let t = |s: &str| {
+            Cell::Time(
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .unwrap()
+                    .with_timezone(&chrono::Utc),
+            )
+        };
+        let txt = |s: &str| Cell::Text(s.to_string());
+        let rows = vec![
+            vec![txt("c3"), txt("p2"), t("2024-01-01T00:00:00Z"), txt("l1")],
+            vec![txt("c1"), txt("p1"), t("2024-01-02T00:00:00Z"), txt("l2")],
+            vec![txt("c2"), txt("p1"), t("2024-01-01T00:00:00Z"), txt("l_b")],
+            vec![txt("c4"), txt("p1"), t("2024-01-01T00:00:00Z"), txt("l_B")],
+            vec![txt("c5"), Cell::Null, t("2024-01-01T00:00:00Z"), txt("l0")],
+            vec![txt("c6"), txt("p1"), Cell::Null, txt("l9")],
+        ];
+        let firsts: Vec<String> = link_ordered(rows)
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r.len(), 2);
+                r[0].as_str().unwrap().to_string()
+            })
+            .collect();
+        // `l_B` before `l_b` (byte order), NULL time and NULL parent last.
+        assert_eq!(firsts, ["c4", "c2", "c1", "c6", "c3", "c5"]);
+    }
+}
