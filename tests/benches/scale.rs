@@ -63,6 +63,35 @@ where
     (median(times), out)
 }
 
+/// [`time`] for two sides of one case, run alternately (`a`, `b`, `a`, …)
+/// so that both see the same machine: the medians of each.
+async fn time_pair<F, G, FutF, FutG, A, B>(mut a: F, mut b: G) -> ((Duration, A), (Duration, B))
+where
+    F: FnMut() -> FutF,
+    G: FnMut() -> FutG,
+    FutF: std::future::Future<Output = A>,
+    FutG: std::future::Future<Output = B>,
+{
+    let t = Instant::now();
+    let mut out_a = a().await; // warm-up
+    let mut out_b = b().await;
+    let runs = if t.elapsed() < Duration::from_millis(100) {
+        FAST_RUNS
+    } else {
+        RUNS
+    };
+    let (mut ta, mut tb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        let t = Instant::now();
+        out_a = a().await;
+        ta.push(t.elapsed());
+        let t = Instant::now();
+        out_b = b().await;
+        tb.push(t.elapsed());
+    }
+    ((median(ta), out_a), (median(tb), out_b))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -235,7 +264,8 @@ async fn run(dialect: &str, n: usize) {
             }
             fresh.db.record_statements(false);
         }
-        let (ours_none, _) = time(|| graph(page().count(Count::None))).await;
+        let ((hand_page, _), (ours_none, _)) =
+            time_pair(|| rows(&raw, page_sql), || graph(page().count(Count::None))).await;
         r.case(
             "page 100 by id + channels, count none",
             ours_none,
@@ -271,7 +301,16 @@ async fn run(dialect: &str, n: usize) {
             ours,
             Some(("page + count", hand_chan + hand_chan_count)),
         );
-        let (ours, _) = time(|| graph(chan().count(Count::None))).await;
+        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
+            fresh.db.record_statements(true);
+            graph(chan().count(Count::None)).await;
+            for stmt in fresh.db.recorded_statements() {
+                eprintln!("{stmt}");
+            }
+            fresh.db.record_statements(false);
+        }
+        let ((hand_chan, _), (ours, _)) =
+            time_pair(|| rows(&raw, chan_sql), || graph(chan().count(Count::None))).await;
         r.case(
             "one channel's products, page 100 by id",
             ours,
@@ -312,16 +351,18 @@ async fn run(dialect: &str, n: usize) {
             r#"SELECT "id" FROM "product" WHERE "deleted_at" IS NULL AND "id" > '{}' ORDER BY "id" LIMIT 100"#,
             deep[0][0].as_deref().unwrap()
         );
-        let (hand_keyset, _) = time(|| rows(&raw, &keyset_sql)).await;
-        let (ours, _) = time(|| {
-            graph(
-                Graph::new("product")
-                    .fields(["id"])
-                    .take(100)
-                    .after(cursor_at.clone())
-                    .count(Count::None),
-            )
-        })
+        let ((hand_keyset, _), (ours, _)) = time_pair(
+            || rows(&raw, &keyset_sql),
+            || {
+                graph(
+                    Graph::new("product")
+                        .fields(["id"])
+                        .take(100)
+                        .after(cursor_at.clone())
+                        .count(Count::None),
+                )
+            },
+        )
         .await;
         r.case(
             "cursor page at n/2, take 100",
@@ -358,8 +399,8 @@ async fn run(dialect: &str, n: usize) {
         }
         if dialect == "postgres" {
             let by_id = lateral("id");
-            let (hand, _) = time(|| rows(&raw, &by_id)).await;
-            let (ours, _) = time(|| graph(top("id"))).await;
+            let ((hand, _), (ours, _)) =
+                time_pair(|| rows(&raw, &by_id), || graph(top("id"))).await;
             r.case(
                 "channels with first 5 products by id",
                 ours,
@@ -381,14 +422,16 @@ async fn run(dialect: &str, n: usize) {
     if wanted("one") {
         // 5. one product by id with its channels.
         let one_sql = r#"SELECT p."id", sc."name" FROM "product" p LEFT JOIN "product_sales_channel" l ON l."product_id" = p."id" AND l."deleted_at" IS NULL LEFT JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" WHERE p."id" = 'prod_0000042'"#;
-        let (hand, _) = time(|| rows(&raw, one_sql)).await;
-        let (ours, res) = time(|| {
-            graph(
-                Graph::new("product")
-                    .fields(["id", "sales_channels.name"])
-                    .filters(json!({"id": "prod_0000042"})),
-            )
-        })
+        let ((hand, _), (ours, res)) = time_pair(
+            || rows(&raw, one_sql),
+            || {
+                graph(
+                    Graph::new("product")
+                        .fields(["id", "sales_channels.name"])
+                        .filters(json!({"id": "prod_0000042"})),
+                )
+            },
+        )
         .await;
         assert_eq!(res.data.len(), 1);
         if std::env::var_os("SCALE_SHOW_SQL").is_some() {

@@ -311,8 +311,10 @@ impl<'a> Writer<'a> {
                 s.append(expr).push(" ").push(dir);
             });
             if paged {
+                // The take is a literal (a prepared page keeps one plan);
+                // the skip is bound: deep pages reuse one statement.
                 if let Some(t) = self.plan.take {
-                    sql.push(" LIMIT ").arg(Arg::Int(clamp(t)));
+                    sql.push(" LIMIT ").int(clamp(t));
                 } else if self.d == Dialect::Sqlite {
                     sql.push(" LIMIT -1");
                 }
@@ -772,7 +774,7 @@ impl<'a> Writer<'a> {
             s.append(expr).push(" ").push(dir);
         });
         sql.push(" LIMIT ")
-            .arg(Arg::Int(clamp(level.take.unwrap_or(0))))
+            .int(clamp(level.take.unwrap_or(0)))
             .push(")");
         if matches!(select, Select::Columns { packed: false, .. }) {
             let order = self.order_terms(id, &a);
