@@ -48,12 +48,7 @@ where
 {
     let t = Instant::now();
     let mut out = f().await; // warm-up
-    // Millisecond cases take more runs: their medians move with the machine.
-    let runs = if t.elapsed() < Duration::from_millis(50) {
-        FAST_RUNS
-    } else {
-        RUNS
-    };
+    let runs = runs(t.elapsed());
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = Instant::now();
@@ -61,6 +56,16 @@ where
         times.push(t.elapsed());
     }
     (median(times), out)
+}
+
+/// Runs of a case whose warm-up took `warm`: millisecond cases take more,
+/// their medians move with the machine.
+fn runs(warm: Duration) -> usize {
+    if warm < Duration::from_millis(50) {
+        FAST_RUNS
+    } else {
+        RUNS
+    }
 }
 
 /// [`time`] for two sides of one case, run alternately (`a`, `b`, `a`, …)
@@ -75,11 +80,7 @@ where
     let t = Instant::now();
     let mut out_a = a().await; // warm-up
     let mut out_b = b().await;
-    let runs = if t.elapsed() < Duration::from_millis(100) {
-        FAST_RUNS
-    } else {
-        RUNS
-    };
+    let runs = runs(t.elapsed() / 2);
     let (mut ta, mut tb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {
         let t = Instant::now();
@@ -90,6 +91,20 @@ where
         tb.push(t.elapsed());
     }
     ((median(ta), out_a), (median(tb), out_b))
+}
+
+/// With `SCALE_SHOW_SQL` set, runs `request` once and prints the
+/// statements it sent to `db`.
+async fn show_sql<T>(db: &link_runtime::Db, request: impl std::future::Future<Output = T>) {
+    if std::env::var_os("SCALE_SHOW_SQL").is_none() {
+        return;
+    }
+    db.record_statements(true);
+    request.await;
+    for stmt in db.recorded_statements() {
+        eprintln!("{stmt}");
+    }
+    db.record_statements(false);
 }
 
 fn ms(d: Duration) -> f64 {
@@ -256,14 +271,7 @@ async fn run(dialect: &str, n: usize) {
             ours_exact,
             Some(("count + page", count_only + hand_page)),
         );
-        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
-            fresh.db.record_statements(true);
-            graph(page().count(Count::None)).await;
-            for stmt in fresh.db.recorded_statements() {
-                eprintln!("{stmt}");
-            }
-            fresh.db.record_statements(false);
-        }
+        show_sql(&fresh.db, graph(page().count(Count::None))).await;
         let ((hand_page, _), (ours_none, _)) =
             time_pair(|| rows(&raw, page_sql), || graph(page().count(Count::None))).await;
         r.case(
@@ -301,14 +309,7 @@ async fn run(dialect: &str, n: usize) {
             ours,
             Some(("page + count", hand_chan + hand_chan_count)),
         );
-        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
-            fresh.db.record_statements(true);
-            graph(chan().count(Count::None)).await;
-            for stmt in fresh.db.recorded_statements() {
-                eprintln!("{stmt}");
-            }
-            fresh.db.record_statements(false);
-        }
+        show_sql(&fresh.db, graph(chan().count(Count::None))).await;
         let ((hand_chan, _), (ours, _)) =
             time_pair(|| rows(&raw, chan_sql), || graph(chan().count(Count::None))).await;
         r.case(
@@ -389,14 +390,7 @@ async fn run(dialect: &str, n: usize) {
                 r#"SELECT sc."id", x."id" FROM "sales_channel" sc CROSS JOIN LATERAL (SELECT p."id" FROM "product_sales_channel" l JOIN "product" p ON p."id" = l."product_id" WHERE l."sales_channel_id" = sc."id" AND l."deleted_at" IS NULL AND p."deleted_at" IS NULL ORDER BY p."{order}", p."id" LIMIT 5) x WHERE sc."deleted_at" IS NULL ORDER BY sc."id""#
             )
         };
-        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
-            fresh.db.record_statements(true);
-            graph(top("id")).await;
-            for stmt in fresh.db.recorded_statements() {
-                eprintln!("{stmt}");
-            }
-            fresh.db.record_statements(false);
-        }
+        show_sql(&fresh.db, graph(top("id"))).await;
         if dialect == "postgres" {
             let by_id = lateral("id");
             let ((hand, _), (ours, _)) =
@@ -434,19 +428,15 @@ async fn run(dialect: &str, n: usize) {
         )
         .await;
         assert_eq!(res.data.len(), 1);
-        if std::env::var_os("SCALE_SHOW_SQL").is_some() {
-            fresh.db.record_statements(true);
-            let _ = graph(
+        show_sql(
+            &fresh.db,
+            graph(
                 Graph::new("product")
                     .fields(["id", "sales_channels.name"])
                     .filters(json!({"id": "prod_0000042"})),
-            )
-            .await;
-            for stmt in fresh.db.recorded_statements() {
-                eprintln!("{stmt}");
-            }
-            fresh.db.record_statements(false);
-        }
+            ),
+        )
+        .await;
         r.case(
             "one product by id with channels",
             ours,
