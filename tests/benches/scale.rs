@@ -528,7 +528,7 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
             );
             let mut s = q.stream(
                 Graph::new("product").fields(["id", "sales_channels.id"]),
-                10_000,
+                stream_chunk(),
             );
             let show = std::env::var_os("SCALE_SHOW_SQL").is_some();
             fresh.db.record_statements(show);
@@ -551,7 +551,8 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
                 common::seed_graph(),
                 link_runtime::Databases::single(fresh.db.clone()),
             );
-            let mut s = q.fetch_stream::<ProductChannelIds>(link_runtime::Select::new(), 10_000);
+            let mut s =
+                q.fetch_stream::<ProductChannelIds>(link_runtime::Select::new(), stream_chunk());
             let (mut roots, mut links) = (0usize, 0usize);
             while let Some(chunk) = s.next().await {
                 let chunk = chunk.expect("stream");
@@ -567,6 +568,16 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
     }
     let us = t.elapsed().as_micros();
     println!("{us} {}", peak_rss_kib());
+}
+
+/// Roots per chunk of the streams: `SCALE_STREAM_CHUNK`, 5,000 unless set
+/// (a JSON chunk of 10,000 products holds about 30 MB of `Value`s; at
+/// 5,000 the stream is as fast and its peak RSS half).
+fn stream_chunk() -> u64 {
+    std::env::var("SCALE_STREAM_CHUNK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000)
 }
 
 /// A product's id and its channels' ids: the stream case's request as a

@@ -15,6 +15,7 @@ mod sql;
 pub use arg::{Arg, ArgError};
 pub use cell::Cell;
 pub(crate) use cell::{json_exact, unpack_rows};
+pub(crate) use order::{Parented, share_parents};
 pub use sql::{Sql, quote, select_expr};
 
 use std::sync::Arc;
@@ -347,13 +348,15 @@ impl Db {
     /// after `cols` (the last of which is a parent key), a link's
     /// `created_at` and `id`: the rows in link order (parent key, then
     /// `created_at`, then `id` by bytes, NULL last), decoded as `cols` say,
-    /// without the two link columns. On Postgres the rows are sorted by
-    /// their raw values and the link's columns are never decoded.
+    /// without the two link columns and with the parent key taken off
+    /// ([`Parented`]). On Postgres the rows are sorted by their raw values,
+    /// the link's columns are never decoded and a parent's key is decoded
+    /// once for its run of rows.
     pub(crate) async fn fetch_link_ordered(
         &self,
         sql: &Sql,
         cols: &[ScalarType],
-    ) -> Result<Vec<Vec<Cell>>, DbError> {
+    ) -> Result<Vec<Parented>, DbError> {
         match &self.pool {
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
@@ -656,15 +659,14 @@ mod postgres {
         c: &mut PgConnection,
         sql: &Sql,
         cols: &[ScalarType],
-    ) -> Result<Vec<Vec<Cell>>, DbError> {
+    ) -> Result<Vec<Parented>, DbError> {
+        use sqlx::{Row, ValueRef};
         let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
         let rows = q.fetch_all(c).await?;
-        let mut verified = vec![false; cols.len()];
-        let Some(at) = cols
-            .len()
-            .checked_sub(1)
-            .and_then(|p| order::raw_order(&rows, p))
-        else {
+        let Some(p) = cols.len().checked_sub(1) else {
+            return Ok(Vec::new());
+        };
+        let Some(at) = order::raw_order(&rows, p) else {
             // Values the raw order does not read: decoded, then sorted.
             let mut all = cols.to_vec();
             all.extend([ScalarType::Timestamp, ScalarType::Text]);
@@ -675,9 +677,35 @@ mod postgres {
                 .collect::<Result<_, _>>()?;
             return Ok(order::link_ordered(decoded));
         };
-        at.into_iter()
-            .map(|i| cell::decode_row(&rows[i], cols, &mut verified))
-            .collect()
+        // The parent column holds text (`raw_order` checked it): a run's
+        // key is decoded from its first row, later rows of the run share
+        // it (equal bytes, equal text).
+        let mut verified = vec![false; p];
+        let mut out = Vec::with_capacity(at.len());
+        let mut prev: Option<(&[u8], std::sync::Arc<str>)> = None;
+        for i in at {
+            let r = &rows[i];
+            let raw = r.try_get_raw(p).ok().filter(|v| !v.is_null());
+            let parent = match raw.and_then(|v| v.as_bytes().ok()) {
+                None => None,
+                Some(b) => match &prev {
+                    Some((pb, k)) if *pb == b => Some(k.clone()),
+                    _ => {
+                        let k: std::sync::Arc<str> = r
+                            .try_get_unchecked::<&str, _>(p)
+                            .map_err(|e| DbError::Decode {
+                                column: p,
+                                message: e.to_string(),
+                            })?
+                            .into();
+                        prev = Some((b, k.clone()));
+                        Some(k)
+                    }
+                },
+            };
+            out.push((cell::decode_row(r, &cols[..p], &mut verified)?, parent));
+        }
+        Ok(out)
     }
 
     /// Postgres has 32-bit integers and single-precision floats, and

@@ -8,8 +8,40 @@
 //! driver); on Postgres, [`raw_order`] sorts the rows by their raw values
 //! before anything is decoded, so the link's two columns are never decoded
 //! (a stream of a million products reads three million of them).
+//!
+//! Child rows leave here [`Parented`]: the parent key taken off the row,
+//! one shared key per run of rows of the same parent ([`share_parents`];
+//! on Postgres the raw bytes of the key are compared and only a run's
+//! first key is decoded).
+
+use std::sync::Arc;
 
 use super::Cell;
+
+/// A child row's cells (without its parent key) and the key of its parent
+/// (`None` for NULL), shared by the consecutive rows of one parent.
+pub(crate) type Parented = (Vec<Cell>, Option<Arc<str>>);
+
+/// Rows whose last cell is a parent key, as [`Parented`] rows: a run of
+/// rows of one parent shares one key.
+pub(crate) fn share_parents(rows: Vec<Vec<Cell>>) -> Vec<Parented> {
+    let mut prev: Option<Arc<str>> = None;
+    rows.into_iter()
+        .map(|mut r| {
+            let key = r.pop().and_then(Cell::into_key);
+            let parent = match (key, &prev) {
+                (Some(k), Some(p)) if *k == **p => Some(p.clone()),
+                (Some(k), _) => {
+                    let k: Arc<str> = k.into();
+                    prev = Some(k.clone());
+                    Some(k)
+                }
+                (None, _) => None,
+            };
+            (r, parent)
+        })
+        .collect()
+}
 
 /// A sort key of one cell: NULL last, then text by bytes, timestamps by time.
 type Key<'a> = (bool, Option<&'a [u8]>, Option<&'a crate::DateTime>);
@@ -25,8 +57,9 @@ fn key(c: &Cell) -> Key<'_> {
 
 /// Rows whose last three cells are a parent key, a link's `created_at` and
 /// its `id`, sorted by them (a stable sort: rows read through an index come
-/// in runs of one parent), with the two link cells dropped.
-pub(super) fn link_ordered(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+/// in runs of one parent), with the two link cells dropped and the parent
+/// key taken off.
+pub(super) fn link_ordered(mut rows: Vec<Vec<Cell>>) -> Vec<Parented> {
     fn tail(r: &[Cell]) -> (Key<'_>, Key<'_>, Key<'_>) {
         let n = r.len();
         (key(&r[n - 3]), key(&r[n - 2]), key(&r[n - 1]))
@@ -35,7 +68,7 @@ pub(super) fn link_ordered(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
     for r in &mut rows {
         r.truncate(r.len() - 2);
     }
-    rows
+    share_parents(rows)
 }
 
 /// A raw sort key: NULL last, then the value's bytes (text) or its
@@ -126,14 +159,30 @@ mod tests {
             vec![txt("c5"), Cell::Null, t("2024-01-01T00:00:00Z"), txt("l0")],
             vec![txt("c6"), txt("p1"), Cell::Null, txt("l9")],
         ];
-        let firsts: Vec<String> = link_ordered(rows)
-            .into_iter()
-            .map(|r| {
-                assert_eq!(r.len(), 2);
-                r[0].as_str().unwrap().to_string()
+        let sorted = link_ordered(rows);
+        let firsts: Vec<(&str, Option<&str>)> = sorted
+            .iter()
+            .map(|(r, p)| {
+                assert_eq!(r.len(), 1);
+                (r[0].as_str().unwrap(), p.as_deref())
             })
             .collect();
         // `l_B` before `l_b` (byte order), NULL time and NULL parent last.
-        assert_eq!(firsts, ["c4", "c2", "c1", "c6", "c3", "c5"]);
+        assert_eq!(
+            firsts,
+            [
+                ("c4", Some("p1")),
+                ("c2", Some("p1")),
+                ("c1", Some("p1")),
+                ("c6", Some("p1")),
+                ("c3", Some("p2")),
+                ("c5", None)
+            ]
+        );
+        // One key per run of a parent.
+        assert!(Arc::ptr_eq(
+            sorted[0].1.as_ref().unwrap(),
+            sorted[3].1.as_ref().unwrap()
+        ));
     }
 }

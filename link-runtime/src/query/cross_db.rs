@@ -180,22 +180,24 @@ impl Query {
             .collect();
         found.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
         let mut out = Vec::with_capacity(found.len());
-        let mut run: Option<(&str, u64)> = None;
+        // Each parent's run of rows shares its key.
+        let mut run: Option<(&str, std::sync::Arc<str>, u64)> = None;
         for (p, _, _, vals) in found {
-            let n = match &mut run {
-                Some((q, n)) if *q == p => {
+            let (key, n) = match &mut run {
+                Some((q, key, n)) if *q == p => {
                     *n += 1;
-                    *n
+                    (key.clone(), *n)
                 }
                 _ => {
-                    run = Some((p, 1));
-                    1
+                    let key: std::sync::Arc<str> = p.into();
+                    run = Some((p, key.clone(), 1));
+                    (key, 1)
                 }
             };
             if level.take.is_some_and(|t| n > t) {
                 continue;
             }
-            out.push(Row::new(level, vals.clone(), Some(p.to_string())));
+            out.push(Row::new(level, vals.clone(), Some(key)));
         }
         Ok(out)
     }

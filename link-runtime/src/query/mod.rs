@@ -245,7 +245,7 @@ impl Query {
         let pkpos = root.key_index(plan, &root.info.pk);
         let kpos = root.key_index(plan, plan.edge(c).hop.parent_col());
         let mut rows: Vec<Row<S>> = Vec::new();
-        let mut child_rows = Vec::new();
+        let mut child_rows: Vec<Vec<Cell>> = Vec::new();
         for mut r in all {
             let rn = r.pop();
             let mut cvals = r.split_off(n);
@@ -258,9 +258,10 @@ impl Query {
             }
             if !matches!(rn, None | Some(Cell::Null)) {
                 cvals.push(parent);
-                child_rows.push(Row::with_parent(child, cvals));
+                child_rows.push(cvals);
             }
         }
+        let child_rows = Row::children(child, crate::db::share_parents(child_rows));
         Ok((rows, child_rows))
     }
 
@@ -442,13 +443,12 @@ impl Query {
         } else {
             // Per-parent windows are never packed.
             let packable = level.take.is_none();
-            self.fetch_rows(db, &types, packable, build).await
+            self.fetch_rows(db, &types, packable, build)
+                .await
+                .map(crate::db::share_parents)
         }
         .map_err(|e| field_type(&[(&level.info, &cols)], e))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Row::with_parent(level, r))
-            .collect())
+        Ok(Row::children(level, rows))
     }
 
     /// The rows of a level's statement, built by `build` (given whether to

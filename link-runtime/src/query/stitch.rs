@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -72,16 +73,17 @@ fn millis(v: Value) -> Value {
 }
 
 /// A fetched row: column values, the parent key it belongs to (child
-/// levels) and one slot per child relation.
+/// levels; the rows of one parent usually share one key) and one slot per
+/// child relation.
 #[derive(Debug, Clone)]
 pub(super) struct Row<S> {
     pub vals: Vec<Cell>,
-    pub parent: Option<String>,
+    pub parent: Option<Arc<str>>,
     pub rels: Vec<S>,
 }
 
 impl<S: Sink> Row<S> {
-    pub fn new(level: &Level, vals: Vec<Cell>, parent: Option<String>) -> Row<S> {
+    pub fn new(level: &Level, vals: Vec<Cell>, parent: Option<Arc<str>>) -> Row<S> {
         Row {
             vals,
             parent,
@@ -89,10 +91,11 @@ impl<S: Sink> Row<S> {
         }
     }
 
-    /// A child row whose parent key is its last column.
-    pub fn with_parent(level: &Level, mut vals: Vec<Cell>) -> Row<S> {
-        let parent = vals.pop().and_then(Cell::into_key);
-        Row::new(level, vals, parent)
+    /// Child rows of `level` from their cells and parent keys.
+    pub fn children(level: &Level, rows: Vec<crate::db::Parented>) -> Vec<Row<S>> {
+        rows.into_iter()
+            .map(|(vals, parent)| Row::new(level, vals, parent))
+            .collect()
     }
 
     pub fn finish(self, level: &Level) -> S {
@@ -130,7 +133,7 @@ pub(super) fn stitch<S: Sink>(
         let Some(p) = r.parent.take() else { continue };
         let obj = r.finish(child);
         match runs.last_mut() {
-            Some((k, objs)) if *k == p => objs.push(obj),
+            Some((k, objs)) if Arc::ptr_eq(k, &p) || *k == p => objs.push(obj),
             _ => runs.push((p, vec![obj])),
         }
     }
@@ -154,7 +157,7 @@ pub(super) fn stitch<S: Sink>(
     };
     // Finished child rows by parent key. The count is how many parent rows
     // take the list: the last one takes it, earlier ones a copy.
-    let mut by_parent: HashMap<String, (Vec<S>, usize)> = HashMap::new();
+    let mut by_parent: HashMap<Arc<str>, (Vec<S>, usize)> = HashMap::new();
     for (k, objs) in runs {
         add_run(&mut by_parent, k, objs);
     }
@@ -197,7 +200,7 @@ pub(super) fn stitch<S: Sink>(
 /// Why that is exact: with distinct parent keys, a parent left without a
 /// run while every run found its parent in order has no run at all (its
 /// key's run, if any, went to a parent of the same key: itself).
-type Runs<S> = Vec<(String, Vec<S>)>;
+type Runs<S> = Vec<(Arc<str>, Vec<S>)>;
 
 fn in_order<S>(
     rows: &[Row<S>],
@@ -215,7 +218,7 @@ fn in_order<S>(
         if prev.as_ref().is_some_and(|p| p.as_ref() >= k.as_ref()) {
             return Err(runs);
         }
-        if runs.get(j).is_some_and(|(rk, _)| *rk == k.as_ref()) {
+        if runs.get(j).is_some_and(|(rk, _)| **rk == *k) {
             at.push(i);
             j += 1;
         }
@@ -231,7 +234,7 @@ fn in_order<S>(
         .collect())
 }
 
-fn add_run<S>(by_parent: &mut HashMap<String, (Vec<S>, usize)>, k: String, objs: Vec<S>) {
+fn add_run<S>(by_parent: &mut HashMap<Arc<str>, (Vec<S>, usize)>, k: Arc<str>, objs: Vec<S>) {
     match by_parent.entry(k) {
         Entry::Occupied(mut e) => e.get_mut().0.extend(objs),
         Entry::Vacant(e) => {
