@@ -101,36 +101,31 @@ pub(super) fn raw_order(rows: &[sqlx::postgres::PgRow], parent: usize) -> Option
     if let Some(r) = first(id) {
         r.try_get::<Option<&str>, _>(id).ok()?;
     }
-    fn text(r: &sqlx::postgres::PgRow, i: usize) -> (bool, &[u8]) {
-        match r.try_get_raw(i) {
-            Ok(v) if !v.is_null() => (false, v.as_bytes().unwrap_or_default()),
+    fn text<'r>(v: &sqlx::postgres::PgValueRef<'r>) -> (bool, &'r [u8]) {
+        match v.as_bytes() {
+            Ok(b) if !v.is_null() => (false, b),
             _ => (true, &[]),
         }
     }
-    fn time(r: &sqlx::postgres::PgRow, i: usize) -> (bool, i64) {
-        match r.try_get_raw(i) {
-            Ok(v) if !v.is_null() => {
-                let b = v.as_bytes().unwrap_or_default();
-                (false, b.try_into().map_or(0, i64::from_be_bytes))
-            }
-            _ => (true, 0),
-        }
+    // One pass: each row's three values, every timestamp in its binary
+    // form (eight bytes of microseconds).
+    let mut keys: Vec<(RawKey<'_>, usize)> = Vec::with_capacity(rows.len());
+    for (n, r) in rows.iter().enumerate() {
+        let (p, t, i) = (
+            r.try_get_raw(parent).ok()?,
+            r.try_get_raw(at).ok()?,
+            r.try_get_raw(id).ok()?,
+        );
+        let time = if t.is_null() {
+            (true, 0)
+        } else if t.format() == PgValueFormat::Binary {
+            let b: [u8; 8] = t.as_bytes().ok()?.try_into().ok()?;
+            (false, i64::from_be_bytes(b))
+        } else {
+            return None;
+        };
+        keys.push(((text(&p), time, text(&i)), n));
     }
-    // Every timestamp in its binary form (eight bytes of microseconds).
-    let binary = rows.iter().all(|r| {
-        r.try_get_raw(at).is_ok_and(|v| {
-            v.is_null()
-                || (v.format() == PgValueFormat::Binary && v.as_bytes().is_ok_and(|b| b.len() == 8))
-        })
-    });
-    if !binary {
-        return None;
-    }
-    let mut keys: Vec<(RawKey<'_>, usize)> = rows
-        .iter()
-        .enumerate()
-        .map(|(n, r)| ((text(r, parent), time(r, at), text(r, id)), n))
-        .collect();
     // Stable: the rows come in runs of one parent, which a merge sort
     // passes over about once.
     keys.sort_by(|a, b| a.0.cmp(&b.0));

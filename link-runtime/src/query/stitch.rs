@@ -127,14 +127,24 @@ pub(super) fn stitch<S: Sink>(
     is_list: bool,
     child_rows: Vec<Row<S>>,
 ) {
-    // Child rows finished, in runs of one parent (the usual order).
-    let mut runs: Runs<S> = Vec::new();
-    for mut r in child_rows {
-        let Some(p) = r.parent.take() else { continue };
-        let obj = r.finish(child);
-        match runs.last_mut() {
-            Some((k, objs)) if Arc::ptr_eq(k, &p) || *k == p => objs.push(obj),
-            _ => runs.push((p, vec![obj])),
+    // Child rows finished, in runs of one parent (the usual order), each
+    // run's list allocated once at its length.
+    let mut lens: Vec<(Option<Arc<str>>, usize)> = Vec::new();
+    for r in &child_rows {
+        match (lens.last_mut(), &r.parent) {
+            (Some((Some(k), n)), Some(p)) if Arc::ptr_eq(k, p) || k == p => *n += 1,
+            (Some((None, n)), None) => *n += 1,
+            _ => lens.push((r.parent.clone(), 1)),
+        }
+    }
+    let mut left = child_rows.into_iter();
+    let mut runs: Runs<S> = Vec::with_capacity(lens.len());
+    for (key, n) in lens {
+        let run = left.by_ref().take(n);
+        match key {
+            Some(k) => runs.push((k, run.map(|r| r.finish(child)).collect())),
+            // Rows without a parent key belong to no parent.
+            None => run.for_each(drop),
         }
     }
     let runs = match in_order(rows, kpos, runs) {
