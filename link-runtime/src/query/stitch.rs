@@ -132,7 +132,7 @@ pub(super) fn stitch<S: Sink>(
     let mut lens: Vec<(Option<Arc<str>>, usize)> = Vec::new();
     for r in &child_rows {
         match (lens.last_mut(), &r.parent) {
-            (Some((Some(k), n)), Some(p)) if Arc::ptr_eq(k, p) || k == p => *n += 1,
+            (Some((Some(k), n)), Some(p)) if k == p => *n += 1,
             (Some((None, n)), None) => *n += 1,
             _ => lens.push((r.parent.clone(), 1)),
         }

@@ -216,20 +216,13 @@ async fn produce<S, B>(
             return;
         };
         let q = query.clone();
-        permit.send(tokio::spawn(async move {
-            let fetched = q.chunk_children(roots).await?;
-            q.chunk_finish(fetched, finish).await
-        }));
+        permit.send(tokio::spawn(
+            async move { q.chunk_finish(roots, finish).await },
+        ));
         if after.is_none() {
             return;
         }
     }
-}
-
-/// A chunk's roots with the children read by key range.
-struct Fetched<S> {
-    roots: Roots<S>,
-    prefetched: Prefetched<S>,
 }
 
 impl Query {
@@ -279,15 +272,16 @@ impl Query {
         })
     }
 
-    /// The children of a chunk's roots that a key range reads.
-    async fn chunk_children<S: Sink>(&self, roots: Roots<S>) -> Result<Fetched<S>, Error> {
+    /// The children of a chunk's roots that a key range reads (`None` for
+    /// a relation read otherwise).
+    async fn chunk_ranged<S: Sink>(&self, roots: &Roots<S>) -> Result<Prefetched<S>, Error> {
         let Roots {
             plan,
             resolved,
             rows,
             chunk,
             ..
-        } = &roots;
+        } = roots;
         let chunk = *chunk;
         let root = plan.root();
         let pk = &root.info.pk;
@@ -327,26 +321,23 @@ impl Query {
                 prefetched.push(None);
             }
         }
-        Ok(Fetched { roots, prefetched })
+        Ok(prefetched)
     }
 
-    /// A chunk's remaining relations read and its rows finished, made a
-    /// `B` by `finish`.
+    /// A chunk's relations read (by key range where they can be) and its
+    /// rows finished, made a `B` by `finish`.
     async fn chunk_finish<S: Sink + Send + Sync, B>(
         &self,
-        fetched: Fetched<S>,
+        roots: Roots<S>,
         finish: fn(Vec<S>) -> Result<B, Error>,
     ) -> Result<B, Error> {
-        let Fetched {
-            roots:
-                Roots {
-                    plan,
-                    resolved,
-                    mut rows,
-                    ..
-                },
-            prefetched,
-        } = fetched;
+        let prefetched = self.chunk_ranged(&roots).await?;
+        let Roots {
+            plan,
+            resolved,
+            mut rows,
+            ..
+        } = roots;
         self.fill(&plan, &resolved, 0, &mut rows, true, prefetched)
             .await?;
         let root = plan.root();
