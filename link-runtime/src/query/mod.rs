@@ -220,7 +220,7 @@ impl Query {
     /// The roots and the rows of their windowed child `c`, from one
     /// statement (`Writer::root_with_lateral`): a root's row repeats for
     /// each of its children, a root without children comes once with a
-    /// NULL row number.
+    /// NULL marker.
     async fn fetch_with_lateral<S: Sink>(
         &self,
         db: &Db,
@@ -234,7 +234,7 @@ impl Query {
         let ccols = child.columns(plan);
         let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         types.extend(ccols.iter().map(|(_, t)| *t));
-        types.push(ScalarType::BigInt);
+        types.push(ScalarType::Integer);
         let mut sql = Sql::new(db.dialect());
         Writer::new(plan, resolved, db.dialect()).root_with_lateral(&mut sql, cols, c, &ccols);
         let all = db
@@ -247,7 +247,7 @@ impl Query {
         let mut rows: Vec<Row<S>> = Vec::new();
         let mut child_rows: Vec<Vec<Cell>> = Vec::new();
         for mut r in all {
-            let rn = r.pop();
+            let hit = r.pop();
             let mut cvals = r.split_off(n);
             let parent = r.get(kpos).cloned().unwrap_or(Cell::Null);
             if rows
@@ -256,7 +256,7 @@ impl Query {
             {
                 rows.push(Row::new(root, r, None));
             }
-            if !matches!(rn, None | Some(Cell::Null)) {
+            if !matches!(hit, None | Some(Cell::Null)) {
                 cvals.push(parent);
                 child_rows.push(cvals);
             }

@@ -841,19 +841,20 @@ impl<'a> Writer<'a> {
         let mut key = self.sql();
         key.column("p", "key");
         sql.push(" CROSS JOIN LATERAL ");
-        self.lateral_body(sql, level, hop, &inner, parent_expr, key, order);
+        let outer = self.lateral_body(sql, level, hop, &inner, parent_expr, key, order);
         sql.push(" ").ident(&x);
         if matches!(select, Select::Columns { packed: false, .. }) {
-            sql.push(" ORDER BY ")
-                .column("p", "key")
-                .push(", ")
-                .column(&x, "__rn");
+            sql.push(" ORDER BY ").column("p", "key");
+            for (name, dir) in &outer {
+                sql.push(", ").column(&x, name).push(" ").push(dir);
+            }
         }
     }
 
-    /// `(SELECT <inner>, ROW_NUMBER() … AS "__rn" FROM <source> WHERE
-    /// <parent_expr> = <key> … ORDER BY <order> LIMIT n)`: one parent's
-    /// first rows of a windowed level.
+    /// `(SELECT <inner>, <order> AS "__o0", …, 1 AS "__hit" FROM <source>
+    /// WHERE <parent_expr> = <key> … ORDER BY <order> LIMIT n)`: one
+    /// parent's first rows of a windowed level; returns the order's column
+    /// names with their directions, for the outer `ORDER BY`.
     #[allow(clippy::too_many_arguments)]
     fn lateral_body(
         &mut self,
@@ -864,7 +865,7 @@ impl<'a> Writer<'a> {
         parent_expr: Sql,
         key: Sql,
         order: Vec<(Sql, &'static str)>,
-    ) {
+    ) -> Vec<(String, &'static str)> {
         let a = format!("t{}", level.depth);
         let k = format!("k{}", level.depth);
         let mut inner = inner.to_vec();
@@ -873,11 +874,19 @@ impl<'a> Writer<'a> {
         for c in &inner {
             sql.column(&a, c).push(", ");
         }
-        sql.push("ROW_NUMBER() OVER (ORDER BY ");
-        sql.push_list(order.clone(), |s, (expr, dir)| {
-            s.append(expr).push(" ").push(dir);
-        });
-        sql.push(") AS \"__rn\"");
+        // The order's values, for the outer statement to order by (a
+        // column keeps its expression's collation); no row number, whose
+        // window reads one row past the limit. `__hit` marks a row.
+        let mut outer = Vec::with_capacity(order.len());
+        for (i, (expr, dir)) in order.iter().enumerate() {
+            let name = format!("__o{i}");
+            sql.append(expr.clone())
+                .push(" AS ")
+                .ident(&name)
+                .push(", ");
+            outer.push((name, *dir));
+        }
+        sql.push("1 AS \"__hit\"");
         self.write_source(sql, level, hop, &a, &k);
         sql.append(parent_expr).push(" = ").append(key);
         self.soft(sql, &level.info, &a);
@@ -894,13 +903,14 @@ impl<'a> Writer<'a> {
             sql.push(" LIMIT ").int(clamp(take));
         }
         sql.push(")");
+        outer
     }
 
     /// The root's rows and, in the same statement, the first rows of its
     /// windowed child `id` per root (`LEFT JOIN LATERAL`, Postgres): the
-    /// root's `root_cols`, then the child's `child_cols` and its row number
-    /// (`NULL`: a root without children), ordered by the root's order and
-    /// then the child's. For a root read whole (no page), or for a page
+    /// root's `root_cols`, then the child's `child_cols` and a marker
+    /// (`__hit`, `NULL`: a root without children), ordered by the root's
+    /// order and then the child's. For a root read whole (no page), or for a page
     /// whose list has no `take` ([`Writer::lateral_page`]).
     pub fn root_with_lateral(
         &mut self,
@@ -942,7 +952,7 @@ impl<'a> Writer<'a> {
         });
         sql.push(", ");
         self.select_cols(sql, &x, child_cols, false);
-        sql.push(", ").column(&x, "__rn").push(" FROM (");
+        sql.push(", ").column(&x, "__hit").push(" FROM (");
         sql.append(inner_sql).push(") \"r\" LEFT JOIN LATERAL ");
         let inner: Vec<String> = child_cols
             .iter()
@@ -950,7 +960,7 @@ impl<'a> Writer<'a> {
             .collect();
         let mut key = self.sql();
         key.column("r", &format!("__c{kpos}"));
-        self.lateral_body(
+        let outer = self.lateral_body(
             sql,
             &level,
             &edge.hop,
@@ -961,7 +971,11 @@ impl<'a> Writer<'a> {
         );
         sql.push(" ").ident(&x).push(" ON TRUE ORDER BY ");
         let mut terms: Vec<String> = order.iter().map(|o| format!("\"r\".{o}")).collect();
-        terms.push(format!("\"{x}\".\"__rn\""));
+        terms.extend(
+            outer
+                .iter()
+                .map(|(name, dir)| format!("\"{x}\".\"{name}\" {dir}")),
+        );
         sql.push(&terms.join(", "));
     }
 
