@@ -449,6 +449,7 @@ async fn run(dialect: &str, n: usize) {
         fresh.db.close().await;
         let (mut ours, mut typed, mut hand) = (Vec::new(), Vec::new(), Vec::new());
         let (mut ours_rss, mut typed_rss, mut hand_rss) = (0, 0, 0);
+        let (mut hand_json, mut hand_json_rss) = (Vec::new(), 0);
         for _ in 0..STREAM_RUNS {
             let (t, rss) = stream_child("ours", dialect, n);
             ours.push(t);
@@ -459,11 +460,14 @@ async fn run(dialect: &str, n: usize) {
             let (t, rss) = stream_child("hand", dialect, n);
             hand.push(t);
             hand_rss = hand_rss.max(rss);
+            let (t, rss) = stream_child("hand-json", dialect, n);
+            hand_json.push(t);
+            hand_json_rss = hand_json_rss.max(rss);
         }
-        let hand = median(hand);
+        let (hand, ours) = (median(hand), median(ours));
         r.case(
             "stream all products with channels (own process)",
-            median(ours),
+            ours,
             Some(("sqlx fetch stream", hand)),
         );
         r.case(
@@ -471,11 +475,19 @@ async fn run(dialect: &str, n: usize) {
             median(typed),
             Some(("sqlx fetch stream", hand)),
         );
+        // The naive JSON stream: the join in product order, each product's
+        // rows grouped into the JSON object `stream` yields.
+        r.case(
+            "stream as JSON, against JSON grouped by hand",
+            ours,
+            Some(("ordered join as JSON", median(hand_json))),
+        );
         println!(
-            "peak RSS of the stream process: ours {} MiB, typed {} MiB, sqlx fetch stream {} MiB",
+            "peak RSS of the stream process: ours {} MiB, typed {} MiB, sqlx fetch stream {} MiB, ordered join as JSON {} MiB",
             ours_rss / 1024,
             typed_rss / 1024,
-            hand_rss / 1024
+            hand_rss / 1024,
+            hand_json_rss / 1024
         );
     }
 }
@@ -559,6 +571,10 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
                 roots += chunk.len();
                 links += chunk.iter().map(|p| p.sales_channels.len()).sum::<usize>();
             }
+            assert_eq!((roots, links), (n, 3 * n));
+        }
+        "hand-json" => {
+            let (roots, links) = hand_json_stream(&fresh.raw, stream_chunk() as usize).await;
             assert_eq!((roots, links), (n, 3 * n));
         }
         _ => {
@@ -654,6 +670,55 @@ async fn hand_stream(raw: &Raw) -> usize {
         }
     }
     n
+}
+
+/// The naive JSON stream: every product (channels or not) with its
+/// channels in link order, read as one statement in product order with
+/// sqlx's `fetch`, each product's rows grouped into the object
+/// [`Query::stream`] yields (`{"id", "sales_channels": [{"id"}]}`), held
+/// in chunks of `chunk` objects; returns the products and links seen.
+async fn hand_json_stream(raw: &Raw, chunk: usize) -> (usize, usize) {
+    use futures_util::TryStreamExt;
+    let sql = r#"SELECT p."id", sc."id" FROM "product" p LEFT JOIN ("product_sales_channel" l JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL) ON l."product_id" = p."id" AND l."deleted_at" IS NULL WHERE p."deleted_at" IS NULL ORDER BY p."id", l."created_at", l."id""#;
+    let mut held: Vec<Value> = Vec::with_capacity(chunk);
+    let mut current: Option<(String, Vec<Value>)> = None;
+    let (mut roots, mut links) = (0, 0);
+    let mut row = |p: String, c: Option<String>, held: &mut Vec<Value>| {
+        if current.as_ref().is_none_or(|(id, _)| *id != p) {
+            if let Some((id, channels)) = current.take() {
+                held.push(json!({"id": id, "sales_channels": channels}));
+                roots += 1;
+                if held.len() == chunk {
+                    held.clear();
+                }
+            }
+            current = Some((p, Vec::new()));
+        }
+        if let (Some(c), Some((_, channels))) = (c, current.as_mut()) {
+            channels.push(json!({ "id": c }));
+            links += 1;
+        }
+    };
+    match raw {
+        Raw::Sqlite(pool) => {
+            let mut s = sqlx::query(sql).fetch(pool);
+            while let Some(r) = s.try_next().await.unwrap() {
+                row(r.get(0), r.get(1), &mut held);
+            }
+        }
+        Raw::Postgres(pool) => {
+            let mut s = sqlx::query(sql).fetch(pool);
+            while let Some(r) = s.try_next().await.unwrap() {
+                row(r.get(0), r.get(1), &mut held);
+            }
+        }
+    }
+    if let Some((id, channels)) = current {
+        held.push(json!({"id": id, "sales_channels": channels}));
+        roots += 1;
+    }
+    drop(held);
+    (roots, links)
 }
 
 fn peak_rss_kib() -> u64 {
