@@ -18,6 +18,11 @@ use link_model::ScalarType;
 use super::DbError;
 use crate::DateTime;
 
+/// The cells of one row as Query reads them: up to two inline (most rows
+/// of a relation read one or two columns), so a row costs no allocation of
+/// its own.
+pub(crate) type CellRow = smallvec::SmallVec<[Cell; 2]>;
+
 /// One decoded column value.
 ///
 /// Text-like types (text, uuid, enum, date and decimal, which both drivers
@@ -169,7 +174,7 @@ pub(super) fn decode_row<R>(
     row: &R,
     cols: &[ScalarType],
     verified: &mut [bool],
-) -> Result<Vec<Cell>, DbError>
+) -> Result<CellRow, DbError>
 where
     R: DriverRow,
     usize: ColumnIndex<R>,
@@ -179,7 +184,7 @@ where
     for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
 {
     use ScalarType as T;
-    let mut out = Vec::with_capacity(cols.len());
+    let mut out = CellRow::with_capacity(cols.len());
     for (i, ty) in cols.iter().enumerate() {
         let checked = !verified[i];
         let cell = match ty {
@@ -288,7 +293,7 @@ impl<'de> de::Deserialize<'de> for Packed {
 /// from integers (non-zero is true), JSON columns parsed from their text.
 /// `None` when any value would not decode the same (another storage class,
 /// which the row decoder rejects): the caller reads the rows instead.
-pub(crate) fn unpack_rows(text: &str, types: &[ScalarType]) -> Option<Vec<Vec<Cell>>> {
+pub(crate) fn unpack_rows(text: &str, types: &[ScalarType]) -> Option<Vec<CellRow>> {
     use ScalarType as T;
     let rows: Vec<Vec<Packed>> = serde_json::from_str(text).ok()?;
     let mut out = Vec::with_capacity(rows.len());
@@ -296,7 +301,7 @@ pub(crate) fn unpack_rows(text: &str, types: &[ScalarType]) -> Option<Vec<Vec<Ce
         if row.len() != types.len() {
             return None;
         }
-        let mut cells = Vec::with_capacity(row.len());
+        let mut cells = CellRow::with_capacity(row.len());
         for (v, ty) in row.into_iter().zip(types) {
             cells.push(match (ty, v) {
                 (_, Packed::Null) => Cell::Null,
@@ -333,6 +338,8 @@ mod tests {
             r#"[["a",7,1,"{\"k\":[1]}","2024-01-01T00:00:00.000Z"],[null,-3,0,"not json",null],["b",null,2,null,"x"]]"#,
             &types,
         );
+        let rows: Option<Vec<Vec<Cell>>> =
+            rows.map(|r| r.into_iter().map(CellRow::into_vec).collect());
         assert_eq!(
             rows,
             Some(vec![
@@ -372,7 +379,7 @@ mod tests {
             None
         );
         assert_eq!(unpack_rows(r#"[["a","b"]]"#, &[T::Text]), None);
-        assert_eq!(unpack_rows("[]", &[T::Text]), Some(vec![]));
+        assert_eq!(unpack_rows("[]", &[T::Text]).map(|r| r.len()), Some(0));
         assert!(!json_exact(T::Float) && !json_exact(T::Double) && !json_exact(T::Decimal));
     }
 

@@ -14,7 +14,7 @@ mod sql;
 
 pub use arg::{Arg, ArgError};
 pub use cell::Cell;
-pub(crate) use cell::{json_exact, unpack_rows};
+pub(crate) use cell::{CellRow, json_exact, unpack_rows};
 pub(crate) use order::{Parented, share_parents};
 pub use sql::{Sql, quote, select_expr};
 
@@ -329,6 +329,17 @@ impl Db {
         sql: &Sql,
         cols: &[ScalarType],
     ) -> Result<Vec<Vec<Cell>>, DbError> {
+        let rows = self.fetch_rows(sql, cols).await?;
+        Ok(rows.into_iter().map(CellRow::into_vec).collect())
+    }
+
+    /// [`Db::fetch_cells`] as Query keeps rows ([`CellRow`]: a row's first
+    /// cells inline).
+    pub(crate) async fn fetch_rows(
+        &self,
+        sql: &Sql,
+        cols: &[ScalarType],
+    ) -> Result<Vec<CellRow>, DbError> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.record(sql);
         match &self.pool {
@@ -368,7 +379,7 @@ impl Db {
             Pool::Sqlite(_) => {
                 let mut all = cols.to_vec();
                 all.extend([ScalarType::Timestamp, ScalarType::Text]);
-                Ok(order::link_ordered(self.fetch_cells(sql, &all).await?))
+                Ok(order::link_ordered(self.fetch_rows(sql, &all).await?))
             }
         }
     }
@@ -376,7 +387,7 @@ impl Db {
     /// [`Db::fetch_cells`] with each cell as a JSON value
     /// ([`Cell::into_value`]).
     pub async fn fetch(&self, sql: &Sql, cols: &[ScalarType]) -> Result<Vec<Vec<Value>>, DbError> {
-        Ok(json_rows(self.fetch_cells(sql, cols).await?))
+        Ok(json_rows(self.fetch_rows(sql, cols).await?))
     }
 
     /// Runs one statement outside a transaction.
@@ -555,7 +566,7 @@ mod sqlite {
         c: &mut SqliteConnection,
         sql: &Sql,
         cols: &[ScalarType],
-    ) -> Result<Vec<Vec<Cell>>, DbError> {
+    ) -> Result<Vec<CellRow>, DbError> {
         let (text, args) = prepare(sql)?;
         let q = sqlx::query_with(sqlx::AssertSqlSafe(text), args);
         let rows = q.fetch_all(c).await?;
@@ -646,7 +657,7 @@ mod postgres {
         c: &mut PgConnection,
         sql: &Sql,
         cols: &[ScalarType],
-    ) -> Result<Vec<Vec<Cell>>, DbError> {
+    ) -> Result<Vec<CellRow>, DbError> {
         let q = sqlx::query_with(sqlx::AssertSqlSafe(sql.text.clone()), args(sql)?);
         let rows = q.fetch_all(c).await?;
         let mut verified = vec![false; cols.len()];
@@ -739,7 +750,7 @@ mod postgres {
 }
 
 /// Rows of cells as rows of JSON values.
-fn json_rows(rows: Vec<Vec<Cell>>) -> Vec<Vec<Value>> {
+fn json_rows(rows: Vec<CellRow>) -> Vec<Vec<Value>> {
     rows.into_iter()
         .map(|r| r.into_iter().map(Cell::into_value).collect())
         .collect()

@@ -16,15 +16,15 @@
 
 use std::sync::Arc;
 
-use super::Cell;
+use super::{Cell, CellRow};
 
 /// A child row's cells (without its parent key) and the key of its parent
 /// (`None` for NULL), shared by the consecutive rows of one parent.
-pub(crate) type Parented = (Vec<Cell>, Option<Arc<str>>);
+pub(crate) type Parented = (CellRow, Option<Arc<str>>);
 
 /// Rows whose last cell is a parent key, as [`Parented`] rows: a run of
 /// rows of one parent shares one key.
-pub(crate) fn share_parents(rows: Vec<Vec<Cell>>) -> Vec<Parented> {
+pub(crate) fn share_parents(rows: Vec<CellRow>) -> Vec<Parented> {
     let mut prev: Option<Arc<str>> = None;
     rows.into_iter()
         .map(|mut r| {
@@ -59,7 +59,7 @@ fn key(c: &Cell) -> Key<'_> {
 /// its `id`, sorted by them (a stable sort: rows read through an index come
 /// in runs of one parent), with the two link cells dropped and the parent
 /// key taken off.
-pub(super) fn link_ordered(mut rows: Vec<Vec<Cell>>) -> Vec<Parented> {
+pub(super) fn link_ordered(mut rows: Vec<CellRow>) -> Vec<Parented> {
     fn tail(r: &[Cell]) -> (Key<'_>, Key<'_>, Key<'_>) {
         let n = r.len();
         (key(&r[n - 3]), key(&r[n - 2]), key(&r[n - 1]))
@@ -146,13 +146,13 @@ mod tests {
             )
         };
         let txt = |s: &str| Cell::Text(s.to_string());
-        let rows = vec![
-            vec![txt("c3"), txt("p2"), t("2024-01-01T00:00:00Z"), txt("l1")],
-            vec![txt("c1"), txt("p1"), t("2024-01-02T00:00:00Z"), txt("l2")],
-            vec![txt("c2"), txt("p1"), t("2024-01-01T00:00:00Z"), txt("l_b")],
-            vec![txt("c4"), txt("p1"), t("2024-01-01T00:00:00Z"), txt("l_B")],
-            vec![txt("c5"), Cell::Null, t("2024-01-01T00:00:00Z"), txt("l0")],
-            vec![txt("c6"), txt("p1"), Cell::Null, txt("l9")],
+        let rows: Vec<CellRow> = vec![
+            smallvec::smallvec![txt("c3"), txt("p2"), t("2024-01-01T00:00:00Z"), txt("l1")],
+            smallvec::smallvec![txt("c1"), txt("p1"), t("2024-01-02T00:00:00Z"), txt("l2")],
+            smallvec::smallvec![txt("c2"), txt("p1"), t("2024-01-01T00:00:00Z"), txt("l_b")],
+            smallvec::smallvec![txt("c4"), txt("p1"), t("2024-01-01T00:00:00Z"), txt("l_B")],
+            smallvec::smallvec![txt("c5"), Cell::Null, t("2024-01-01T00:00:00Z"), txt("l0")],
+            smallvec::smallvec![txt("c6"), txt("p1"), Cell::Null, txt("l9")],
         ];
         let sorted = link_ordered(rows);
         let firsts: Vec<(&str, Option<&str>)> = sorted

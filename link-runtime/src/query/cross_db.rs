@@ -19,7 +19,7 @@ use super::filter::Filter;
 use super::plan::{Hop, LevelId, Plan};
 use super::sql::{Resolved, Writer};
 use super::stitch::{Row, Sink};
-use crate::db::{Cell, Db, Dialect, Sql};
+use crate::db::{Cell, CellRow, Db, Dialect, Sql};
 use crate::error::Error;
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -161,15 +161,15 @@ impl Query {
         Writer::new(plan, resolved, d).targets(&mut sql, id, &cols, &targets);
         let mut types: Vec<ScalarType> = cols.iter().map(|(_, t)| *t).collect();
         types.extend([ScalarType::Text, ScalarType::BigInt]);
-        let mut by_key: HashMap<String, (i64, Vec<Cell>)> = HashMap::new();
-        for mut r in db.fetch_cells(&sql, &types).await? {
+        let mut by_key: HashMap<String, (i64, CellRow)> = HashMap::new();
+        for mut r in db.fetch_rows(&sql, &types).await? {
             let rank = r.pop().and_then(|v| v.as_i64()).unwrap_or(0);
             let Some(t) = r.pop().and_then(Cell::into_key) else {
                 continue;
             };
             by_key.insert(t, (rank, r));
         }
-        let mut found: Vec<(&str, i64, usize, &Vec<Cell>)> = pairs
+        let mut found: Vec<(&str, i64, usize, &CellRow)> = pairs
             .iter()
             .enumerate()
             .filter_map(|(pos, (p, t))| {

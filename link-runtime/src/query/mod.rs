@@ -37,7 +37,7 @@ use serde_json::Value;
 
 use link_model::{LinkGraph, ScalarType};
 
-use crate::db::{Cell, Db, Dialect, Sql};
+use crate::db::{Cell, CellRow, Db, Dialect, Sql};
 use crate::error::Error;
 use crate::link::Databases;
 
@@ -238,17 +238,17 @@ impl Query {
         let mut sql = Sql::new(db.dialect());
         Writer::new(plan, resolved, db.dialect()).root_with_lateral(&mut sql, cols, c, &ccols);
         let all = db
-            .fetch_cells(&sql, &types)
+            .fetch_rows(&sql, &types)
             .await
             .map_err(|e| field_type(&[(&root.info, cols), (&child.info, &ccols)], e.into()))?;
         let n = cols.len();
         let pkpos = root.key_index(plan, &root.info.pk);
         let kpos = root.key_index(plan, plan.edge(c).hop.parent_col());
         let mut rows: Vec<Row<S>> = Vec::new();
-        let mut child_rows: Vec<Vec<Cell>> = Vec::new();
+        let mut child_rows: Vec<CellRow> = Vec::new();
         for mut r in all {
             let hit = r.pop();
-            let mut cvals = r.split_off(n);
+            let mut cvals: CellRow = r.drain(n..).collect();
             let parent = r.get(kpos).cloned().unwrap_or(Cell::Null);
             if rows
                 .last()
@@ -467,7 +467,7 @@ impl Query {
         types: &[ScalarType],
         packable: bool,
         build: impl Fn(bool) -> (Sql, Vec<String>),
-    ) -> Result<Vec<Vec<Cell>>, Error> {
+    ) -> Result<Vec<CellRow>, Error> {
         if packable
             && db.dialect() == Dialect::Sqlite
             && !types.is_empty()
@@ -495,7 +495,7 @@ impl Query {
             }
         }
         let (sql, _) = build(false);
-        Ok(db.fetch_cells(&sql, types).await?)
+        Ok(db.fetch_rows(&sql, types).await?)
     }
 }
 

@@ -23,7 +23,7 @@ use crate::typed::{Field, Filter, Many, One, QueryRoot, RelationPath};
 use crate::{Date, DateTime};
 
 use super::plan::Level;
-use crate::db::Cell;
+use crate::db::{Cell, CellRow};
 
 /// A struct whose fields select a request's fields and receive its rows:
 /// implemented by `#[derive(Select)]`.
@@ -46,7 +46,7 @@ pub trait Selectable: Sized {
 #[derive(Debug, Clone)]
 pub enum Raw {
     /// A row.
-    Row(Vec<Cell>, Vec<Raw>),
+    Row(CellRow, Vec<Raw>),
     /// A list relation.
     List(Vec<Raw>),
     /// An absent to-one relation.
@@ -54,7 +54,7 @@ pub enum Raw {
 }
 
 impl Sink for Raw {
-    fn object(_: &Level, vals: Vec<Cell>, rels: Vec<Raw>) -> Raw {
+    fn object(_: &Level, vals: CellRow, rels: Vec<Raw>) -> Raw {
         Raw::Row(vals, rels)
     }
 
@@ -69,7 +69,7 @@ impl Sink for Raw {
 
 /// The values of one row, taken by the selection's members in order.
 pub struct Cells {
-    vals: std::vec::IntoIter<Cell>,
+    vals: smallvec::IntoIter<[Cell; 2]>,
     rels: std::vec::IntoIter<Raw>,
     entity: &'static str,
 }

@@ -14,13 +14,13 @@ use link_model::ScalarType;
 
 use super::plan::Level;
 use super::request::Shape;
-use crate::db::Cell;
+use crate::db::{Cell, CellRow};
 
 /// What finished rows become.
 pub(super) trait Sink: Sized + Clone {
     /// A row of `level`: its columns (requested scalars first, in request
     /// order) and its relations (in `level.children` order).
-    fn object(level: &Level, vals: Vec<Cell>, rels: Vec<Self>) -> Self;
+    fn object(level: &Level, vals: CellRow, rels: Vec<Self>) -> Self;
     /// A list relation's value.
     fn list(items: Vec<Self>) -> Self;
     /// An absent to-one relation (and a slot not filled yet).
@@ -29,7 +29,7 @@ pub(super) trait Sink: Sized + Clone {
 
 /// JSON objects: the one place cells become JSON values in Query.
 impl Sink for Value {
-    fn object(level: &Level, vals: Vec<Cell>, rels: Vec<Value>) -> Value {
+    fn object(level: &Level, vals: CellRow, rels: Vec<Value>) -> Value {
         let mut out = Map::new();
         let medusa = level.shape == Shape::Medusa;
         for (s, c) in level.scalars.iter().zip(vals) {
@@ -77,13 +77,13 @@ fn millis(v: Value) -> Value {
 /// child relation.
 #[derive(Debug, Clone)]
 pub(super) struct Row<S> {
-    pub vals: Vec<Cell>,
+    pub vals: CellRow,
     pub parent: Option<Arc<str>>,
     pub rels: Vec<S>,
 }
 
 impl<S: Sink> Row<S> {
-    pub fn new(level: &Level, vals: Vec<Cell>, parent: Option<Arc<str>>) -> Row<S> {
+    pub fn new(level: &Level, vals: CellRow, parent: Option<Arc<str>>) -> Row<S> {
         Row {
             vals,
             parent,
