@@ -1039,6 +1039,45 @@ async fn link_order_ties_break_on_id_bytes() {
     }
 }
 
+/// A link table whose `created_at` is a `timestamp` without time zone (a
+/// database made by hand, not by the generated DDL) streams in link order
+/// as `graph` reads it: the client's sort reads either timestamp type.
+#[tokio::test]
+async fn streams_sort_links_of_either_timestamp_type() {
+    if link_tests::pg_url().is_none() {
+        link_tests::require_postgres();
+        return;
+    }
+    let q = setup(Placement::One, true).await;
+    let db = q.databases().default_db().clone();
+    // p1's links created in the order sc_2, sc_1: not their key order.
+    db.execute_script(
+        r#"ALTER TABLE "product_product_sales_channel_sales_channel" ALTER COLUMN "created_at" TYPE timestamp;
+           UPDATE "product_product_sales_channel_sales_channel" SET "created_at" = TIMESTAMP '2024-01-02 00:00:00' WHERE "product_id" = 'p1' AND "sales_channel_id" = 'sc_1';
+           UPDATE "product_product_sales_channel_sales_channel" SET "created_at" = TIMESTAMP '2024-01-01 00:00:00' WHERE "product_id" = 'p1' AND "sales_channel_id" = 'sc_2'"#,
+    )
+    .await
+    .unwrap();
+    let req = json!({"entity": "product", "fields": ["id", "sales_channels.id"]});
+    let all = run(&q, &req).await;
+    assert_eq!(
+        all["data"],
+        json!([
+            {"id": "p1", "sales_channels": [{"id": "sc_2"}, {"id": "sc_1"}]},
+            {"id": "p2", "sales_channels": [{"id": "sc_1"}]},
+            {"id": "p3", "sales_channels": [{"id": "sc_3"}]},
+            {"id": "p4", "sales_channels": []}
+        ])
+    );
+    for chunk in [1, 3, 10] {
+        assert_eq!(
+            streamed(&q, &req, chunk).await,
+            all["data"],
+            "chunk {chunk}"
+        );
+    }
+}
+
 /// Every root `req` streams in chunks of `chunk`, as one JSON array.
 async fn streamed(q: &Query, req: &Value, chunk: u64) -> Value {
     let mut s = q.stream(Graph::from_json(req).unwrap(), chunk);

@@ -77,11 +77,12 @@ pub(super) fn link_ordered(mut rows: Vec<CellRow>) -> Vec<Parented> {
 type RawKey<'a> = ((bool, &'a [u8]), (bool, i64), (bool, &'a [u8]));
 
 /// The order of Postgres rows whose columns `parent`, `parent + 1` and
-/// `parent + 2` are a parent key, a link's `created_at` and its `id`: the
-/// row indices sorted as [`link_ordered`] sorts the decoded rows. `None`
-/// when a value is not what the raw comparison assumes (a timestamp not in
-/// binary form, a column of another type): the caller decodes and sorts
-/// instead, which reports a wrong type as decoding does.
+/// `parent + 2` are a parent key, a link's `created_at` (`timestamptz` or
+/// `timestamp`) and its `id`: the row indices sorted as [`link_ordered`]
+/// sorts the decoded rows. `None` when a value is not what the raw
+/// comparison assumes (a timestamp not in binary form, a column of another
+/// type): the caller decodes and sorts instead, which reports a wrong type
+/// as decoding does.
 #[cfg(feature = "postgres")]
 pub(super) fn raw_order(rows: &[sqlx::postgres::PgRow], parent: usize) -> Option<Vec<usize>> {
     use sqlx::postgres::PgValueFormat;
@@ -95,8 +96,16 @@ pub(super) fn raw_order(rows: &[sqlx::postgres::PgRow], parent: usize) -> Option
     if let Some(r) = first(parent) {
         r.try_get::<Option<&str>, _>(parent).ok()?;
     }
+    // `timestamptz` or `timestamp`: both are microseconds in binary form,
+    // compared as the server compares them.
     if let Some(r) = first(at) {
-        r.try_get::<Option<crate::DateTime>, _>(at).ok()?;
+        r.try_get::<Option<crate::DateTime>, _>(at)
+            .map(|_| ())
+            .or_else(|_| {
+                r.try_get::<Option<chrono::NaiveDateTime>, _>(at)
+                    .map(|_| ())
+            })
+            .ok()?;
     }
     if let Some(r) = first(id) {
         r.try_get::<Option<&str>, _>(id).ok()?;
