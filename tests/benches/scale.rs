@@ -12,7 +12,10 @@
 //!
 //! `SCALE_DIALECTS=postgres` (or `sqlite`) limits the databases, `SCALE_CASES`
 //! the cases (see `wanted`). The stream case runs each side in a process of
-//! its own, which reports its time and peak RSS.
+//! its own, which reports its time and peak RSS; beside the join read with
+//! sqlx's `fetch` it runs the naive JSON stream (the join in product order,
+//! grouped into JSON objects by hand). `SCALE_STREAM_CHUNK` sets the
+//! stream's chunk (5,000), `SCALE_SHOW_SQL=1` prints the statements.
 
 mod common;
 
