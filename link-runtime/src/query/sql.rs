@@ -852,8 +852,8 @@ impl<'a> Writer<'a> {
     }
 
     /// `(SELECT <inner>, <order> AS "__o0", …, 1 AS "__hit" FROM <source>
-    /// WHERE <parent_expr> = <key> … ORDER BY <order> LIMIT n)`: one
-    /// parent's first rows of a windowed level; returns the order's column
+    /// WHERE <parent_expr> = <key> … [ORDER BY <order> LIMIT n])`: one
+    /// parent's (first) rows of a level; returns the order's column
     /// names with their directions, for the outer `ORDER BY`.
     #[allow(clippy::too_many_arguments)]
     fn lateral_body(
@@ -894,12 +894,13 @@ impl<'a> Writer<'a> {
             sql.push(" AND ");
             self.filter(sql, &level.info, &a, &level.filter, false);
         }
-        sql.push(" ORDER BY ");
-        sql.push_list(order, |s, (expr, dir)| {
-            s.append(expr).push(" ").push(dir);
-        });
-        // A literal: the prepared statement's plan is reused (see `Sql::int`).
+        // Without a limit the outer `ORDER BY` alone orders the rows.
         if let Some(take) = level.take {
+            sql.push(" ORDER BY ");
+            sql.push_list(order, |s, (expr, dir)| {
+                s.append(expr).push(" ").push(dir);
+            });
+            // A literal: the prepared statement's plan is reused (see `Sql::int`).
             sql.push(" LIMIT ").int(clamp(take));
         }
         sql.push(")");
