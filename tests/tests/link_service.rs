@@ -1314,7 +1314,9 @@ fn pg_bin(bin: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// The server restarted between two calls: the next call reconnects. Runs
-/// on a throwaway cluster of its own (port 55440), never the shared server.
+/// on a throwaway cluster of its own, never the shared server, on port
+/// 25440: below the ephemeral ports (32768–60999) that client connections
+/// take, one of which in `TIME_WAIT` kept the cluster from binding 55440.
 #[tokio::test]
 async fn after_a_server_restart_the_next_call_reconnects() {
     if link_tests::pg_url().is_none()
@@ -1337,7 +1339,7 @@ async fn after_a_server_restart_the_next_call_reconnects() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let opts = "-p 55440 -k /tmp -c listen_addresses=127.0.0.1";
+    let opts = "-p 25440 -k /tmp -c listen_addresses=127.0.0.1";
     let out = pg_bin(
         "pg_ctl",
         &["-D", data, "-o", opts, "-l", log, "-w", "start"],
@@ -1350,7 +1352,7 @@ async fn after_a_server_restart_the_next_call_reconnects() {
     let (d2, l2) = (data_dir.clone(), log_file.clone());
     let result = async move {
         let (data, log) = (d2.as_str(), l2.as_str());
-        let db = Db::connect("postgres://postgres@127.0.0.1:55440/postgres")
+        let db = Db::connect("postgres://postgres@127.0.0.1:25440/postgres")
             .await
             .unwrap();
         let link = setup(&db).await;
