@@ -5,7 +5,7 @@
 use link_model::{ExtraColumn, LinkSide, ScalarType, s};
 
 use super::defaults::default_for;
-use super::idents::{check_ident, parse_type, type_help};
+use super::idents::{check_ident, check_not_internal, parse_type, type_help};
 use super::{Ctxt, RESERVED_LINK_COLUMNS};
 use crate::ast::ExtraColumnAst;
 use crate::diagnostic::{Diagnostic, one_of};
@@ -22,7 +22,9 @@ pub(super) fn check_extra_columns<S: Clone>(
     let mut typed = true;
     let mut out = Vec::new();
     for c in cols {
-        check_ident(cx, &c.name, "extra column name");
+        if check_ident(cx, &c.name, "extra column name") {
+            check_not_internal(cx, &c.name, "extra column name");
+        }
         if let Some(sides) = sides {
             check_column_name_free(cx, c, sides);
         }

@@ -65,6 +65,23 @@ pub(super) fn check_ident<S: Clone>(cx: &Ctxt<S>, name: &Sp<String, S>, what: &s
     true
 }
 
+/// Rule: a column's name (a field, an extra column) does not start with
+/// `__`. Query's statements name the columns they add that way (`__c0`,
+/// `__o0`, `__hit`, `__rn`, `__k_…`), and a field of such a name would make
+/// a statement's column ambiguous on the database.
+pub(super) fn check_not_internal<S: Clone>(cx: &Ctxt<S>, name: &Sp<String, S>, what: &str) {
+    if name.value.starts_with("__") {
+        cx.error(
+            Diagnostic::new(
+                name.span.clone(),
+                format!("{what} `{}` starts with `__`", name.value),
+                "reserved prefix",
+            )
+            .help("names starting with `__` are kept for the columns Query adds to its statements (`__c0`, `__o0`, `__hit`, ...); choose another name"),
+        );
+    }
+}
+
 /// A type name with an optional `?` (nullable) suffix.
 pub(super) fn parse_type(raw: &str) -> Option<(ScalarType, bool)> {
     match raw.strip_suffix('?') {

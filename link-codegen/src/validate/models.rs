@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use link_model::{Field, LinkableKey, Model, ScalarType, list, s};
 
 use super::Ctxt;
-use super::idents::{check_ident, parse_type, type_help};
+use super::idents::{check_ident, check_not_internal, parse_type, type_help};
 use crate::ast::{LinkableKeyAst, ModelAst, Sp};
 use crate::diagnostic::{Diagnostic, suggest};
 
@@ -51,12 +51,15 @@ pub(super) fn check_model<S: Clone>(cx: &Ctxt<S>, module: &str, m: &ModelAst<S>)
     })
 }
 
-/// Rule: each field has a snake_case name and a known type. Returns the
+/// Rule: each field has a snake_case name (not starting with `__`) and a
+/// known type. Returns the
 /// fields whose type is known.
 fn check_fields<S: Clone>(cx: &Ctxt<S>, m: &ModelAst<S>) -> Vec<Field> {
     let mut fields = Vec::new();
     for f in &m.fields {
-        check_ident(cx, &f.name, "field name");
+        if check_ident(cx, &f.name, "field name") {
+            check_not_internal(cx, &f.name, "field name");
+        }
         match parse_type(&f.ty.value) {
             Some((ty, q)) => fields.push(Field {
                 name: s(f.name.value.clone()),
