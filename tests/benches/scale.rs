@@ -577,7 +577,7 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
             assert_eq!((roots, links), (n, 3 * n));
         }
         "hand-json" => {
-            let (roots, links) = hand_json_stream(&fresh.raw, stream_chunk() as usize).await;
+            let (roots, links) = hand_json_stream(&fresh.raw, stream_chunk().max(1) as usize).await;
             assert_eq!((roots, links), (n, 3 * n));
         }
         _ => {
