@@ -450,24 +450,18 @@ async fn run(dialect: &str, n: usize) {
         // 6. every product with its channels, streamed in chunks of 10,000:
         // each side in a process of its own (time and peak RSS), alternating.
         fresh.db.close().await;
-        let (mut ours, mut typed, mut hand) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut ours_rss, mut typed_rss, mut hand_rss) = (0, 0, 0);
-        let (mut hand_json, mut hand_json_rss) = (Vec::new(), 0);
+        let sides = ["ours", "typed", "hand", "hand-json"];
+        let mut times: [Vec<Duration>; 4] = Default::default();
+        let mut rss = [0u64; 4];
         for _ in 0..STREAM_RUNS {
-            let (t, rss) = stream_child("ours", dialect, n);
-            ours.push(t);
-            ours_rss = ours_rss.max(rss);
-            let (t, rss) = stream_child("typed", dialect, n);
-            typed.push(t);
-            typed_rss = typed_rss.max(rss);
-            let (t, rss) = stream_child("hand", dialect, n);
-            hand.push(t);
-            hand_rss = hand_rss.max(rss);
-            let (t, rss) = stream_child("hand-json", dialect, n);
-            hand_json.push(t);
-            hand_json_rss = hand_json_rss.max(rss);
+            for (i, side) in sides.iter().enumerate() {
+                let (t, kib) = stream_child(side, dialect, n);
+                times[i].push(t);
+                rss[i] = rss[i].max(kib);
+            }
         }
-        let (hand, ours) = (median(hand), median(ours));
+        let [ours, typed, hand, hand_json] = times.map(median);
+        let [ours_rss, typed_rss, hand_rss, hand_json_rss] = rss;
         r.case(
             "stream all products with channels (own process)",
             ours,
@@ -475,7 +469,7 @@ async fn run(dialect: &str, n: usize) {
         );
         r.case(
             "typed stream (fetch_stream) of the same (own process)",
-            median(typed),
+            typed,
             Some(("sqlx fetch stream", hand)),
         );
         // The naive JSON stream: the join in product order, each product's
@@ -483,7 +477,7 @@ async fn run(dialect: &str, n: usize) {
         r.case(
             "stream as JSON, against JSON grouped by hand",
             ours,
-            Some(("ordered join as JSON", median(hand_json))),
+            Some(("ordered join as JSON", hand_json)),
         );
         println!(
             "peak RSS of the stream process: ours {} MiB, typed {} MiB, sqlx fetch stream {} MiB, ordered join as JSON {} MiB",
@@ -684,20 +678,21 @@ async fn hand_json_stream(raw: &Raw, chunk: usize) -> (usize, usize) {
     use futures_util::TryStreamExt;
     let sql = r#"SELECT p."id", sc."id" FROM "product" p LEFT JOIN ("product_sales_channel" l JOIN "sales_channel" sc ON sc."id" = l."sales_channel_id" AND sc."deleted_at" IS NULL) ON l."product_id" = p."id" AND l."deleted_at" IS NULL WHERE p."deleted_at" IS NULL ORDER BY p."id", l."created_at", l."id""#;
     let mut held: Vec<Value> = Vec::with_capacity(chunk);
+    // The product being grouped; `None` (the end) flushes the last one.
     let mut current: Option<(String, Vec<Value>)> = None;
     let (mut roots, mut links) = (0, 0);
-    let mut row = |p: String, c: Option<String>, held: &mut Vec<Value>| {
-        if current.as_ref().is_none_or(|(id, _)| *id != p) {
-            if let Some((id, channels)) = current.take() {
-                held.push(json!({"id": id, "sales_channels": channels}));
-                roots += 1;
-                if held.len() == chunk {
-                    held.clear();
-                }
+    let mut row = |r: Option<(String, Option<String>)>| {
+        let same = matches!((&current, &r), (Some((id, _)), Some((p, _))) if id == p);
+        if !same && let Some((id, channels)) = current.take() {
+            held.push(json!({"id": id, "sales_channels": channels}));
+            roots += 1;
+            if held.len() == chunk {
+                held.clear();
             }
-            current = Some((p, Vec::new()));
         }
-        if let (Some(c), Some((_, channels))) = (c, current.as_mut()) {
+        let Some((p, c)) = r else { return };
+        let channels = &mut current.get_or_insert_with(|| (p, Vec::new())).1;
+        if let Some(c) = c {
             channels.push(json!({ "id": c }));
             links += 1;
         }
@@ -706,21 +701,17 @@ async fn hand_json_stream(raw: &Raw, chunk: usize) -> (usize, usize) {
         Raw::Sqlite(pool) => {
             let mut s = sqlx::query(sql).fetch(pool);
             while let Some(r) = s.try_next().await.unwrap() {
-                row(r.get(0), r.get(1), &mut held);
+                row(Some((r.get(0), r.get(1))));
             }
         }
         Raw::Postgres(pool) => {
             let mut s = sqlx::query(sql).fetch(pool);
             while let Some(r) = s.try_next().await.unwrap() {
-                row(r.get(0), r.get(1), &mut held);
+                row(Some((r.get(0), r.get(1))));
             }
         }
     }
-    if let Some((id, channels)) = current {
-        held.push(json!({"id": id, "sales_channels": channels}));
-        roots += 1;
-    }
-    drop(held);
+    row(None);
     (roots, links)
 }
 

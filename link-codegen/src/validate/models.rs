@@ -52,8 +52,7 @@ pub(super) fn check_model<S: Clone>(cx: &Ctxt<S>, module: &str, m: &ModelAst<S>)
 }
 
 /// Rule: each field has a snake_case name (not starting with `__`) and a
-/// known type. Returns the
-/// fields whose type is known.
+/// known type. Returns the fields whose type is known.
 fn check_fields<S: Clone>(cx: &Ctxt<S>, m: &ModelAst<S>) -> Vec<Field> {
     let mut fields = Vec::new();
     for f in &m.fields {

@@ -98,14 +98,11 @@ pub(super) fn raw_order(rows: &[sqlx::postgres::PgRow], parent: usize) -> Option
     }
     // `timestamptz` or `timestamp`: both are microseconds in binary form,
     // compared as the server compares them.
-    if let Some(r) = first(at) {
-        r.try_get::<Option<crate::DateTime>, _>(at)
-            .map(|_| ())
-            .or_else(|_| {
-                r.try_get::<Option<chrono::NaiveDateTime>, _>(at)
-                    .map(|_| ())
-            })
-            .ok()?;
+    if let Some(r) = first(at)
+        && r.try_get::<Option<crate::DateTime>, _>(at).is_err()
+        && r.try_get::<Option<chrono::NaiveDateTime>, _>(at).is_err()
+    {
+        return None;
     }
     if let Some(r) = first(id) {
         r.try_get::<Option<&str>, _>(id).ok()?;

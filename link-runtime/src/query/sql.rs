@@ -845,9 +845,7 @@ impl<'a> Writer<'a> {
         sql.push(" ").ident(&x);
         if matches!(select, Select::Columns { packed: false, .. }) {
             sql.push(" ORDER BY ").column("p", "key");
-            for (name, dir) in &outer {
-                sql.push(", ").column(&x, name).push(" ").push(dir);
-            }
+            then_lateral_order(sql, &x, &outer);
         }
     }
 
@@ -971,13 +969,10 @@ impl<'a> Writer<'a> {
             child_order,
         );
         sql.push(" ").ident(&x).push(" ON TRUE ORDER BY ");
-        let mut terms: Vec<String> = order.iter().map(|o| format!("\"r\".{o}")).collect();
-        terms.extend(
-            outer
-                .iter()
-                .map(|(name, dir)| format!("\"{x}\".\"{name}\" {dir}")),
-        );
+        // The root's order ends on its primary key: never empty.
+        let terms: Vec<String> = order.iter().map(|o| format!("\"r\".{o}")).collect();
         sql.push(&terms.join(", "));
+        then_lateral_order(sql, &x, &outer);
     }
 
     /// `SELECT <col>` of a level's rows, for a semi-join of its children.
@@ -1439,6 +1434,14 @@ impl<'a> Writer<'a> {
             sql.push(" AND ");
             self.filter(sql, &level.info, a, &level.filter, false);
         }
+    }
+}
+
+/// `, "<x>"."__o0" <dir>, …`: an outer `ORDER BY`'s terms after its first,
+/// on the order columns of lateral `x` (from [`Writer::lateral_body`]).
+fn then_lateral_order(sql: &mut Sql, x: &str, outer: &[(String, &'static str)]) {
+    for (name, dir) in outer {
+        sql.push(", ").column(x, name).push(" ").push(dir);
     }
 }
 
