@@ -430,12 +430,26 @@ impl<'a> Writer<'a> {
                     sql.push("COUNT(*)");
                 }
             }
+            // The inner query reads the columns the outer one selects, no
+            // more (a model's other columns would be read for nothing).
+            let mut inner: Vec<&str> = Vec::new();
+            match select {
+                Select::Columns { cols, .. } => {
+                    for (name, _) in cols.iter() {
+                        let col = name.strip_prefix("__k_").unwrap_or(name);
+                        if !inner.contains(&col) {
+                            inner.push(col);
+                        }
+                    }
+                }
+                Select::Key(col) => inner.push(col),
+                Select::Count | Select::Estimate => {}
+            }
             sql.push(" FROM (SELECT ");
-            sql.push_list(level.info.fields.iter(), |s, f| {
-                s.column(&a, &f.name);
-            });
-            sql.push(", ")
-                .append(parent_expr.clone())
+            for col in inner {
+                sql.column(&a, col).push(", ");
+            }
+            sql.append(parent_expr.clone())
                 .push(" AS \"__p\", ROW_NUMBER() OVER (PARTITION BY ")
                 .append(parent_expr.clone())
                 .push(" ORDER BY ");
