@@ -32,7 +32,8 @@ pub use link_model as model;
 pub use migrate::{MigrationSource, Migrations};
 pub use path::{EntityPath, FieldPath, PathPrefix};
 pub use query::{
-    Count, Dir, FetchStream, Graph, GraphResult, GraphStream, Metadata, Nested, Query, Shape,
+    Count, Dir, FetchStream, Graph, GraphResult, GraphStream, JsonStream, Metadata, Nested, Query,
+    Shape,
     select::Selectable,
     typed::{NestedList, Select},
 };

@@ -450,9 +450,9 @@ async fn run(dialect: &str, n: usize) {
         // 6. every product with its channels, streamed in chunks of 10,000:
         // each side in a process of its own (time and peak RSS), alternating.
         fresh.db.close().await;
-        let sides = ["ours", "typed", "hand", "hand-json"];
-        let mut times: [Vec<Duration>; 4] = Default::default();
-        let mut rss = [0u64; 4];
+        let sides = ["ours", "text", "typed", "hand", "hand-json"];
+        let mut times: [Vec<Duration>; 5] = Default::default();
+        let mut rss = [0u64; 5];
         for _ in 0..STREAM_RUNS {
             for (i, side) in sides.iter().enumerate() {
                 let (t, kib) = stream_child(side, dialect, n);
@@ -460,11 +460,16 @@ async fn run(dialect: &str, n: usize) {
                 rss[i] = rss[i].max(kib);
             }
         }
-        let [ours, typed, hand, hand_json] = times.map(median);
-        let [ours_rss, typed_rss, hand_rss, hand_json_rss] = rss;
+        let [ours, text, typed, hand, hand_json] = times.map(median);
+        let [ours_rss, text_rss, typed_rss, hand_rss, hand_json_rss] = rss;
         r.case(
             "stream all products with channels (own process)",
             ours,
+            Some(("sqlx fetch stream", hand)),
+        );
+        r.case(
+            "JSON text stream (stream_json) of the same (own process)",
+            text,
             Some(("sqlx fetch stream", hand)),
         );
         r.case(
@@ -480,8 +485,9 @@ async fn run(dialect: &str, n: usize) {
             Some(("ordered join as JSON", hand_json)),
         );
         println!(
-            "peak RSS of the stream process: ours {} MiB, typed {} MiB, sqlx fetch stream {} MiB, ordered join as JSON {} MiB",
+            "peak RSS of the stream process: ours {} MiB, JSON text {} MiB, typed {} MiB, sqlx fetch stream {} MiB, ordered join as JSON {} MiB",
             ours_rss / 1024,
+            text_rss / 1024,
             typed_rss / 1024,
             hand_rss / 1024,
             hand_json_rss / 1024
@@ -501,7 +507,8 @@ fn wanted(name: &str) -> bool {
 const STREAM_RUNS: usize = 3;
 
 /// Runs this binary again to stream every product with its channels
-/// (`which`: `ours` through `Query::stream`, `typed` through
+/// (`which`: `ours` through `Query::stream`, `text` through
+/// `Query::stream_json`, `typed` through
 /// `Query::fetch_stream::<ProductChannelIds>`, `hand` through sqlx's
 /// `fetch`);
 /// returns the stream's time and the child's peak RSS (KiB).
@@ -554,6 +561,27 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
             for stmt in fresh.db.recorded_statements().iter().take(4) {
                 eprintln!("{stmt}");
             }
+        }
+        "text" => {
+            let q = Query::new(
+                common::seed_graph(),
+                link_runtime::Databases::single(fresh.db.clone()),
+            );
+            let mut s = q.stream_json(
+                Graph::new("product").fields(["id", "sales_channels.id"]),
+                stream_chunk(),
+            );
+            let (mut roots, mut links) = (0usize, 0usize);
+            while let Some(chunk) = s.next().await {
+                let chunk = chunk.expect("stream");
+                roots += chunk.len();
+                // Each channel is one `{"id":…}` beside the product's own.
+                links += chunk
+                    .iter()
+                    .map(|p| p.get().matches(r#"{"id":"#).count() - 1)
+                    .sum::<usize>();
+            }
+            assert_eq!((roots, links), (n, 3 * n));
         }
         "typed" => {
             let q = Query::new(

@@ -16,11 +16,11 @@ use serde_json::{Value, json};
 const LINKS: &str = r#"
 [modules.product.models.product]
 soft_delete = "deleted_at"
-fields = { id = "text", title = "text", weight = "integer?", deleted_at = "timestamp?" }
+fields = { id = "text", title = "text", weight = "integer?", height = "float?", is_giftcard = "boolean", subtitle = "text?", metadata = "json?", created_at = "timestamp?", deleted_at = "timestamp?" }
 
 [modules.sales_channel.models.sales_channel]
 soft_delete = "deleted_at"
-fields = { id = "text", name = "text", description = "text?", deleted_at = "timestamp?" }
+fields = { id = "text", name = "text", description = "text?", metadata = "json?", created_at = "timestamp?", deleted_at = "timestamp?" }
 
 [modules.cart.models.cart]
 soft_delete = "deleted_at"
@@ -111,9 +111,14 @@ async fn databases(p: Placement, postgres: bool) -> Databases {
 }
 
 fn time_type(d: Dialect) -> &'static str {
+    column_types(d).0
+}
+
+/// The column types of timestamps, JSON, booleans and floats in `d`.
+fn column_types(d: Dialect) -> (&'static str, &'static str, &'static str, &'static str) {
     match d {
-        Dialect::Sqlite => "text",
-        Dialect::Postgres => "timestamptz",
+        Dialect::Sqlite => ("text", "text", "integer", "real"),
+        Dialect::Postgres => ("timestamptz", "jsonb", "boolean", "real"),
     }
 }
 
@@ -121,16 +126,16 @@ fn time_type(d: Dialect) -> &'static str {
 async fn tables(dbs: &Databases, g: &link_model::LinkGraph) {
     let ds = |m: &str| g.module(m).unwrap().data_source.to_string();
     let p = dbs.get(&ds("product"));
+    let (ts, json_ty, bool_ty, float_ty) = column_types(p.dialect());
     p.execute_script(&format!(
-        r#"CREATE TABLE "product" ("id" text PRIMARY KEY, "title" text NOT NULL, "weight" integer NULL, "deleted_at" {} NULL);"#,
-        time_type(p.dialect())
+        r#"CREATE TABLE "product" ("id" text PRIMARY KEY, "title" text NOT NULL, "weight" integer NULL, "height" {float_ty} NULL, "is_giftcard" {bool_ty} NOT NULL DEFAULT FALSE, "subtitle" text NULL, "metadata" {json_ty} NULL, "created_at" {ts} NULL, "deleted_at" {ts} NULL);"#
     ))
     .await
     .unwrap();
     let s = dbs.get(&ds("sales_channel"));
+    let (ts, json_ty, ..) = column_types(s.dialect());
     s.execute_script(&format!(
-        r#"CREATE TABLE "sales_channel" ("id" text PRIMARY KEY, "name" text NOT NULL, "description" text NULL, "deleted_at" {} NULL);"#,
-        time_type(s.dialect())
+        r#"CREATE TABLE "sales_channel" ("id" text PRIMARY KEY, "name" text NOT NULL, "description" text NULL, "metadata" {json_ty} NULL, "created_at" {ts} NULL, "deleted_at" {ts} NULL);"#
     ))
     .await
     .unwrap();
@@ -1078,14 +1083,79 @@ async fn streams_sort_links_of_either_timestamp_type() {
     }
 }
 
-/// Every root `req` streams in chunks of `chunk`, as one JSON array.
+/// Every root `req` streams in chunks of `chunk`, as one JSON array; the
+/// JSON text stream of the same request writes each root's object as
+/// `serde_json` writes it, in the same chunks.
 async fn streamed(q: &Query, req: &Value, chunk: u64) -> Value {
     let mut s = q.stream(Graph::from_json(req).unwrap(), chunk);
+    let mut t = q.stream_json(Graph::from_json(req).unwrap(), chunk);
     let mut all = Vec::new();
     while let Some(rows) = s.next().await {
-        all.extend(rows.unwrap());
+        let rows = rows.unwrap();
+        let texts: Vec<String> = t
+            .next()
+            .await
+            .expect("a text chunk for each chunk")
+            .unwrap()
+            .iter()
+            .map(|r| r.get().to_string())
+            .collect();
+        let written: Vec<String> = rows
+            .iter()
+            .map(|v| serde_json::to_string(v).unwrap())
+            .collect();
+        assert_eq!(texts, written, "{req} chunk {chunk}");
+        all.extend(rows);
     }
+    assert!(t.next().await.is_none(), "{req} chunk {chunk}");
     Value::Array(all)
+}
+
+/// The JSON text stream writes what the JSON stream yields, byte for byte,
+/// for every kind of value (escaped text, floats, booleans, JSON columns,
+/// NULLs, timestamps in both shapes, lists, an absent to-one relation), in
+/// every placement, on both dialects.
+#[tokio::test]
+async fn json_text_streams_write_what_stream_yields() {
+    for postgres in [false, true] {
+        if postgres && link_tests::pg_url().is_none() {
+            link_tests::require_postgres();
+            continue;
+        }
+        for p in [Placement::One, Placement::AllApart] {
+            let q = setup(p, postgres).await;
+            let dbs = q.databases();
+            let db = |m: &str| dbs.get(&q.graph_def().module(m).unwrap().data_source);
+            db("product")
+                .execute_script(
+                    r#"UPDATE "product" SET "title" = 'A "quoted" \ shirt, ü', "height" = 0.25, "is_giftcard" = TRUE, "metadata" = '{"b": [1, 2.5, null], "a": "x"}', "created_at" = '2026-12-01 18:00:02.619531+00:00' WHERE "id" = 'p1'"#,
+                )
+                .await
+                .unwrap();
+            db("sales_channel")
+                .execute_script(r#"UPDATE "sales_channel" SET "created_at" = '2026-11-30 08:15:00+00:00', "metadata" = '[true]' WHERE "id" = 'sc_1'"#)
+                .await
+                .unwrap();
+            let product = json!({"entity": "product", "fields": ["id", "title", "weight", "height", "is_giftcard", "metadata", "subtitle", "created_at", "sales_channels.id", "sales_channels.name", "sales_channels.description", "sales_channels.metadata", "sales_channels.created_at"]});
+            let cart = json!({"entity": "cart", "fields": ["id", "currency_code", "sales_channel.id", "sales_channel.name"]});
+            let mut medusa = product.clone();
+            medusa["shape"] = json!("medusa");
+            for req in [&product, &cart, &medusa] {
+                let all = run(&q, req).await;
+                for chunk in [1, 2, 10] {
+                    assert_eq!(streamed(&q, req, chunk).await, all["data"], "{p:?} {req}");
+                }
+            }
+            // The first product as Medusa writes it, on both dialects.
+            let mut t = q.stream_json(Graph::from_json(&medusa).unwrap(), 1);
+            let first = t.next().await.unwrap().unwrap();
+            assert_eq!(
+                first[0].get(),
+                r#"{"created_at":"2026-12-01T18:00:02.619Z","height":0.25,"id":"p1","is_giftcard":true,"metadata":{"a":"x","b":[1,2.5,null]},"sales_channels":[{"created_at":"2026-11-30T08:15:00.000Z","description":"Online","id":"sc_1","metadata":[true],"name":"Web"},{"created_at":null,"description":null,"id":"sc_2","metadata":null,"name":"Shop"}],"subtitle":null,"title":"A \"quoted\" \\ shirt, ü","weight":100}"#,
+                "{p:?} postgres={postgres}"
+            );
+        }
+    }
 }
 
 /// The statements of a stream in one database: each chunk's roots after

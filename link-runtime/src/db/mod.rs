@@ -108,7 +108,7 @@ pub fn time_value(d: Dialect, t: &DateTime) -> Value {
 }
 
 /// A Postgres timestamp as `fetch` returns it.
-fn pg_time_text(t: &DateTime) -> String {
+pub(crate) fn pg_time_text(t: &DateTime) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 

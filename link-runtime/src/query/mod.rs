@@ -26,6 +26,7 @@ pub mod select;
 mod sql;
 mod stitch;
 mod stream;
+mod text;
 pub mod typed;
 
 use std::future::Future;
@@ -46,7 +47,7 @@ use sql::{Parents, Resolved, Select, Writer};
 use stitch::{Row, Sink};
 
 pub use request::{Count, Dir, FieldOrPath, Graph, GraphResult, Metadata, Nested, Shape};
-pub use stream::{FetchStream, GraphStream};
+pub use stream::{FetchStream, GraphStream, JsonStream};
 
 /// The Query service.
 #[derive(Clone)]

@@ -34,10 +34,7 @@ impl Sink for Value {
         let medusa = level.shape == Shape::Medusa;
         for (s, c) in level.scalars.iter().zip(vals) {
             let v = if medusa && level.info.ty(s) == ScalarType::Timestamp {
-                match c {
-                    Cell::Time(t) => Value::String(t.format(MILLIS).to_string()),
-                    c => millis(c.into_value()),
-                }
+                medusa_time(c)
             } else {
                 c.into_value()
             };
@@ -59,8 +56,16 @@ impl Sink for Value {
     }
 }
 
+/// A timestamp cell as Medusa writes it (see [`millis`]).
+pub(super) fn medusa_time(c: Cell) -> Value {
+    match c {
+        Cell::Time(t) => Value::String(t.format(MILLIS).to_string()),
+        c => millis(c.into_value()),
+    }
+}
+
 /// Medusa's timestamp format (UTC, milliseconds).
-const MILLIS: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+pub(super) const MILLIS: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
 
 /// A timestamp as Medusa writes it: UTC, milliseconds
 /// (`2026-12-01T19:00:02.619Z`); anything else unchanged.

@@ -1,7 +1,8 @@
 //! Streaming: all roots of a request with their relations, read in chunks
 //! of cursor pages, so memory holds a bounded number of chunks at a time;
 //! as JSON objects ([`Query::stream`]) or as a derived selection
-//! ([`Query::fetch_stream`]), the same reading either way.
+//! ([`Query::fetch_stream`]) or as each root's JSON text
+//! ([`Query::stream_json`]), the same reading every way.
 //!
 //! The roots of each chunk are read in order by a task of their own; the
 //! rest of a chunk (its relations, its stitching) runs on a task of its
@@ -14,6 +15,7 @@
 
 use link_model::ScalarType;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use super::cursor;
@@ -22,6 +24,7 @@ use super::request::{Count, Dir, Graph};
 use super::select::{self, Raw, Selectable};
 use super::sql::{Parents, Resolved, Select, Writer};
 use super::stitch::{Row, Sink};
+use super::text::Layouts;
 use super::{Prefetched, Query, typed};
 use crate::db::Sql;
 use crate::error::Error;
@@ -29,6 +32,12 @@ use crate::error::Error;
 /// Roots of a request in chunks, from [`Query::stream`]: JSON objects.
 pub struct GraphStream {
     chunks: Chunks<Value, Vec<Value>>,
+}
+
+/// Roots of a request in chunks, from [`Query::stream_json`]: each root as
+/// its JSON text.
+pub struct JsonStream {
+    chunks: Chunks<Raw, Vec<Box<RawValue>>>,
 }
 
 /// Roots of a typed request in chunks, from [`Query::fetch_stream`]: rows
@@ -46,11 +55,14 @@ struct Chunks<S, B> {
     rx: Option<mpsc::Receiver<Finishing<B>>>,
     done: bool,
     /// What a chunk's finished rows become (on the chunk's finishing task).
-    finish: fn(Vec<S>) -> Result<B, Error>,
+    finish: Finish<S, B>,
 }
 
+/// What the finished rows of a chunk read by a plan become.
+type Finish<S, B> = fn(&Plan, Vec<S>) -> Result<B, Error>;
+
 impl<S, B> Chunks<S, B> {
-    fn new(query: &Query, req: Graph, chunk: u64, finish: fn(Vec<S>) -> Result<B, Error>) -> Self {
+    fn new(query: &Query, req: Graph, chunk: u64, finish: Finish<S, B>) -> Self {
         Chunks {
             start: Some((query.clone(), req, chunk.max(1))),
             rx: None,
@@ -72,7 +84,25 @@ impl Query {
     /// 15 MB.
     pub fn stream(&self, req: Graph, chunk: u64) -> GraphStream {
         GraphStream {
-            chunks: Chunks::new(self, req, chunk, Ok),
+            chunks: Chunks::new(self, req, chunk, |_, rows| Ok(rows)),
+        }
+    }
+
+    /// [`Query::stream`] with each root as its JSON text: byte for byte
+    /// `serde_json::to_string` of the object `stream` yields for it, written
+    /// straight from the row's values on the task that finishes the chunk,
+    /// without building that object. The form for moving many roots (to a
+    /// file, a response, another service): at 1,000,000 products with their
+    /// channels it costs about what the typed stream costs, where building
+    /// and dropping the `Value`s costs half as much again. Parse a root
+    /// (`serde_json::from_str(raw.get())`) into a `Value` or your own type
+    /// when you need its fields.
+    pub fn stream_json(&self, req: Graph, chunk: u64) -> JsonStream {
+        JsonStream {
+            chunks: Chunks::new(self, req, chunk, |plan, rows| {
+                let layouts = Layouts::new(plan);
+                rows.iter().map(|r| layouts.root_text(r)).collect()
+            }),
         }
     }
 
@@ -88,7 +118,7 @@ impl Query {
         T: Selectable + Send + 'static,
     {
         FetchStream {
-            chunks: Chunks::new(self, super::selection_graph::<T>(req), chunk, |rows| {
+            chunks: Chunks::new(self, super::selection_graph::<T>(req), chunk, |_, rows| {
                 rows.into_iter().map(select::decode::<T>).collect()
             }),
         }
@@ -108,6 +138,14 @@ struct Roots<S> {
 impl GraphStream {
     /// The next chunk of roots, `None` after the last one.
     pub async fn next(&mut self) -> Option<Result<Vec<Value>, Error>> {
+        self.chunks.next().await
+    }
+}
+
+impl JsonStream {
+    /// The next chunk of roots (each one's JSON text), `None` after the
+    /// last one.
+    pub async fn next(&mut self) -> Option<Result<Vec<Box<RawValue>>, Error>> {
         self.chunks.next().await
     }
 }
@@ -179,7 +217,7 @@ async fn produce<S, B>(
     req: Graph,
     chunk: u64,
     tx: mpsc::Sender<Finishing<B>>,
-    finish: fn(Vec<S>) -> Result<B, Error>,
+    finish: Finish<S, B>,
 ) where
     S: Sink + Send + Sync + 'static,
     B: Send + 'static,
@@ -329,7 +367,7 @@ impl Query {
     async fn chunk_finish<S: Sink + Send + Sync, B>(
         &self,
         roots: Roots<S>,
-        finish: fn(Vec<S>) -> Result<B, Error>,
+        finish: Finish<S, B>,
     ) -> Result<B, Error> {
         let prefetched = self.chunk_ranged(&roots).await?;
         let Roots {
@@ -342,6 +380,6 @@ impl Query {
             .await?;
         let root = plan.root();
         let rows = rows.into_iter().map(|r| r.finish(root)).collect();
-        finish(rows)
+        finish(&plan, rows)
     }
 }
