@@ -535,17 +535,15 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
     let fresh = connect(dialect).await.expect("database");
     // Warm the pool so connection set-up is not counted.
     exec(&fresh.raw, "SELECT 1").await;
+    let q = Query::new(
+        common::seed_graph(),
+        link_runtime::Databases::single(fresh.db.clone()),
+    );
+    let req = Graph::new("product").fields(["id", "sales_channels.id"]);
     let t = Instant::now();
     match which {
         "ours" => {
-            let q = Query::new(
-                common::seed_graph(),
-                link_runtime::Databases::single(fresh.db.clone()),
-            );
-            let mut s = q.stream(
-                Graph::new("product").fields(["id", "sales_channels.id"]),
-                stream_chunk(),
-            );
+            let mut s = q.stream(req, stream_chunk());
             let show = std::env::var_os("SCALE_SHOW_SQL").is_some();
             fresh.db.record_statements(show);
             let (mut roots, mut links) = (0usize, 0usize);
@@ -563,14 +561,7 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
             }
         }
         "text" => {
-            let q = Query::new(
-                common::seed_graph(),
-                link_runtime::Databases::single(fresh.db.clone()),
-            );
-            let mut s = q.stream_json(
-                Graph::new("product").fields(["id", "sales_channels.id"]),
-                stream_chunk(),
-            );
+            let mut s = q.stream_json(req, stream_chunk());
             let (mut roots, mut links) = (0usize, 0usize);
             while let Some(chunk) = s.next().await {
                 let chunk = chunk.expect("stream");
@@ -584,10 +575,6 @@ async fn stream_main(which: &str, dialect: &str, n: usize) {
             assert_eq!((roots, links), (n, 3 * n));
         }
         "typed" => {
-            let q = Query::new(
-                common::seed_graph(),
-                link_runtime::Databases::single(fresh.db.clone()),
-            );
             let mut s =
                 q.fetch_stream::<ProductChannelIds>(link_runtime::Select::new(), stream_chunk());
             let (mut roots, mut links) = (0usize, 0usize);

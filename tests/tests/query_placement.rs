@@ -1113,8 +1113,8 @@ async fn streamed(q: &Query, req: &Value, chunk: u64) -> Value {
 
 /// The JSON text stream writes what the JSON stream yields, byte for byte,
 /// for every kind of value (escaped text, floats, booleans, JSON columns,
-/// NULLs, timestamps in both shapes, lists, an absent to-one relation), in
-/// every placement, on both dialects.
+/// NULLs, timestamps in both shapes, lists, an absent to-one relation),
+/// with every module in one database and in three, on both dialects.
 #[tokio::test]
 async fn json_text_streams_write_what_stream_yields() {
     for postgres in [false, true] {
