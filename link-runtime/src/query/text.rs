@@ -3,16 +3,14 @@
 //! byte for byte `serde_json::to_string` of the object [`Sink`] for
 //! [`Value`] builds of the same row (keys in that object's order, the same
 //! scalar values), without building the object: no map, no key string
-//! per field.
+//! per field (one map per level of the plan gives the keys' order).
 //!
 //! [`Sink`]: super::stitch::Sink
 
-use std::collections::BTreeMap;
-
 use link_model::ScalarType;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use super::plan::Plan;
 use super::request::Shape;
@@ -32,9 +30,13 @@ enum Src {
 }
 
 /// The keys of each level's objects in the order a `serde_json::Map`
-/// holds them (sorted; a later key of the same name replaces an earlier
-/// one's value, as inserting into the map does), indexed like
-/// `Plan::levels`.
+/// holds them, indexed like `Plan::levels`. The order is read off a real
+/// map built as [`Sink`](super::stitch::Sink) for `Value` builds its
+/// objects (the scalars, then the relations; a later key of the same name
+/// replaces an earlier one's value), so it follows the map whichever way
+/// serde_json is built: sorted by default, in insertion order with its
+/// `preserve_order` feature (which any crate of the application may turn
+/// on).
 pub(super) struct Layouts(Vec<Vec<(String, Src)>>);
 
 impl Layouts {
@@ -44,17 +46,27 @@ impl Layouts {
                 .iter()
                 .map(|level| {
                     let medusa = level.shape == Shape::Medusa;
-                    let mut keys: BTreeMap<&str, Src> = BTreeMap::new();
+                    let mut srcs = Vec::new();
                     for (i, s) in level.scalars.iter().enumerate() {
                         let medusa_time = medusa && level.info.ty(s) == ScalarType::Timestamp;
-                        keys.insert(s, Src::Scalar { i, medusa_time });
+                        srcs.push((s, Src::Scalar { i, medusa_time }));
                     }
                     for (slot, (name, &c)) in
                         level.child_names.iter().zip(&level.children).enumerate()
                     {
-                        keys.insert(name, Src::Rel { slot, level: c });
+                        srcs.push((name, Src::Rel { slot, level: c }));
                     }
-                    keys.into_iter().map(|(k, s)| (k.to_string(), s)).collect()
+                    // Each key's value: the index of its source in `srcs`.
+                    let mut map = Map::new();
+                    for (at, (name, _)) in srcs.iter().enumerate() {
+                        map.insert(name.to_string(), Value::from(at));
+                    }
+                    map.into_iter()
+                        .filter_map(|(k, at)| {
+                            let (_, src) = srcs.get(usize::try_from(at.as_u64()?).ok()?)?;
+                            Some((k, *src))
+                        })
+                        .collect()
                 })
                 .collect(),
         )
