@@ -551,7 +551,7 @@ fn field_type(parts: &Columns<'_>, e: Error) -> Error {
     let Some((info, (name, ty))) = found else {
         return e;
     };
-    let field = name.strip_prefix("__k_").unwrap_or(name);
+    let field = plan::column_of(name);
     // sqlx: "… is not compatible with SQL type `order_status_enum`".
     let sql_type = message
         .split_once("is not compatible with SQL type `")

@@ -13,6 +13,16 @@ use crate::error::{Error, one_of};
 /// Index of a level in [`Plan::levels`].
 pub(super) type LevelId = usize;
 
+/// The prefix of the names [`Level::columns`] gives the key columns a
+/// level reads beyond its requested fields.
+pub(super) const KEY_PREFIX: &str = "__k_";
+
+/// The table column a [`Level::columns`] name reads: the name itself, or a
+/// key column's name without [`KEY_PREFIX`].
+pub(super) fn column_of(name: &str) -> &str {
+    name.strip_prefix(KEY_PREFIX).unwrap_or(name)
+}
+
 /// What a level reads.
 #[derive(Debug, Clone)]
 pub(super) struct EntityInfo {
@@ -170,7 +180,7 @@ impl Level {
         cols.extend(
             self.needed_keys(plan)
                 .into_iter()
-                .map(|k| (format!("__k_{k}"), self.info.ty(&k))),
+                .map(|k| (format!("{KEY_PREFIX}{k}"), self.info.ty(&k))),
         );
         cols
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::cursor::{self, Keyset};
 use super::filter::{Atom, Filter, FilterId, RelFilter, Test};
-use super::plan::{EntityInfo, Hop, Level, LevelId, OrderBy, OrderTerm, Plan};
+use super::plan::{self, EntityInfo, Hop, Level, LevelId, OrderBy, OrderTerm, Plan};
 use super::request::Dir;
 use crate::db::{Arg, Dialect, Sql, select_expr};
 
@@ -101,6 +101,30 @@ pub(super) enum Select<'a> {
     Estimate,
 }
 
+impl<'a> Select<'a> {
+    /// The table columns a statement that selects this reads from its
+    /// level's table (what a subquery under it must hand up), each once.
+    fn read_columns(&self) -> Vec<&'a str> {
+        match *self {
+            Select::Columns { cols, .. } => read_columns(cols),
+            Select::Key(col) => vec![col],
+            Select::Count | Select::Estimate => Vec::new(),
+        }
+    }
+}
+
+/// The table columns of [`Level::columns`]-named `cols`, each once.
+fn read_columns(cols: &[(String, ScalarType)]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (name, _) in cols {
+        let col = plan::column_of(name);
+        if !out.contains(&col) {
+            out.push(col);
+        }
+    }
+    out
+}
+
 /// Writes statements of one plan for one dialect.
 pub(super) struct Writer<'a> {
     pub plan: &'a Plan,
@@ -160,8 +184,7 @@ impl<'a> Writer<'a> {
             return;
         }
         sql.push_list(cols.iter().enumerate(), |s, (i, (name, ty))| {
-            let col = name.strip_prefix("__k_").unwrap_or(name);
-            s.push(&select_expr(self.d, a, col, *ty));
+            s.push(&select_expr(self.d, a, plan::column_of(name), *ty));
             if packed {
                 s.push(&format!(" AS \"__c{i}\""));
             } else {
@@ -432,21 +455,8 @@ impl<'a> Writer<'a> {
             }
             // The inner query reads the columns the outer one selects, no
             // more (a model's other columns would be read for nothing).
-            let mut inner: Vec<&str> = Vec::new();
-            match select {
-                Select::Columns { cols, .. } => {
-                    for (name, _) in cols.iter() {
-                        let col = name.strip_prefix("__k_").unwrap_or(name);
-                        if !inner.contains(&col) {
-                            inner.push(col);
-                        }
-                    }
-                }
-                Select::Key(col) => inner.push(col),
-                Select::Count | Select::Estimate => {}
-            }
             sql.push(" FROM (SELECT ");
-            for col in inner {
+            for col in select.read_columns() {
                 sql.column(&a, col).push(", ");
             }
             sql.append(parent_expr.clone())
@@ -844,14 +854,7 @@ impl<'a> Writer<'a> {
             }
         }
         // Only the columns the outer select reads.
-        let inner: Vec<String> = match select {
-            Select::Columns { cols, .. } => cols
-                .iter()
-                .map(|(n, _)| n.strip_prefix("__k_").unwrap_or(n).to_string())
-                .collect(),
-            Select::Key(col) => vec![col.to_string()],
-            Select::Count | Select::Estimate => Vec::new(),
-        };
+        let inner = select.read_columns();
         let mut key = self.sql();
         key.column("p", "key");
         sql.push(" CROSS JOIN LATERAL ");
@@ -873,17 +876,15 @@ impl<'a> Writer<'a> {
         sql: &mut Sql,
         level: &Level,
         hop: &Hop,
-        inner: &[String],
+        inner: &[&str],
         parent_expr: Sql,
         key: Sql,
         order: Vec<(Sql, &'static str)>,
     ) -> Vec<(String, &'static str)> {
         let a = format!("t{}", level.depth);
         let k = format!("k{}", level.depth);
-        let mut inner = inner.to_vec();
-        inner.dedup();
         sql.push("(SELECT ");
-        for c in &inner {
+        for c in inner {
             sql.column(&a, c).push(", ");
         }
         // The order's values, for the outer statement to order by (a
@@ -967,10 +968,7 @@ impl<'a> Writer<'a> {
         self.select_cols(sql, &x, child_cols, false);
         sql.push(", ").column(&x, "__hit").push(" FROM (");
         sql.append(inner_sql).push(") \"r\" LEFT JOIN LATERAL ");
-        let inner: Vec<String> = child_cols
-            .iter()
-            .map(|(n, _)| n.strip_prefix("__k_").unwrap_or(n).to_string())
-            .collect();
+        let inner = read_columns(child_cols);
         let mut key = self.sql();
         key.column("r", &format!("__c{kpos}"));
         let outer = self.lateral_body(

@@ -31,9 +31,8 @@ pub(super) trait Sink: Sized + Clone {
 impl Sink for Value {
     fn object(level: &Level, vals: CellRow, rels: Vec<Value>) -> Value {
         let mut out = Map::new();
-        let medusa = level.shape == Shape::Medusa;
         for (s, c) in level.scalars.iter().zip(vals) {
-            let v = if medusa && level.info.ty(s) == ScalarType::Timestamp {
+            let v = if writes_medusa_time(level, s) {
                 medusa_time(c)
             } else {
                 c.into_value()
@@ -54,6 +53,12 @@ impl Sink for Value {
     fn none() -> Value {
         Value::Null
     }
+}
+
+/// Whether `level` writes its field `s` as Medusa writes timestamps (a
+/// timestamp of a Medusa-shaped request).
+pub(super) fn writes_medusa_time(level: &Level, s: &str) -> bool {
+    level.shape == Shape::Medusa && level.info.ty(s) == ScalarType::Timestamp
 }
 
 /// A timestamp cell as Medusa writes it (see [`millis`]).

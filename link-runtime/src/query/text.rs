@@ -7,13 +7,11 @@
 //!
 //! [`Sink`]: super::stitch::Sink
 
-use link_model::ScalarType;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::plan::Plan;
-use super::request::Shape;
 use super::select::Raw;
 use super::stitch;
 use crate::db::Cell;
@@ -45,10 +43,9 @@ impl Layouts {
             plan.levels
                 .iter()
                 .map(|level| {
-                    let medusa = level.shape == Shape::Medusa;
                     let mut srcs = Vec::new();
                     for (i, s) in level.scalars.iter().enumerate() {
-                        let medusa_time = medusa && level.info.ty(s) == ScalarType::Timestamp;
+                        let medusa_time = stitch::writes_medusa_time(level, s);
                         srcs.push((s, Src::Scalar { i, medusa_time }));
                     }
                     for (slot, (name, &c)) in
@@ -119,12 +116,14 @@ impl Serialize for Text<'_> {
                         }
                         Src::Rel { slot, level } => {
                             if let Some(raw) = rels.get(slot) {
-                                let child = Text {
-                                    layouts: self.layouts,
-                                    level,
-                                    raw,
-                                };
-                                map.serialize_entry(k, &child)?;
+                                map.serialize_entry(
+                                    k,
+                                    &Text {
+                                        level,
+                                        raw,
+                                        ..*self
+                                    },
+                                )?;
                             }
                         }
                     }
